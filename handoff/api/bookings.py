@@ -1,0 +1,95 @@
+"""Slots and bookings over HTTP: the contract the bot's action server books through."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from .responses import json_response
+
+from ..bookings import Booking, parse_new_booking
+from ..calendar_file import booking_calendar
+from ..errors import InvalidFields
+from .auth import is_service, manage_token, require_service
+from .keys import APPOINTMENTS, SETTINGS
+from .requests import json_body, query_datetime, query_int
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/api/slots")
+async def list_slots(request: web.Request) -> web.Response:
+    topic = request.query.get("topic", "")
+    if not topic:
+        raise InvalidFields({"topic": ("required", "Διαλέξτε θεματική ενότητα.")})
+    slots = await request.app[APPOINTMENTS].free_slots(
+        topic,
+        request.query.get("branch") or None,
+        query_datetime(request, "after"),
+        query_int(request, "limit", 10, 1, 100),
+    )
+    return json_response([s.to_dict() for s in slots])
+
+
+def _booking_json(request: web.Request, booking: Booking, token: str | None) -> dict:
+    appointments = request.app[APPOINTMENTS]
+    body = booking.to_public_dict() | {"join_url": appointments.join_url(booking)}
+    if token:
+        body["calendar_url"] = appointments.calendar_url(booking, token)
+    return body
+
+
+@routes.post("/api/bookings")
+async def create_booking(request: web.Request) -> web.Response:
+    require_service(request, request.app[SETTINGS].service_token)
+    new = parse_new_booking(await json_body(request))
+    confirmation = await request.app[APPOINTMENTS].book(new)
+    body = _booking_json(request, confirmation.booking, confirmation.manage_token)
+    body["manage_token"] = confirmation.manage_token
+    return json_response(body, status=201)
+
+
+def _caller(request: web.Request) -> tuple[str | None, str, bool]:
+    trusted = is_service(request, request.app[SETTINGS].service_token)
+    return manage_token(request), ("bot" if trusted else "citizen"), trusted
+
+
+@routes.get("/api/bookings/{reference}")
+async def get_booking(request: web.Request) -> web.Response:
+    token, _, trusted = _caller(request)
+    booking = await request.app[APPOINTMENTS].find(request.match_info["reference"], token, trusted)
+    return json_response(_booking_json(request, booking, token))
+
+
+@routes.post("/api/bookings/{reference}/cancel")
+async def cancel_booking(request: web.Request) -> web.Response:
+    token, actor, trusted = _caller(request)
+    booking = await request.app[APPOINTMENTS].cancel(request.match_info["reference"], token, actor, trusted)
+    return json_response(_booking_json(request, booking, token))
+
+
+@routes.post("/api/bookings/{reference}/reschedule")
+async def reschedule_booking(request: web.Request) -> web.Response:
+    token, actor, trusted = _caller(request)
+    body = await json_body(request)
+    slot_id = body.get("slot_id") if isinstance(body, dict) else None
+    if not isinstance(slot_id, str) or not slot_id:
+        raise InvalidFields({"slot_id": ("required", "Διαλέξτε τη νέα ώρα.")})
+    booking = await request.app[APPOINTMENTS].reschedule(
+        request.match_info["reference"], slot_id, token, actor, trusted
+    )
+    return json_response(_booking_json(request, booking, token))
+
+
+@routes.get("/api/bookings/{reference}/calendar.ics")
+async def booking_ics(request: web.Request) -> web.Response:
+    token, _, trusted = _caller(request)
+    appointments = request.app[APPOINTMENTS]
+    booking = await appointments.find(request.match_info["reference"], token, trusted)
+    topic = await appointments.topic(booking.topic)
+    branch = await appointments.branch(booking.branch)
+    ics = booking_calendar(booking, topic.label, branch.name, appointments.join_url(booking))
+    return web.Response(
+        body=ics,
+        content_type="text/calendar",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{booking.reference}.ics"'},
+    )

@@ -1,0 +1,10 @@
+"""Typed keys for what the app factory puts on the application."""
+from aiohttp import web
+
+from ..appointments import Appointments
+from ..config import Settings
+from ..store import Redis
+
+SETTINGS = web.AppKey("settings", Settings)
+REDIS = web.AppKey("redis", Redis)
+APPOINTMENTS = web.AppKey("appointments", Appointments)

@@ -1,0 +1,45 @@
+"""Reading request input safely: JSON bodies and query parameters, with Greek 4xx errors."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from ..errors import DomainError, Unprocessable
+from ..config import ATHENS
+
+
+async def json_body(request: web.Request) -> Any:
+    if request.content_type != "application/json":
+        raise DomainError("body", "json_required", "Στείλτε τα δεδομένα ως JSON (Content-Type: application/json).")
+    try:
+        return json.loads(await request.text())
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise DomainError("body", "malformed_json", "Το JSON του αιτήματος δεν είναι έγκυρο.") from None
+
+
+def query_int(request: web.Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise Unprocessable(name, "out_of_range", f"Το {name} πρέπει να είναι ακέραιος από {low} έως {high}.")
+    return value
+
+
+def query_datetime(request: web.Request, name: str) -> datetime | None:
+    """An ISO-8601 time; one without an offset is read as Athens time, as a citizen means it."""
+    raw = request.query.get(name)
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw.replace(" ", "+").replace("Z", "+00:00"))
+    except ValueError:
+        raise Unprocessable(name, "invalid_datetime", "Η ημερομηνία πρέπει να είναι σε μορφή ISO-8601.") from None
+    return value if value.tzinfo else value.replace(tzinfo=ATHENS)

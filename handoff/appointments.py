@@ -1,0 +1,133 @@
+"""The appointment use cases the API offers: find free slots, book, look up, cancel,
+reschedule. This is where topics, clerks, branches, slots and bookings meet; each of those
+modules stays ignorant of the others' storage.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from .branches import Branch, branch_directory
+from .bookings import Booking, BookingStore, NewBooking
+from .clerks import Clerk, clerk_roster
+from .config import Settings
+from .errors import Conflict, Forbidden, NotFound, Unprocessable
+from .links import JoinLinks, new_manage_token, token_matches
+from .slots import Slot, SlotFinder, SlotRules
+from .store import Redis
+from .topics import Topic, topic_catalogue
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    booking: Booking
+    manage_token: str
+
+
+class Appointments:
+    def __init__(self, redis: Redis, settings: Settings, clock: Clock = utc_now):
+        self.topics = topic_catalogue(redis)
+        self.branches = branch_directory(redis)
+        self.clerks = clerk_roster(redis)
+        self.bookings = BookingStore(redis)
+        self.links = JoinLinks(settings.secret_key)
+        self._settings = settings
+        self._clock = clock
+        self._finder = SlotFinder(
+            redis,
+            SlotRules(
+                minutes=settings.slot_minutes,
+                min_lead=timedelta(minutes=settings.min_lead_minutes),
+                horizon=timedelta(days=settings.horizon_days),
+            ),
+        )
+
+    async def topic(self, topic_id: str) -> Topic:
+        topic = await self.topics.get(topic_id)
+        if topic is None:
+            raise Unprocessable("topic", "unknown_topic", "Δεν υπάρχει αυτή η θεματική ενότητα.")
+        return topic
+
+    async def branch(self, branch_id: str) -> Branch:
+        branch = await self.branches.get(branch_id)
+        if branch is None:
+            raise Unprocessable("branch", "unknown_branch", "Δεν υπάρχει αυτό το ΚΕΠ.")
+        return branch
+
+    async def free_slots(
+        self, topic_id: str, branch_id: str | None, after: datetime | None, limit: int
+    ) -> list[Slot]:
+        await self.topic(topic_id)
+        if branch_id:
+            await self.branch(branch_id)
+        branches = {b.id: b for b in await self.branches.all()}
+        clerks = [
+            c for c in await self.clerks.all()
+            if c.serves(topic_id) and c.branch in branches and (not branch_id or c.branch == branch_id)
+        ]
+        now = self._clock()
+        return await self._finder.free_slots(clerks, branches, after or now, now, limit)
+
+    async def _bookable_slot(self, slot_id: str, topic_id: str) -> Slot:
+        clerk_id = slot_id.partition("@")[0]
+        clerk: Clerk | None = await self.clerks.get(clerk_id) if clerk_id else None
+        branch = await self.branches.get(clerk.branch) if clerk else None
+        slot = self._finder.resolve(slot_id, clerk, branch, self._clock())
+        if clerk is not None and not clerk.serves(topic_id):
+            raise Unprocessable("slot_id", "slot_wrong_topic", "Αυτή η ώρα είναι για άλλη θεματική ενότητα.")
+        return slot
+
+    async def book(self, request: NewBooking) -> Confirmation:
+        await self.topic(request.topic)
+        slot = await self._bookable_slot(request.slot_id, request.topic)
+        token = new_manage_token()
+        booking = await self.bookings.create(request, slot, token, self._clock())
+        return Confirmation(booking, token)
+
+    async def find(self, reference: str, manage_token: str | None, trusted: bool) -> Booking:
+        """The booking, for the citizen holding its manage code or a trusted service."""
+        booking = await self.bookings.get(reference.strip().upper())
+        if booking is None:
+            raise NotFound("reference", "booking_not_found", "Δεν βρέθηκε ραντεβού με αυτόν τον κωδικό.")
+        if not trusted and not token_matches(booking.manage_token_hash, manage_token):
+            raise Forbidden("token", "manage_token_invalid", "Ο κωδικός διαχείρισης δεν είναι σωστός.")
+        return booking
+
+    def _check_change_notice(self, booking: Booking) -> None:
+        notice = timedelta(hours=self._settings.change_notice_hours)
+        if booking.start - self._clock() < notice:
+            raise Conflict(
+                "reference",
+                "too_late_to_change",
+                f"Αλλαγές και ακυρώσεις γίνονται έως {self._settings.change_notice_hours} ώρες πριν "
+                "από το ραντεβού. Επικοινωνήστε με το ΚΕΠ σας.",
+            )
+
+    async def cancel(self, reference: str, manage_token: str | None, actor: str, trusted: bool) -> Booking:
+        booking = await self.find(reference, manage_token, trusted)
+        self._check_change_notice(booking)
+        await self.bookings.cancel(booking, actor, self._clock())
+        return await self.find(booking.reference, None, trusted=True)
+
+    async def reschedule(
+        self, reference: str, slot_id: str, manage_token: str | None, actor: str, trusted: bool
+    ) -> Booking:
+        booking = await self.find(reference, manage_token, trusted)
+        self._check_change_notice(booking)
+        slot = await self._bookable_slot(slot_id, booking.topic)
+        await self.bookings.reschedule(booking, slot, actor, self._clock())
+        return await self.find(booking.reference, None, trusted=True)
+
+    def join_url(self, booking: Booking) -> str:
+        expires = booking.end + timedelta(minutes=self._settings.join_grace_minutes)
+        return f"{self._settings.base_url}/call/{self.links.sign(booking.reference, expires)}"
+
+    def calendar_url(self, booking: Booking, manage_token: str) -> str:
+        return f"{self._settings.base_url}/api/bookings/{booking.reference}/calendar.ics?token={manage_token}"

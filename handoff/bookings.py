@@ -1,0 +1,354 @@
+"""Bookings: a citizen's hold on one clerk's slot, with everything the clerk needs to prepare.
+
+Every state change is one Lua script, so the slot hold, the booking record, its indexes and
+its audit entry change together or not at all. Two citizens racing for one slot both run
+`SET kep:slot:<id> <ref> NX`; Redis runs scripts one at a time, so exactly one wins.
+"""
+from __future__ import annotations
+
+import json
+import math
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from . import audit
+from .citizens import Citizen, parse_citizen
+from .config import ATHENS
+from .errors import Conflict, InvalidFields, NotFound
+from .links import hash_token, new_manage_token
+from .slots import Slot, hold_key
+from .store import Redis, key
+
+STATUSES = ("booked", "cancelled", "in_call", "completed", "no_show")
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: read aloud on a call
+MAX_QUESTION = 1000
+MAX_TRANSCRIPT_TURNS = 200
+MAX_TURN_TEXT = 2000
+BY_START = key("bookings", "by_start")
+
+
+def booking_key(reference: str) -> str:
+    return key("booking", reference)
+
+
+def clerk_queue_key(clerk_id: str) -> str:
+    return key("bookings", "clerk", clerk_id)
+
+
+def new_reference() -> str:
+    return "KEP-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+
+
+@dataclass(frozen=True)
+class NewBooking:
+    """A booking request as the bot sends it, checked field by field."""
+
+    slot_id: str
+    topic: str
+    sender_id: str
+    question: str
+    confidence: float | None
+    transcript: list[dict[str, str]]
+    citizen: Citizen
+    consent: dict[str, bool]
+
+
+@dataclass(frozen=True)
+class Booking:
+    reference: str
+    status: str
+    topic: str
+    slot_id: str
+    clerk: str
+    branch: str
+    start: datetime
+    end: datetime
+    sender_id: str
+    question: str
+    confidence: float | None
+    transcript: list[dict[str, str]]
+    citizen: dict[str, str]
+    consent: dict[str, bool]
+    manage_token_hash: str
+    created_at: datetime
+    updated_at: datetime
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def to_public_dict(self) -> dict[str, Any]:
+        return {
+            "reference": self.reference,
+            "status": self.status,
+            "topic": self.topic,
+            "slot_id": self.slot_id,
+            "clerk": self.clerk,
+            "branch": self.branch,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "sender_id": self.sender_id,
+            "question": self.question,
+            "confidence": self.confidence,
+            "transcript": self.transcript,
+            "citizen": self.citizen,
+            "consent": self.consent,
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+        }
+
+    @classmethod
+    def from_hash(cls, h: dict[str, str]) -> "Booking":
+        known = set(cls.__dataclass_fields__) - {"extra"}
+        return cls(
+            reference=h["reference"],
+            status=h["status"],
+            topic=h["topic"],
+            slot_id=h["slot_id"],
+            clerk=h["clerk"],
+            branch=h["branch"],
+            start=datetime.fromisoformat(h["start"]),
+            end=datetime.fromisoformat(h["end"]),
+            sender_id=h["sender_id"],
+            question=h["question"],
+            confidence=float(h["confidence"]) if h["confidence"] else None,
+            transcript=json.loads(h["transcript"]),
+            citizen=json.loads(h["citizen"]),
+            consent=json.loads(h["consent"]),
+            manage_token_hash=h["manage_token_hash"],
+            created_at=datetime.fromisoformat(h["created_at"]),
+            updated_at=datetime.fromisoformat(h["updated_at"]),
+            extra={k: v for k, v in h.items() if k not in known},
+        )
+
+
+def _slot_fields(slot: Slot, now: datetime) -> dict[str, str]:
+    return {
+        "slot_id": slot.id,
+        "clerk": slot.clerk,
+        "branch": slot.branch,
+        "start": slot.start.isoformat(),
+        "end": slot.end.isoformat(),
+        "updated_at": now.isoformat(),
+    }
+
+
+def _hold_expiry(slot: Slot) -> int:
+    """Holds outlive their slot by a day, then Redis forgets them: past slots can't be booked."""
+    return int((slot.end + timedelta(days=1)).timestamp())
+
+
+def _flatten(mapping: dict[str, str]) -> list[str]:
+    return [x for pair in mapping.items() for x in pair]
+
+
+# KEYS: hold, booking, by_start, clerk_queue, audit stream, audit subject
+# ARGV: reference, hold expiry (unix s), score, audit entry, field, value, ...
+_BOOK = """
+if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EXAT', ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[2], unpack(ARGV, 5))
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
+redis.call('XADD', KEYS[5], '*', 'entry', ARGV[4])
+redis.call('RPUSH', KEYS[6], ARGV[4])
+return 1
+"""
+
+# KEYS: booking, hold, audit stream, audit subject
+# ARGV: reference, expected slot id, updated_at, audit entry
+_CANCEL = """
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return 'missing' end
+if status ~= 'booked' then return status end
+if redis.call('HGET', KEYS[1], 'slot_id') ~= ARGV[2] then return 'changed' end
+redis.call('HSET', KEYS[1], 'status', 'cancelled', 'updated_at', ARGV[3])
+if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
+redis.call('XADD', KEYS[3], '*', 'entry', ARGV[4])
+redis.call('RPUSH', KEYS[4], ARGV[4])
+return 'ok'
+"""
+
+# KEYS: booking, old hold, new hold, by_start, old clerk queue, new clerk queue, audit stream, audit subject
+# ARGV: reference, expected slot id, new hold expiry, score, audit entry, field, value, ...
+_RESCHEDULE = """
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return 'missing' end
+if status ~= 'booked' then return status end
+if redis.call('HGET', KEYS[1], 'slot_id') ~= ARGV[2] then return 'changed' end
+if not redis.call('SET', KEYS[3], ARGV[1], 'NX', 'EXAT', ARGV[3]) then return 'taken' end
+if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
+redis.call('HSET', KEYS[1], unpack(ARGV, 6))
+redis.call('ZADD', KEYS[4], ARGV[4], ARGV[1])
+redis.call('ZREM', KEYS[5], ARGV[1])
+redis.call('ZADD', KEYS[6], ARGV[4], ARGV[1])
+redis.call('XADD', KEYS[7], '*', 'entry', ARGV[5])
+redis.call('RPUSH', KEYS[8], ARGV[5])
+return 'ok'
+"""
+
+SLOT_TAKEN = Conflict("slot_id", "slot_taken", "Αυτή η ώρα μόλις κλείστηκε από άλλον. Διαλέξτε μια άλλη.")
+
+
+class BookingStore:
+    """Reads and writes bookings in Redis; decides nothing about who may do what."""
+
+    def __init__(self, redis: Redis):
+        self._redis = redis
+        self._book = redis.register_script(_BOOK)
+        self._cancel = redis.register_script(_CANCEL)
+        self._reschedule = redis.register_script(_RESCHEDULE)
+
+    async def get(self, reference: str) -> Booking | None:
+        h = await self._redis.hgetall(booking_key(reference))
+        return Booking.from_hash(h) if h else None
+
+    async def create(self, request: NewBooking, slot: Slot, manage_token: str, now: datetime) -> Booking:
+        for _ in range(5):
+            reference = new_reference()
+            fields = {
+                "reference": reference,
+                "status": "booked",
+                "topic": request.topic,
+                "sender_id": request.sender_id,
+                "question": request.question,
+                "confidence": "" if request.confidence is None else repr(request.confidence),
+                "transcript": json.dumps(request.transcript, ensure_ascii=False),
+                "citizen": json.dumps(request.citizen.to_dict(), ensure_ascii=False),
+                "consent": json.dumps(request.consent),
+                "manage_token_hash": hash_token(manage_token),
+                "created_at": now.isoformat(),
+                **_slot_fields(slot, now),
+            }
+            line = audit.entry("booking.created", "bot", reference, now, slot_id=slot.id, topic=request.topic)
+            result = await self._book(
+                keys=[hold_key(slot.id), booking_key(reference), BY_START, clerk_queue_key(slot.clerk),
+                      audit.STREAM, audit.subject_key(reference)],
+                args=[reference, _hold_expiry(slot), slot.start.timestamp(), line, *_flatten(fields)],
+            )
+            if result == 1:
+                return Booking.from_hash(fields)
+            if result == 0:
+                raise SLOT_TAKEN
+        raise RuntimeError("could not draw an unused booking reference")
+
+    async def cancel(self, booking: Booking, actor: str, now: datetime) -> None:
+        line = audit.entry("booking.cancelled", actor, booking.reference, now, slot_id=booking.slot_id)
+        result = await self._cancel(
+            keys=[booking_key(booking.reference), hold_key(booking.slot_id), audit.STREAM,
+                  audit.subject_key(booking.reference)],
+            args=[booking.reference, booking.slot_id, now.isoformat(), line],
+        )
+        _raise_for_outcome(result, booking.reference)
+
+    async def reschedule(self, booking: Booking, slot: Slot, actor: str, now: datetime) -> None:
+        line = audit.entry(
+            "booking.rescheduled", actor, booking.reference, now, from_slot=booking.slot_id, to_slot=slot.id
+        )
+        result = await self._reschedule(
+            keys=[booking_key(booking.reference), hold_key(booking.slot_id), hold_key(slot.id), BY_START,
+                  clerk_queue_key(booking.clerk), clerk_queue_key(slot.clerk), audit.STREAM,
+                  audit.subject_key(booking.reference)],
+            args=[booking.reference, booking.slot_id, _hold_expiry(slot), slot.start.timestamp(), line,
+                  *_flatten(_slot_fields(slot, now))],
+        )
+        _raise_for_outcome(result, booking.reference)
+
+    async def count_holding(self, slot_id: str) -> int:
+        """How many booked bookings claim `slot_id` — the invariant tests and benchmarks check."""
+        refs = await self._redis.zrange(BY_START, 0, -1)
+        if not refs:
+            return 0
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for ref in refs:
+                pipe.hmget(booking_key(ref), "slot_id", "status")
+            rows = await pipe.execute()
+        return sum(1 for slot, status in rows if slot == slot_id and status == "booked")
+
+
+def _raise_for_outcome(result: str, reference: str) -> None:
+    """Turn a script's refusal into the error the caller should see."""
+    if result == "ok":
+        return
+    if result == "missing":
+        raise NotFound("reference", "booking_not_found", "Δεν βρέθηκε ραντεβού με αυτόν τον κωδικό.")
+    if result == "taken":
+        raise SLOT_TAKEN
+    if result == "changed":
+        raise Conflict("reference", "booking_changed", "Το ραντεβού μόλις άλλαξε. Δοκιμάστε ξανά.")
+    raise Conflict(
+        "reference", "booking_not_active", f"Το ραντεβού {reference} δεν είναι πλέον ενεργό ({result})."
+    )
+
+
+def parse_new_booking(body: Any) -> NewBooking:
+    """Check the request's shape and content; collect every problem before refusing."""
+    if not isinstance(body, dict):
+        raise InvalidFields({"body": ("not_object", "Το αίτημα πρέπει να είναι αντικείμενο JSON.")})
+    errors: dict[str, tuple[str, str]] = {}
+
+    def text(name: str, required: bool, limit: int) -> str:
+        value = body.get(name, "")
+        if not isinstance(value, str):
+            errors[name] = ("not_text", "Αυτό το πεδίο πρέπει να είναι κείμενο.")
+            return ""
+        value = value.strip()
+        if required and not value:
+            errors[name] = ("required", "Αυτό το πεδίο είναι υποχρεωτικό.")
+        elif len(value) > limit:
+            errors[name] = ("too_long", f"Το κείμενο είναι πολύ μεγάλο (έως {limit} χαρακτήρες).")
+        return value
+
+    slot_id = text("slot_id", True, 100)
+    topic = text("topic", True, 50)
+    sender_id = text("sender_id", False, 200)
+    question = text("question", False, MAX_QUESTION)
+    confidence = body.get("confidence")
+    if confidence is not None and not (
+        isinstance(confidence, (int, float)) and not isinstance(confidence, bool)
+        and math.isfinite(confidence) and 0 <= confidence <= 1
+    ):
+        errors["confidence"] = ("confidence_range", "Η βεβαιότητα είναι αριθμός από 0 έως 1.")
+        confidence = None
+    transcript = _parse_transcript(body.get("transcript", []), errors)
+    consent = _parse_consent(body.get("consent"), errors)
+    try:
+        citizen = parse_citizen(body.get("citizen"))
+    except InvalidFields as e:
+        errors.update({f"citizen.{k}" if k != "citizen" else k: v for k, v in e.errors.items()})
+        citizen = None
+    if errors:
+        raise InvalidFields(errors)
+    assert citizen is not None
+    return NewBooking(slot_id, topic, sender_id, question, confidence, transcript, citizen, consent)
+
+
+def _parse_transcript(raw: Any, errors: dict[str, tuple[str, str]]) -> list[dict[str, str]]:
+    problem = ("transcript_invalid", "Η συνομιλία πρέπει να είναι λίστα από {sender, text, at}.")
+    if not isinstance(raw, list) or len(raw) > MAX_TRANSCRIPT_TURNS:
+        errors["transcript"] = problem
+        return []
+    turns = []
+    for turn in raw:
+        if not (
+            isinstance(turn, dict)
+            and turn.get("sender") in ("user", "bot")
+            and isinstance(turn.get("text"), str)
+            and len(turn["text"]) <= MAX_TURN_TEXT
+            and isinstance(turn.get("at", ""), str)
+        ):
+            errors["transcript"] = problem
+            return []
+        turns.append({"sender": turn["sender"], "text": turn["text"], "at": turn.get("at", "")})
+    return turns
+
+
+def _parse_consent(raw: Any, errors: dict[str, tuple[str, str]]) -> dict[str, bool]:
+    names = ("video_call", "show_id", "data_processing")
+    if not isinstance(raw, dict) or any(raw.get(n) is not True for n in names):
+        errors["consent"] = (
+            "consent_required",
+            "Χρειάζεται η συγκατάθεσή σας για τη βιντεοκλήση, την επίδειξη της ταυτότητας και την "
+            "επεξεργασία των στοιχείων σας.",
+        )
+        return {}
+    return {n: True for n in names}

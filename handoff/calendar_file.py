@@ -1,0 +1,38 @@
+"""The appointment as an .ics file, so the citizen's own calendar reminds them."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from icalendar import Alarm, Calendar, Event
+
+from .bookings import Booking
+
+
+def booking_calendar(booking: Booking, topic_label: str, branch_name: str, join_url: str) -> bytes:
+    cal = Calendar()
+    cal.add("prodid", "-//KEP Connect//el")
+    cal.add("version", "2.0")
+    event = Event()
+    event.add("uid", f"{booking.reference}@kep-connect")
+    event.add("dtstamp", datetime.now(timezone.utc))
+    event.add("dtstart", booking.start)
+    event.add("dtend", booking.end)
+    event.add("summary", f"Βιντεοκλήση με ΚΕΠ: {topic_label}")
+    event.add(
+        "description",
+        f"Κωδικός ραντεβού: {booking.reference}\n"
+        f"{branch_name}\n"
+        f"Σύνδεσμος κλήσης: {join_url}\n"
+        "Έχετε μαζί την αστυνομική σας ταυτότητα: θα τη δείξετε στην κάμερα.",
+    )
+    event.add("url", join_url)
+    event.add("location", join_url)
+    for before, text in ((timedelta(days=-1), "Αύριο"), (timedelta(hours=-2), "Σε 2 ώρες")):
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", f"{text}: βιντεοκλήση με ΚΕΠ ({booking.reference})")
+        alarm.add("trigger", before)
+        event.add_component(alarm)
+    cal.add_component(event)
+    return cal.to_ical()
+

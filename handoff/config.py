@@ -1,0 +1,68 @@
+"""Service settings, read once from the environment.
+
+Every knob has a default that works on a developer machine, so `python -m handoff serve`
+needs no configuration; production sets the secrets and the public URL.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+log = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ATHENS = ZoneInfo("Europe/Athens")
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    redis_url: str | None = None
+    service_token: str | None = None
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    public_url: str = ""
+    data_dir: Path = PROJECT_ROOT / "data"
+    slot_minutes: int = 20
+    min_lead_minutes: int = 60
+    horizon_days: int = 28
+    change_notice_hours: int = 8
+    join_grace_minutes: int = 60
+    max_body_bytes: int = 64 * 1024
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        secret = os.environ.get("HANDOFF_SECRET_KEY")
+        if not secret:
+            log.warning(
+                "HANDOFF_SECRET_KEY is not set: using a random key, so join links "
+                "will stop working when the service restarts"
+            )
+            secret = secrets.token_urlsafe(32)
+        return cls(
+            host=os.environ.get("HANDOFF_HOST", "127.0.0.1"),
+            port=_int("HANDOFF_PORT", 8080),
+            redis_url=os.environ.get("REDIS_URL") or None,
+            service_token=os.environ.get("HANDOFF_SERVICE_TOKEN") or None,
+            secret_key=secret,
+            public_url=os.environ.get("HANDOFF_PUBLIC_URL", ""),
+            data_dir=Path(os.environ.get("HANDOFF_DATA_DIR", PROJECT_ROOT / "data")),
+            slot_minutes=_int("HANDOFF_SLOT_MINUTES", 20),
+            min_lead_minutes=_int("HANDOFF_MIN_LEAD_MINUTES", 60),
+            horizon_days=_int("HANDOFF_HORIZON_DAYS", 28),
+            change_notice_hours=_int("HANDOFF_CHANGE_NOTICE_HOURS", 8),
+            join_grace_minutes=_int("HANDOFF_JOIN_GRACE_MINUTES", 60),
+        )

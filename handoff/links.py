@@ -1,0 +1,53 @@
+"""Secrets handed to citizens: the manage code (cancel/reschedule) and the signed join link.
+
+The manage code is random and stored only as a hash. The join token is signed with the
+service's secret key, names one booking and carries an expiry, so it can be checked without
+a lookup and cannot be forged or moved to another booking.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from .errors import Forbidden
+
+
+def new_manage_token() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def token_matches(token_hash: str, token: str | None) -> bool:
+    return bool(token) and hmac.compare_digest(token_hash, hash_token(token))
+
+
+@dataclass(frozen=True)
+class JoinClaim:
+    reference: str
+    expires_at: datetime
+
+
+class JoinLinks:
+    def __init__(self, secret_key: str):
+        self._serializer = URLSafeSerializer(secret_key, salt="kep-join")
+
+    def sign(self, reference: str, expires_at: datetime) -> str:
+        return self._serializer.dumps({"ref": reference, "exp": int(expires_at.timestamp())})
+
+    def verify(self, token: str, now: datetime) -> JoinClaim:
+        try:
+            payload = self._serializer.loads(token)
+            claim = JoinClaim(payload["ref"], datetime.fromtimestamp(payload["exp"], timezone.utc))
+        except (BadSignature, KeyError, TypeError, ValueError):
+            raise Forbidden("token", "join_link_invalid", "Ο σύνδεσμος δεν είναι έγκυρος.") from None
+        if now >= claim.expires_at:
+            raise Forbidden("token", "join_link_expired", "Ο σύνδεσμος έχει λήξει.")
+        return claim

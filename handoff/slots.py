@@ -1,0 +1,140 @@
+"""Appointment slots: cut from clerks' hours on demand, held in Redis only once booked.
+
+A slot is identified by its clerk and UTC start (`clerk@20261201T0700Z`), so nothing needs
+to be pre-generated and a slot id can be checked against the schedule it claims to come from.
+Holding a slot is `SET kep:slot:<id> <reference> NX` inside the booking script (see
+`bookings`), which is what makes double booking impossible.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from .branches import Branch
+from .clerks import Clerk
+from .config import ATHENS
+from .errors import Unprocessable
+from .store import Redis, key
+from .working_time import intersect, intervals_on, is_public_holiday
+
+SLOT_ID_TIME = "%Y%m%dT%H%MZ"
+
+
+@dataclass(frozen=True)
+class Slot:
+    clerk: str
+    branch: str
+    start: datetime  # aware, Europe/Athens
+    end: datetime
+
+    @property
+    def id(self) -> str:
+        return f"{self.clerk}@{self.start.astimezone(timezone.utc).strftime(SLOT_ID_TIME)}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "slot_id": self.id,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "branch": self.branch,
+            "clerk": self.clerk,
+        }
+
+
+def hold_key(slot_id: str) -> str:
+    return key("slot", slot_id)
+
+
+def parse_slot_id(slot_id: str) -> tuple[str, datetime]:
+    clerk, sep, stamp = slot_id.partition("@")
+    try:
+        if not (clerk and sep):
+            raise ValueError
+        start = datetime.strptime(stamp, SLOT_ID_TIME).replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise Unprocessable("slot_id", "invalid", "Η ώρα του ραντεβού δεν είναι έγκυρη.") from None
+    return clerk, start
+
+
+def slots_on(clerk: Clerk, branch: Branch, day: date, minutes: int) -> list[Slot]:
+    """Every slot of `clerk` on `day`, booked or not; none on holidays or absences."""
+    if is_public_holiday(day) or clerk.absent_on(day):
+        return []
+    length = timedelta(minutes=minutes)
+    slots = []
+    for start_t, end_t in intersect(
+        intervals_on(clerk.working_hours, day), intervals_on(branch.opening_hours, day)
+    ):
+        start = datetime.combine(day, start_t, ATHENS)
+        end_of_shift = datetime.combine(day, end_t, ATHENS)
+        while start + length <= end_of_shift:
+            slots.append(Slot(clerk.id, branch.id, start, start + length))
+            start += length
+    return slots
+
+
+@dataclass(frozen=True)
+class SlotRules:
+    minutes: int
+    min_lead: timedelta
+    horizon: timedelta
+
+    def earliest(self, now: datetime) -> datetime:
+        return now + self.min_lead
+
+
+class SlotFinder:
+    """Answers "which slots are free" and "is this slot id a real, bookable slot"."""
+
+    def __init__(self, redis: Redis, rules: SlotRules):
+        self._redis = redis
+        self._rules = rules
+
+    async def free_slots(
+        self,
+        clerks: list[Clerk],
+        branches: dict[str, Branch],
+        after: datetime,
+        now: datetime,
+        limit: int,
+    ) -> list[Slot]:
+        """The earliest free slots of `clerks`, walking forward one day at a time."""
+        start = max(after, self._rules.earliest(now))
+        last_day = (now + self._rules.horizon).astimezone(ATHENS).date()
+        day = start.astimezone(ATHENS).date()
+        found: list[Slot] = []
+        while day <= last_day and len(found) < limit:
+            candidates = sorted(
+                (
+                    s
+                    for c in clerks
+                    for s in slots_on(c, branches[c.branch], day, self._rules.minutes)
+                    if s.start >= start
+                ),
+                key=lambda s: (s.start, s.clerk),
+            )
+            if candidates:
+                held = await self._redis.mget([hold_key(s.id) for s in candidates])
+                found.extend(s for s, h in zip(candidates, held) if h is None)
+            day += timedelta(days=1)
+        return found[:limit]
+
+    def resolve(self, slot_id: str, clerk: Clerk | None, branch: Branch | None, now: datetime) -> Slot:
+        """The slot `slot_id` names, if the schedule really has it and it is still ahead."""
+        clerk_id, start_utc = parse_slot_id(slot_id)
+        if clerk is None or branch is None or clerk.id != clerk_id:
+            raise Unprocessable("slot_id", "unknown_slot", "Δεν βρέθηκε αυτή η ώρα ραντεβού.")
+        start = start_utc.astimezone(ATHENS)
+        slot = next(
+            (s for s in slots_on(clerk, branch, start.date(), self._rules.minutes) if s.start == start),
+            None,
+        )
+        if slot is None:
+            raise Unprocessable("slot_id", "unknown_slot", "Δεν βρέθηκε αυτή η ώρα ραντεβού.")
+        if slot.start < self._rules.earliest(now):
+            raise Unprocessable(
+                "slot_id", "slot_in_past", "Αυτή η ώρα έχει περάσει ή είναι πολύ κοντά. Διαλέξτε μια επόμενη."
+            )
+        if slot.start > now + self._rules.horizon:
+            raise Unprocessable("slot_id", "slot_too_far", "Αυτή η ώρα είναι πολύ μακριά στο μέλλον.")
+        return slot

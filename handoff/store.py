@@ -1,0 +1,76 @@
+"""The Redis connection every domain module stores its data through.
+
+A real Redis is the only store that persists. When none is reachable the service can still
+start on an in-process fakeredis, so a newcomer sees the service run; it says loudly that
+nothing will survive a restart.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Callable, Generic, Iterable, Protocol, TypeVar
+
+import redis.asyncio as aioredis
+
+log = logging.getLogger(__name__)
+
+Redis = aioredis.Redis
+KEY_PREFIX = "kep:"
+
+
+def key(*parts: str) -> str:
+    """One naming scheme for every key, so a `redis-cli --scan 'kep:*'` shows it all."""
+    return KEY_PREFIX + ":".join(parts)
+
+
+async def connect(redis_url: str | None) -> Redis:
+    """Connect to `redis_url`, or fall back to an embedded store when there is none."""
+    if redis_url:
+        client = aioredis.from_url(redis_url, decode_responses=True)
+        await client.ping()
+        return client
+    import fakeredis
+
+    log.warning(
+        "REDIS_URL is not set: using an embedded in-memory store. "
+        "NOTHING WILL PERSIST: bookings are lost when the service stops."
+    )
+    return fakeredis.FakeAsyncRedis(decode_responses=True)
+
+
+class Record(Protocol):
+    id: str
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+R = TypeVar("R", bound=Record)
+
+
+class RecordDirectory(Generic[R]):
+    """Reference data (topics, branches, clerks) kept as one Redis hash of id → JSON.
+
+    These records change rarely and are read whole, so one HGETALL serves every listing.
+    """
+
+    def __init__(self, redis: Redis, name: str, parse: Callable[[dict[str, Any]], R]):
+        self._redis = redis
+        self._key = key(name)
+        self._parse = parse
+
+    async def put(self, records: Iterable[R]) -> int:
+        mapping = {r.id: json.dumps(r.to_dict(), ensure_ascii=False) for r in records}
+        if mapping:
+            await self._redis.hset(self._key, mapping=mapping)
+        return len(mapping)
+
+    async def get(self, record_id: str) -> R | None:
+        raw = await self._redis.hget(self._key, record_id)
+        return self._parse(json.loads(raw)) if raw else None
+
+    async def all(self) -> list[R]:
+        raw = await self._redis.hgetall(self._key)
+        return sorted((self._parse(json.loads(v)) for v in raw.values()), key=lambda r: r.id)
+
+    async def count(self) -> int:
+        return await self._redis.hlen(self._key)
