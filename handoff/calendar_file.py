@@ -15,8 +15,8 @@ def booking_calendar(booking: Booking, topic_label: str, branch_name: str, join_
     event = Event()
     event.add("uid", f"{booking.reference}@kep-connect")
     event.add("dtstamp", datetime.now(timezone.utc))
-    event.add("dtstart", booking.start)
-    event.add("dtend", booking.end)
+    event.add("dtstart", booking.start.astimezone(timezone.utc))
+    event.add("dtend", booking.end.astimezone(timezone.utc))
     event.add("summary", f"Βιντεοκλήση με ΚΕΠ: {topic_label}")
     event.add(
         "description",

@@ -50,7 +50,7 @@ def intersect(a: list[Interval], b: list[Interval]) -> list[Interval]:
 
 @lru_cache(maxsize=16)
 def _greek_holidays(year: int) -> holidays.HolidayBase:
-    return holidays.country_holidays("GR", years=year)
+    return holidays.country_holidays("GR", years=year, language="el")
 
 
 def is_public_holiday(day: date) -> bool:

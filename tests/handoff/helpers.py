@@ -1,0 +1,47 @@
+"""Request builders shared by the handoff tests."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from handoff.config import ATHENS
+
+SERVICE_TOKEN = "test-service-token"
+AUTH = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
+# A Monday in the future, so that Redis expiries computed from slot times are never in the past.
+NOW = datetime(2030, 2, 4, 7, 0, tzinfo=ATHENS)
+
+
+def citizen(**overrides: str) -> dict[str, str]:
+    return {
+        "full_name": "Μαρία Παπαδοπούλου",
+        "id_card": "ΑΒ 123456",
+        "afm": "094259216",
+        "amka": "",
+        "mobile": "6912345678",
+        "email": "maria@example.gr",
+    } | overrides
+
+
+def booking_body(slot_id: str, topic: str = "tax", **overrides) -> dict:
+    return {
+        "slot_id": slot_id,
+        "topic": topic,
+        "sender_id": "chat-1",
+        "question": "Θέλω να κάνω τη φορολογική μου δήλωση",
+        "confidence": 0.93,
+        "transcript": [
+            {"sender": "user", "text": "Θέλω να κάνω τη φορολογική μου δήλωση", "at": "2030-02-04T07:00:00+02:00"},
+            {"sender": "bot", "text": "Κατάλαβα: Φορολογικά θέματα.", "at": "2030-02-04T07:00:01+02:00"},
+        ],
+        "citizen": citizen(),
+        "consent": {"video_call": True, "show_id": True, "data_processing": True},
+    } | overrides
+
+
+async def first_free_slot(client, topic: str = "tax", **params: str | None) -> dict:
+    query = {"topic": topic, "limit": "1"} | {k: v for k, v in params.items() if v is not None}
+    resp = await client.get("/api/slots", params=query)
+    assert resp.status == 200
+    slots = await resp.json()
+    assert slots, f"no free slot for {topic}"
+    return slots[0]

@@ -1,0 +1,137 @@
+"""The booking contract the bot relies on: book, look up, calendar file, reschedule, cancel."""
+from datetime import datetime, timedelta
+
+from icalendar import Calendar
+
+from handoff.bookings import BookingStore
+
+from .helpers import AUTH, booking_body, first_free_slot
+
+
+TOMORROW = "2030-02-05T08:00:00+02:00"  # beyond the 8-hour change notice
+
+
+async def book(client, topic="tax", after=TOMORROW) -> dict:
+    slot = await first_free_slot(client, topic, after=after)
+    resp = await client.post("/api/bookings", json=booking_body(slot["slot_id"], topic), headers=AUTH)
+    assert resp.status == 201, await resp.text()
+    return await resp.json()
+
+
+async def test_booking_round_trip(client):
+    slot = await first_free_slot(client, "tax")
+    assert slot["start"] == "2030-02-04T08:30:00+02:00"  # first morning slot after the hour of lead time
+    resp = await client.post("/api/bookings", json=booking_body(slot["slot_id"]), headers=AUTH)
+    assert resp.status == 201
+    booking = await resp.json()
+    assert booking["reference"].startswith("KEP-") and booking["status"] == "booked"
+    assert (booking["start"], booking["clerk"], booking["branch"]) == (slot["start"], slot["clerk"], slot["branch"])
+    assert booking["join_url"].startswith("http://kep.test/call/")
+    assert booking["citizen"]["mobile"] == "+306912345678"
+    assert booking["transcript"][0]["sender"] == "user" and booking["confidence"] == 0.93
+
+    headers = {"X-Manage-Token": booking["manage_token"]}
+    resp = await client.get(f"/api/bookings/{booking['reference']}", headers=headers)
+    assert resp.status == 200
+    assert (await resp.json())["question"] == "Θέλω να κάνω τη φορολογική μου δήλωση"
+
+    # the slot is no longer offered
+    assert (await first_free_slot(client, "tax"))["slot_id"] != slot["slot_id"]
+
+
+async def test_calendar_file_is_a_valid_ics(client):
+    booking = await book(client)
+    resp = await client.get(booking["calendar_url"].removeprefix("http://kep.test"))
+    assert resp.status == 200 and resp.content_type == "text/calendar"
+    event = Calendar.from_ical(await resp.read()).walk("VEVENT")[0]
+    assert event.decoded("dtstart") == datetime.fromisoformat(booking["start"])
+    assert booking["reference"] in str(event.get("description"))
+    assert len(event.subcomponents) == 2  # reminders a day and two hours before
+
+
+async def test_cancel_frees_the_slot_and_is_audited(client, redis):
+    booking = await book(client)
+    headers = {"X-Manage-Token": booking["manage_token"]}
+    resp = await client.post(f"/api/bookings/{booking['reference']}/cancel", headers=headers)
+    assert resp.status == 200 and (await resp.json())["status"] == "cancelled"
+    assert (await first_free_slot(client, after=TOMORROW))["slot_id"] == booking["slot_id"]
+    again = await client.post(f"/api/bookings/{booking['reference']}/cancel", headers=headers)
+    assert again.status == 409
+    history = await redis.lrange(f"kep:audit:{booking['reference']}", 0, -1)
+    assert ['"booking.created"' in history[0], '"booking.cancelled"' in history[1]] == [True, True]
+    assert await redis.xlen("kep:audit") == 2
+
+
+async def test_reschedule_moves_the_hold(client, redis):
+    booking = await book(client)
+    later = await first_free_slot(client, after="2030-02-05T10:00:00+02:00")
+    resp = await client.post(
+        f"/api/bookings/{booking['reference']}/reschedule", json={"slot_id": later["slot_id"]}, headers=AUTH
+    )
+    assert resp.status == 200, await resp.text()
+    moved = await resp.json()
+    assert moved["slot_id"] == later["slot_id"] and moved["start"] == later["start"]
+    store = BookingStore(redis)
+    assert await store.count_holding(later["slot_id"]) == 1
+    assert await redis.get(f"kep:slot:{booking['slot_id']}") is None
+    assert await redis.get(f"kep:slot:{later['slot_id']}") == booking["reference"]
+
+
+async def test_reschedule_onto_a_taken_slot_is_409_and_keeps_the_booking(client):
+    first, second = await book(client), await book(client)
+    resp = await client.post(
+        f"/api/bookings/{first['reference']}/reschedule", json={"slot_id": second["slot_id"]}, headers=AUTH
+    )
+    assert resp.status == 409 and (await resp.json())["error"]["code"] == "slot_taken"
+    still = await (await client.get(f"/api/bookings/{first['reference']}", headers=AUTH)).json()
+    assert still["slot_id"] == first["slot_id"] and still["status"] == "booked"
+
+
+async def test_changes_are_refused_inside_the_notice(client, clock):
+    booking = await book(client, after=None)
+    clock.now = clock.now + timedelta(hours=1)  # appointment at 08:30, it is now 08:00
+    resp = await client.post(f"/api/bookings/{booking['reference']}/cancel", headers=AUTH)
+    assert resp.status == 409
+    body = await resp.json()
+    assert body["error"]["code"] == "too_late_to_change" and "8 ώρες" in body["error"]["message"]
+
+
+async def test_booking_needs_the_service_token(client):
+    slot = await first_free_slot(client)
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic x"}):
+        resp = await client.post("/api/bookings", json=booking_body(slot["slot_id"]), headers=headers)
+        assert resp.status == 401
+        assert (await resp.json())["error"]["code"] == "service_token_required"
+
+
+async def test_manage_token_guards_a_booking(client):
+    booking = await book(client)
+    ref = booking["reference"]
+    assert (await client.get(f"/api/bookings/{ref}")).status == 403
+    assert (await client.get(f"/api/bookings/{ref}", headers={"X-Manage-Token": "guess"})).status == 403
+    assert (await client.post(f"/api/bookings/{ref}/cancel", params={"token": "guess"})).status == 403
+    assert (await client.get(f"/api/bookings/{ref}/calendar.ics")).status == 403
+    assert (await client.get(f"/api/bookings/{ref.lower()}", headers=AUTH)).status == 200
+
+
+async def test_slots_respect_branch_and_topic(client):
+    resp = await client.get("/api/slots", params={"topic": "agriculture", "branch": "kep-patra", "limit": "20"})
+    slots = await resp.json()
+    assert len(slots) == 20
+    assert {s["branch"] for s in slots} == {"kep-patra"} and {s["clerk"] for s in slots} == {"pat-nikolaou"}
+    starts = [s["start"] for s in slots]
+    assert starts == sorted(starts)
+
+
+async def test_topics_and_branches(client):
+    topics = await (await client.get("/api/topics")).json()
+    assert len(topics) == 16
+    tax = next(t for t in topics if t["id"] == "tax")
+    assert tax["label"] == "Φορολογικά θέματα" and tax["links"][0]["url"].startswith("https://")
+    branches = await (await client.get("/api/branches")).json()
+    assert {b["id"] for b in branches} >= {"kep-athina", "kep-thessaloniki"}
+
+
+async def test_healthz(client):
+    resp = await client.get("/healthz")
+    assert resp.status == 200 and (await resp.json())["redis"] == "ok"
