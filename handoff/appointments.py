@@ -4,12 +4,12 @@ modules stays ignorant of the others' storage.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Callable
+from datetime import UTC, datetime, timedelta
 
-from .branches import Branch, branch_directory
 from .bookings import Booking, BookingStore, NewBooking
+from .branches import Branch, branch_directory
 from .clerks import Clerk, clerk_roster
 from .config import Settings
 from .errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -22,7 +22,7 @@ Clock = Callable[[], datetime]
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

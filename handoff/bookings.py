@@ -15,9 +15,8 @@ from typing import Any
 
 from . import audit
 from .citizens import Citizen, parse_citizen
-from .config import ATHENS
 from .errors import Conflict, InvalidFields, NotFound
-from .links import hash_token, new_manage_token
+from .links import hash_token
 from .slots import Slot, hold_key
 from .store import Redis, key
 
@@ -97,7 +96,7 @@ class Booking:
         }
 
     @classmethod
-    def from_hash(cls, h: dict[str, str]) -> "Booking":
+    def from_hash(cls, h: dict[str, str]) -> Booking:
         known = set(cls.__dataclass_fields__) - {"extra"}
         return cls(
             reference=h["reference"],

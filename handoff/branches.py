@@ -27,7 +27,7 @@ class Branch:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Branch":
+    def from_dict(cls, d: dict[str, Any]) -> Branch:
         return cls(
             id=d["id"],
             name=d["name"],

@@ -1,7 +1,7 @@
 """The appointment as an .ics file, so the citizen's own calendar reminds them."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event
 
@@ -14,9 +14,9 @@ def booking_calendar(booking: Booking, topic_label: str, branch_name: str, join_
     cal.add("version", "2.0")
     event = Event()
     event.add("uid", f"{booking.reference}@kep-connect")
-    event.add("dtstamp", datetime.now(timezone.utc))
-    event.add("dtstart", booking.start.astimezone(timezone.utc))
-    event.add("dtend", booking.end.astimezone(timezone.utc))
+    event.add("dtstamp", datetime.now(UTC))
+    event.add("dtstart", booking.start.astimezone(UTC))
+    event.add("dtend", booking.end.astimezone(UTC))
     event.add("summary", f"Βιντεοκλήση με ΚΕΠ: {topic_label}")
     event.add(
         "description",

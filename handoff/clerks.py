@@ -50,7 +50,7 @@ class Clerk:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Clerk":
+    def from_dict(cls, d: dict[str, Any]) -> Clerk:
         return cls(
             id=d["id"],
             name=d["name"],

@@ -44,7 +44,7 @@ class Settings:
         return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         secret = os.environ.get("HANDOFF_SECRET_KEY")
         if not secret:
             log.warning(

@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -45,7 +45,7 @@ class JoinLinks:
     def verify(self, token: str, now: datetime) -> JoinClaim:
         try:
             payload = self._serializer.loads(token)
-            claim = JoinClaim(payload["ref"], datetime.fromtimestamp(payload["exp"], timezone.utc))
+            claim = JoinClaim(payload["ref"], datetime.fromtimestamp(payload["exp"], UTC))
         except (BadSignature, KeyError, TypeError, ValueError):
             raise Forbidden("token", "join_link_invalid", "Ο σύνδεσμος δεν είναι έγκυρος.") from None
         if now >= claim.expires_at:

@@ -8,7 +8,7 @@ Holding a slot is `SET kep:slot:<id> <reference> NX` inside the booking script (
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from .branches import Branch
 from .clerks import Clerk
@@ -29,7 +29,7 @@ class Slot:
 
     @property
     def id(self) -> str:
-        return f"{self.clerk}@{self.start.astimezone(timezone.utc).strftime(SLOT_ID_TIME)}"
+        return f"{self.clerk}@{self.start.astimezone(UTC).strftime(SLOT_ID_TIME)}"
 
     def to_dict(self) -> dict[str, str]:
         return {
@@ -50,7 +50,7 @@ def parse_slot_id(slot_id: str) -> tuple[str, datetime]:
     try:
         if not (clerk and sep):
             raise ValueError
-        start = datetime.strptime(stamp, SLOT_ID_TIME).replace(tzinfo=timezone.utc)
+        start = datetime.strptime(stamp, SLOT_ID_TIME).replace(tzinfo=UTC)
     except ValueError:
         raise Unprocessable("slot_id", "invalid", "Η ώρα του ραντεβού δεν είναι έγκυρη.") from None
     return clerk, start
@@ -115,7 +115,7 @@ class SlotFinder:
             )
             if candidates:
                 held = await self._redis.mget([hold_key(s.id) for s in candidates])
-                found.extend(s for s, h in zip(candidates, held) if h is None)
+                found.extend(s for s, h in zip(candidates, held, strict=True) if h is None)
             day += timedelta(days=1)
         return found[:limit]
 

@@ -35,7 +35,7 @@ class Topic:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Topic":
+    def from_dict(cls, d: dict[str, Any]) -> Topic:
         return cls(
             id=d["id"],
             label=d["label"],

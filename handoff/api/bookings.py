@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .responses import json_response
-
 from ..bookings import Booking, parse_new_booking
 from ..calendar_file import booking_calendar
 from ..errors import InvalidFields
 from .auth import is_service, manage_token, require_service
 from .keys import APPOINTMENTS, SETTINGS
 from .requests import json_body, query_datetime, query_int
+from .responses import json_response
 
 routes = web.RouteTableDef()
 

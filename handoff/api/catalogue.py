@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .responses import json_response
-
 from .keys import APPOINTMENTS
+from .responses import json_response
 
 routes = web.RouteTableDef()
 

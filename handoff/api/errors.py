@@ -6,11 +6,10 @@ import logging
 from typing import Any
 
 from aiohttp import web
-
-from .responses import json_response
 from redis.exceptions import RedisError
 
 from ..errors import DomainError, InvalidFields
+from .responses import json_response
 
 log = logging.getLogger(__name__)
 

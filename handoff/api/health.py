@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from aiohttp import web
-
-from .responses import json_response
 from redis.exceptions import RedisError
 
 from .keys import REDIS
+from .responses import json_response
 
 routes = web.RouteTableDef()
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from aiohttp import web
 
-from ..errors import DomainError, Unprocessable
 from ..config import ATHENS
+from ..errors import DomainError, Unprocessable
 
 
 async def json_body(request: web.Request) -> Any:

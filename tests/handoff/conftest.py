@@ -4,7 +4,6 @@ database per test, and the app with a fixed clock so schedules are predictable."
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis

@@ -7,7 +7,6 @@ from handoff.bookings import BookingStore
 
 from .helpers import AUTH, booking_body, first_free_slot
 
-
 TOMORROW = "2030-02-05T08:00:00+02:00"  # beyond the 8-hour change notice
 
 

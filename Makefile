@@ -1,0 +1,55 @@
+# KEP Connect — `make run` starts the whole service, `make test` runs the whole test suite.
+# Both set up what is missing first (virtualenvs, trained model).
+
+SHELL := /bin/bash
+export RASA_TELEMETRY_ENABLED := false
+
+# Python >= 3.11 for the handoff service; Python 3.10 for Rasa 3.6 (found on PATH or in pyenv).
+PY_HANDOFF ?= $(shell for p in python3.11 python3.12 python3; do $$p -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null && { command -v $$p; break; }; done)
+PY_BOT ?= $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/bin/python3.10; do $$p -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null && { echo $$p; break; }; done)
+
+HANDOFF_VENV := .venv-handoff
+BOT_VENV := .venv-bot
+
+.PHONY: setup run test test-handoff lint bench-booking lock-handoff lock-bot clean
+
+setup: $(HANDOFF_VENV)/.installed
+
+$(HANDOFF_VENV)/.installed: handoff/requirements.txt
+	@test -n "$(PY_HANDOFF)" || { echo "Python >= 3.11 is required for the handoff service"; exit 1; }
+	test -d $(HANDOFF_VENV) || $(PY_HANDOFF) -m venv $(HANDOFF_VENV)
+	$(HANDOFF_VENV)/bin/pip install --quiet --upgrade pip
+	$(HANDOFF_VENV)/bin/pip install --quiet -r handoff/requirements.txt
+	touch $@
+
+$(BOT_VENV)/.installed: bot/requirements.txt
+	@test -n "$(PY_BOT)" || { echo "Python 3.10 is required for Rasa 3.6 (e.g. pyenv install 3.10)"; exit 1; }
+	test -d $(BOT_VENV) || $(PY_BOT) -m venv $(BOT_VENV)
+	$(BOT_VENV)/bin/pip install --quiet --upgrade pip
+	$(BOT_VENV)/bin/pip install --quiet -r bot/requirements.txt
+	touch $@
+
+run: setup
+	scripts/run.sh
+
+test: test-handoff
+
+test-handoff: setup lint
+	$(HANDOFF_VENV)/bin/pytest
+
+lint: setup
+	$(HANDOFF_VENV)/bin/ruff check handoff tests bench
+
+bench-booking: setup
+	$(HANDOFF_VENV)/bin/python bench/booking_load.py
+
+lock-handoff:
+	rm -rf /tmp/kep-lock && $(PY_HANDOFF) -m venv /tmp/kep-lock && /tmp/kep-lock/bin/pip install -q -r handoff/requirements.in
+	{ echo "# Pinned by \`make lock-handoff\` from requirements.in; install with pip install -r."; /tmp/kep-lock/bin/pip freeze; } > handoff/requirements.txt
+
+lock-bot:
+	rm -rf /tmp/kep-lock && $(PY_BOT) -m venv /tmp/kep-lock && /tmp/kep-lock/bin/pip install -q -r bot/requirements.in
+	{ echo "# Pinned by \`make lock-bot\` from requirements.in; install with pip install -r."; /tmp/kep-lock/bin/pip freeze; } > bot/requirements.txt
+
+clean:
+	rm -rf $(HANDOFF_VENV) $(BOT_VENV) var models/*.tar.gz

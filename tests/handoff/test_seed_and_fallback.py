@@ -1,0 +1,54 @@
+"""Reference data is loaded from data/, idempotently; without Redis the service still runs."""
+import shutil
+
+import pytest
+
+from handoff.app import create_app
+from handoff.config import PROJECT_ROOT
+from handoff.seed import seed
+from handoff.topics import topic_catalogue
+
+TOPIC_IDS = {
+    "civil_registry", "identity_documents", "authorizations", "tax", "insurance_pension", "employment",
+    "welfare", "health_disability", "vehicles", "justice", "military", "migration", "business", "property",
+    "education", "agriculture",
+}
+
+
+async def test_seed_is_idempotent_and_complete(redis):
+    first = await seed(redis, PROJECT_ROOT / "data")
+    again = await seed(redis, PROJECT_ROOT / "data")
+    assert first == again and first.topics == 16
+    topics = await topic_catalogue(redis).all()
+    assert {t.id for t in topics} == TOPIC_IDS
+    for t in topics:
+        assert 5 <= len(t.procedures) <= 10 and t.links and t.description
+        assert all(link.url.startswith("https://") for link in t.links)
+
+
+async def test_a_new_branch_is_data_not_code(redis, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(PROJECT_ROOT / "data", data)
+    with open(data / "branches.yml", "a", encoding="utf-8") as f:
+        f.write(
+            "  - id: kep-larisa\n    name: ΚΕΠ Δήμου Λαρισαίων\n    municipality: Λάρισα\n"
+            "    opening_hours: {mon: [[\"08:00\", \"15:00\"]]}\n"
+        )
+    report = await seed(redis, data)
+    assert report.branches == 5
+
+
+async def test_seed_refuses_a_clerk_of_an_unknown_branch(redis, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(PROJECT_ROOT / "data", data)
+    text = (data / "clerks.yml").read_text(encoding="utf-8").replace("branch: kep-patra", "branch: kep-atlantis", 1)
+    (data / "clerks.yml").write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match="kep-atlantis"):
+        await seed(redis, data)
+
+
+async def test_embedded_fallback_when_no_redis_is_configured(aiohttp_client, settings, caplog):
+    client = await aiohttp_client(create_app(settings))  # settings.redis_url is None
+    assert "NOTHING WILL PERSIST" in caplog.text
+    resp = await client.get("/api/topics")
+    assert resp.status == 200 and len(await resp.json()) == 16
