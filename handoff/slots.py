@@ -8,6 +8,7 @@ Holding a slot is `SET kep:slot:<id> <reference> NX` inside the booking script (
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import UTC, date, datetime, timedelta
 
 from .branches import Branch
@@ -27,7 +28,7 @@ class Slot:
     start: datetime  # aware, Europe/Athens
     end: datetime
 
-    @property
+    @cached_property
     def id(self) -> str:
         return f"{self.clerk}@{self.start.astimezone(UTC).strftime(SLOT_ID_TIME)}"
 
