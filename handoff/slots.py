@@ -8,8 +8,8 @@ Holding a slot is `SET kep:slot:<id> <reference> NX` inside the booking script (
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 
 from .branches import Branch
 from .clerks import Clerk
