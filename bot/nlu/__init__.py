@@ -1,0 +1,1 @@
+"""Greek text handling for the bot's NLU pipeline: normalisation and tokenisation."""

@@ -1,0 +1,114 @@
+"""Rasa graph components for Greek: a normaliser that runs before tokenisation, and a
+tokeniser built on spaCy's blank Greek pipeline (tokenisation rules and stop words only; no
+statistical model is needed or downloaded).
+
+In `bot/config.yml`:
+
+    pipeline:
+      - name: bot.nlu.components.GreekNormalizer
+      - name: bot.nlu.components.GreekTokenizer
+      ...
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+import spacy
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from spacy.lang.el.stop_words import STOP_WORDS
+
+from .greek_text import normalise
+
+ORIGINAL_TEXT = "text_original"
+# Words the dialogue turns on: never treated as stop words even though spaCy lists some.
+DIALOGUE_WORDS = {normalise(w) for w in ("ναι", "όχι", "δεν", "μη", "μην", "άκυρο", "αλλαγή", "ακύρωση", "ώρα")}
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class GreekNormalizer(GraphComponent):
+    """Replaces the message text with its normal form (see `greek_text.normalise`) before the
+    tokeniser sees it; the citizen's own words stay in `text_original`."""
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "GreekNormalizer":
+        return cls()
+
+    def _normalise(self, message: Message) -> None:
+        text = message.get(TEXT)
+        if isinstance(text, str) and message.get(ORIGINAL_TEXT) is None:
+            message.set(ORIGINAL_TEXT, text)
+            message.set(TEXT, normalise(text))
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for example in training_data.training_examples:
+            self._normalise(example)
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self._normalise(message)
+        return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
+class GreekTokenizer(Tokenizer):
+    """Tokenises normalised Greek with spaCy's blank `el` rules.
+
+    With `drop_stop_words: true`, spaCy's Greek stop words (normalised the same way, minus
+    the words the dialogue depends on) are left out of the tokens.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "intent_tokenization_flag": False,
+            "intent_split_symbol": "_",
+            "token_pattern": None,
+            "prefix_separator_symbol": None,
+            "drop_stop_words": False,
+        }
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        super().__init__(config)
+        self._nlp = spacy.blank("el")
+        self._stop_words = (
+            {normalise(w) for w in STOP_WORDS} - DIALOGUE_WORDS if config.get("drop_stop_words") else set()
+        )
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "GreekTokenizer":
+        return cls(config)
+
+    @staticmethod
+    def not_supported_languages() -> Optional[List[Text]]:
+        return None
+
+    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+        text = message.get(attribute)
+        tokens = [
+            Token(t.text, t.idx)
+            for t in self._nlp.tokenizer(text)
+            if not (t.is_punct or t.is_space) and t.text not in self._stop_words
+        ]
+        if not tokens:
+            tokens = [Token(text, 0)]
+        return self._apply_token_pattern(tokens)
