@@ -26,15 +26,17 @@ from spacy.lang.el.stop_words import STOP_WORDS
 
 from .greek_text import normalise
 
-ORIGINAL_TEXT = "text_original"
+NORMALISED_TEXT = "text_normalised"
 # Words the dialogue turns on: never treated as stop words even though spaCy lists some.
 DIALOGUE_WORDS = {normalise(w) for w in ("ναι", "όχι", "δεν", "μη", "μην", "άκυρο", "αλλαγή", "ακύρωση", "ώρα")}
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class GreekNormalizer(GraphComponent):
-    """Replaces the message text with its normal form (see `greek_text.normalise`) before the
-    tokeniser sees it; the citizen's own words stay in `text_original`."""
+    """Adds the normal form of the message text (see `greek_text.normalise`) for the tokeniser.
+
+    The text itself is left alone, so parse results, the tracker and the transcript the clerk
+    reads keep the citizen's own words."""
 
     @classmethod
     def create(
@@ -48,9 +50,8 @@ class GreekNormalizer(GraphComponent):
 
     def _normalise(self, message: Message) -> None:
         text = message.get(TEXT)
-        if isinstance(text, str) and message.get(ORIGINAL_TEXT) is None:
-            message.set(ORIGINAL_TEXT, text)
-            message.set(TEXT, normalise(text))
+        if isinstance(text, str):
+            message.set(NORMALISED_TEXT, normalise(text))
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         for example in training_data.training_examples:
@@ -65,7 +66,8 @@ class GreekNormalizer(GraphComponent):
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class GreekTokenizer(Tokenizer):
-    """Tokenises normalised Greek with spaCy's blank `el` rules.
+    """Tokenises the normalised text with spaCy's blank `el` rules (token offsets refer to
+    the normalised text; the pipeline extracts no entities from it).
 
     With `drop_stop_words: true`, spaCy's Greek stop words (normalised the same way, minus
     the words the dialogue depends on) are left out of the tokens.
@@ -104,6 +106,8 @@ class GreekTokenizer(Tokenizer):
 
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
         text = message.get(attribute)
+        if attribute == TEXT:
+            text = message.get(NORMALISED_TEXT) or normalise(text)
         tokens = [
             Token(t.text, t.idx)
             for t in self._nlp.tokenizer(text)

@@ -15,34 +15,42 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Latin → Greek, longest first. ELOT 743 and the informal habits: th/8 for θ, x/ch for χ,
-# ks/3 for ξ, w for ω, h for η (the letters look alike), b for μπ. "th" before n/s/m at the end
-# of a word is τη, as in "thn", "ths", "sthn" (την, της, στην), not θ.
-_GREEKLISH = [
-    ("thn", "την"), ("ths", "της"), ("th", "τη"),  # at the end of a word only: see _WORD_END
-    ("th", "θ"), ("ch", "χ"), ("ph", "φ"), ("ps", "ψ"), ("ks", "ξ"), ("cs", "ξ"),
+# Latin → Greek. Context rules first: informal Greeklish writes η as "h" (the letters look
+# alike), so "th" is τη where θ cannot stand — at the end of a word ("sth", "thn", "ths") or
+# before a consonant other than ρ/ν ("kathgoria", "thlefono", "tavtothta") — and "ph" is πη
+# ("phra"), since φ is written "f". Otherwise ELOT 743 and the common habits: th/8 for θ,
+# x/ch for χ, ks/3 for ξ, ps for ψ, w for ω, b for μπ.
+_CONTEXT_RULES = [
+    (r"th(?=n(?![a-z]))", "τη"),
+    (r"th(?=s(?![a-z]))", "τη"),
+    (r"th(?![a-z])", "τη"),
+    (r"th(?=[bcdfgjklmpqstvxz])", "τη"),
+]
+_LETTERS = [
+    ("th", "θ"), ("ch", "χ"), ("ph", "πη"), ("ps", "ψ"), ("ks", "ξ"), ("cs", "ξ"),
     ("ou", "ου"), ("mp", "μπ"), ("nt", "ντ"), ("gk", "γκ"), ("gg", "γγ"),
     ("a", "α"), ("b", "μπ"), ("c", "κ"), ("d", "δ"), ("e", "ε"), ("f", "φ"), ("g", "γ"), ("h", "η"),
     ("i", "ι"), ("j", "τζ"), ("k", "κ"), ("l", "λ"), ("m", "μ"), ("n", "ν"), ("o", "ο"), ("p", "π"),
     ("q", "κ"), ("r", "ρ"), ("s", "σ"), ("t", "τ"), ("u", "υ"), ("v", "β"), ("w", "ω"), ("x", "χ"),
     ("y", "υ"), ("z", "ζ"), ("8", "θ"), ("3", "ξ"),
 ]
-_WORD_END = {"thn": "την", "ths": "της", "th": "τη"}
-_GREEKLISH_RE = re.compile(
-    "|".join(f"{latin}(?![a-z])" if i < len(_WORD_END) else latin for i, (latin, _) in enumerate(_GREEKLISH))
+_TRANSLITERATION = re.compile(
+    "|".join(f"(?P<c{i}>{pattern})" for i, (pattern, _) in enumerate(_CONTEXT_RULES))
+    + "|" + "|".join(re.escape(latin) for latin, _ in _LETTERS)
 )
-_GREEKLISH_MAP = dict(_GREEKLISH[len(_WORD_END):])
+_LETTER_MAP = dict(_LETTERS)
 _LATIN_WORD = re.compile(r"[a-z0-9]*[a-z][a-z0-9]*")
 _VOICELESS = "θκξπστφχψ"
 
-# Sounds-alike merges, applied in order to unaccented lower-case Greek.
+# Sounds-alike merges, applied in order to unaccented lower-case Greek. αυ/ευ (and the
+# Greeklish "av"/"ev") are αφ/εφ before a voiceless consonant and αβ/εβ elsewhere, as said.
 _PHONETIC = [
-    (re.compile(f"([αε])υ(?=[{_VOICELESS}])"), r"\1φ"),
+    (re.compile(f"([αε])[υβ](?=[{_VOICELESS}])"), r"\1φ"),
     (re.compile("([αε])υ"), r"\1β"),
     (re.compile("ου"), "\0"),  # protect ου from the υ → ι merge below
-    (re.compile("ει|οι|υι"), "ι"),
     (re.compile("[ηυ]"), "ι"),
     (re.compile("ω"), "ο"),
+    (re.compile("ει|οι"), "ι"),
     (re.compile("αι"), "ε"),
     (re.compile("\0"), "ου"),
     (re.compile(r"([α-ω])\1+"), r"\1"),
@@ -57,12 +65,11 @@ def strip_accents(text: str) -> str:
 
 def greeklish_to_greek(text: str) -> str:
     """Transliterate every word written in Latin letters; Greek words pass through."""
-    def letter(g: re.Match) -> str:
-        latin = g.group(0)
-        at_word_end = g.end() == len(g.string) or not g.string[g.end()].isalpha()
-        return _WORD_END[latin] if at_word_end and latin in _WORD_END else _GREEKLISH_MAP[latin]
+    def letter(match: re.Match) -> str:
+        context = next((i for i, group in enumerate(match.groups()) if group is not None), None)
+        return _CONTEXT_RULES[context][1] if context is not None else _LETTER_MAP[match.group(0)]
 
-    return _LATIN_WORD.sub(lambda m: _GREEKLISH_RE.sub(letter, m.group(0)), text)
+    return _LATIN_WORD.sub(lambda word: _TRANSLITERATION.sub(letter, word.group(0)), text)
 
 
 def phonetic(text: str) -> str:
@@ -73,6 +80,5 @@ def phonetic(text: str) -> str:
 
 def normalise(text: str) -> str:
     """The classifier's view of a citizen's message."""
-    text = strip_accents(text.casefold()).replace("ς", "σ")
-    text = greeklish_to_greek(text)
+    text = greeklish_to_greek(strip_accents(text.casefold())).replace("ς", "σ")
     return " ".join(phonetic(text).split())
