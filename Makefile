@@ -11,9 +11,13 @@ PY_BOT ?= $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.1
 HANDOFF_VENV := .venv-handoff
 BOT_VENV := .venv-bot
 
-.PHONY: setup run test test-handoff lint bench-booking lock-handoff lock-bot clean
+RASA := PYTHONPATH=. $(BOT_VENV)/bin/rasa
+MODEL := models/kep.tar.gz
+BOT_SOURCES := bot/config.yml bot/domain.yml $(wildcard bot/nlu/*.py data/nlu/*.yml data/dialogue/*.yml)
 
-setup: $(HANDOFF_VENV)/.installed
+.PHONY: setup run test test-handoff test-bot train eval lint bench-booking lock-handoff lock-bot clean
+
+setup: $(HANDOFF_VENV)/.installed $(BOT_VENV)/.installed
 
 $(HANDOFF_VENV)/.installed: handoff/requirements.txt
 	@test -n "$(PY_HANDOFF)" || { echo "Python >= 3.11 is required for the handoff service"; exit 1; }
@@ -32,10 +36,21 @@ $(BOT_VENV)/.installed: bot/requirements.txt
 run: setup
 	scripts/run.sh
 
-test: test-handoff
+test: test-handoff test-bot
 
 test-handoff: setup lint
 	$(HANDOFF_VENV)/bin/pytest
+
+# Retrained only when the data, the config or the Greek components change.
+train: $(MODEL)
+
+$(MODEL): $(BOT_VENV)/.installed $(BOT_SOURCES)
+	$(RASA) train --config bot/config.yml --domain bot/domain.yml --data data/nlu data/dialogue \
+		--out models --fixed-model-name kep
+
+test-bot: $(BOT_VENV)/.installed $(MODEL)
+	$(RASA) data validate --config bot/config.yml --domain bot/domain.yml --data data/nlu data/dialogue
+	PYTHONPATH=. $(BOT_VENV)/bin/pytest -c /dev/null -p no:cacheprovider tests/bot
 
 lint: setup
 	$(HANDOFF_VENV)/bin/ruff check handoff tests bench
