@@ -1,12 +1,8 @@
 """The trained model (make train) understands real-world phrasings of each topic, however
 they are typed. Needs models/kep.tar.gz."""
 import asyncio
-from pathlib import Path
 
 import pytest
-from rasa.core.agent import Agent
-
-MODEL = Path(__file__).resolve().parents[2] / "models" / "kep.tar.gz"
 
 PHRASES = {
     "topic_civil_registry": ["Θέλω να βγάλω πιστοποιητικό οικογενειακής κατάστασης", "thelw pistopoiitiko gennhshs"],
@@ -27,13 +23,6 @@ PHRASES = {
     "topic_agriculture": ["Το χαλάζι κατέστρεψε τα χωράφια μου", "dilosi osde"],
     "out_of_scope": ["τι καιρό θα κάνει αύριο;", "poios kerdise sto podosfairo"],
 }
-
-
-@pytest.fixture(scope="module")
-def agent():
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: run `make train`")
-    return Agent.load(str(MODEL))
 
 
 @pytest.mark.parametrize("intent,text", [(i, t) for i, texts in PHRASES.items() for t in texts])
