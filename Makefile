@@ -48,6 +48,9 @@ $(MODEL): $(BOT_VENV)/.installed $(BOT_SOURCES)
 	$(RASA) train --config bot/config.yml --domain bot/domain.yml --data data/nlu data/dialogue \
 		--out models --fixed-model-name kep
 
+eval: $(MODEL)
+	PYTHONPATH=. $(BOT_VENV)/bin/python -m bot.nlu.report
+
 test-bot: $(BOT_VENV)/.installed $(MODEL)
 	$(RASA) data validate --config bot/config.yml --domain bot/domain.yml --data data/nlu data/dialogue
 	PYTHONPATH=. $(BOT_VENV)/bin/pytest -c /dev/null -p no:cacheprovider tests/bot
