@@ -28,7 +28,7 @@ import redis.asyncio as aioredis
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from handoff.bookings import BY_START, booking_key  # noqa: E402
+from handoff.bookings import BookingStore  # noqa: E402
 from handoff.redis_server import RedisServer, free_port  # noqa: E402
 
 TOPICS = ["tax", "welfare", "identity_documents", "civil_registry", "property", "employment", "vehicles"]
@@ -86,11 +86,7 @@ async def citizen(session: aiohttp.ClientSession, url: str, token: str, stats: S
 
 async def store_double_bookings(redis_url: str) -> int:
     redis = aioredis.from_url(redis_url, decode_responses=True)
-    holders: Counter[str] = Counter()
-    for ref in await redis.zrange(BY_START, 0, -1):
-        slot_id, status = await redis.hmget(booking_key(ref), "slot_id", "status")
-        if status == "booked":
-            holders[slot_id] += 1
+    holders = await BookingStore(redis).holders_by_slot()
     await redis.aclose()
     return sum(1 for n in holders.values() if n > 1)
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import math
 import secrets
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,7 +21,6 @@ from .links import hash_token
 from .slots import Slot, hold_key
 from .store import Redis, key
 
-STATUSES = ("booked", "cancelled", "in_call", "completed", "no_show")
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: read aloud on a call
 MAX_QUESTION = 1000
 MAX_TRANSCRIPT_TURNS = 200
@@ -57,7 +57,7 @@ class NewBooking:
 @dataclass(frozen=True)
 class Booking:
     reference: str
-    status: str
+    status: str  # booked | cancelled | in_call | completed | no_show
     topic: str
     slot_id: str
     clerk: str
@@ -73,7 +73,6 @@ class Booking:
     manage_token_hash: str
     created_at: datetime
     updated_at: datetime
-    extra: dict[str, str] = field(default_factory=dict)
 
     def to_public_dict(self) -> dict[str, Any]:
         return {
@@ -97,7 +96,6 @@ class Booking:
 
     @classmethod
     def from_hash(cls, h: dict[str, str]) -> Booking:
-        known = set(cls.__dataclass_fields__) - {"extra"}
         return cls(
             reference=h["reference"],
             status=h["status"],
@@ -116,7 +114,6 @@ class Booking:
             manage_token_hash=h["manage_token_hash"],
             created_at=datetime.fromisoformat(h["created_at"]),
             updated_at=datetime.fromisoformat(h["updated_at"]),
-            extra={k: v for k, v in h.items() if k not in known},
         )
 
 
@@ -252,16 +249,18 @@ class BookingStore:
         )
         _raise_for_outcome(result, booking.reference)
 
-    async def count_holding(self, slot_id: str) -> int:
-        """How many booked bookings claim `slot_id` — the invariant tests and benchmarks check."""
+    async def holders_by_slot(self) -> Counter[str]:
+        """How many `booked` bookings claim each slot — the invariant (never above 1) that
+        the race tests and the load benchmark check."""
         refs = await self._redis.zrange(BY_START, 0, -1)
-        if not refs:
-            return 0
         async with self._redis.pipeline(transaction=False) as pipe:
             for ref in refs:
                 pipe.hmget(booking_key(ref), "slot_id", "status")
-            rows = await pipe.execute()
-        return sum(1 for slot, status in rows if slot == slot_id and status == "booked")
+            rows = await pipe.execute() if refs else []
+        return Counter(slot for slot, status in rows if status == "booked")
+
+    async def count_holding(self, slot_id: str) -> int:
+        return (await self.holders_by_slot())[slot_id]
 
 
 def _raise_for_outcome(result: str, reference: str) -> None:

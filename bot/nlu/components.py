@@ -11,7 +11,7 @@ In `bot/config.yml`:
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 import spacy
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -82,20 +82,6 @@ class GreekTokenizer(Tokenizer):
     def __init__(self, config: Dict[Text, Any]) -> None:
         super().__init__(config)
         self._nlp = spacy.blank("el")
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "GreekTokenizer":
-        return cls(config)
-
-    @staticmethod
-    def not_supported_languages() -> Optional[List[Text]]:
-        return None
 
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
         text = message.get(attribute)
