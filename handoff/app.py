@@ -5,7 +5,7 @@ import logging
 
 from aiohttp import web
 
-from .api import bookings, catalogue, health, openapi
+from .api import bookings, catalogue, health, identity, openapi
 from .api.errors import json_errors
 from .api.keys import APPOINTMENTS, REDIS, SETTINGS
 from .appointments import Appointments, Clock, utc_now
@@ -34,6 +34,6 @@ def create_app(settings: Settings, redis: Redis | None = None, clock: Clock = ut
             await app[REDIS].aclose()
 
     app.cleanup_ctx.append(store_context)
-    for module in (catalogue, bookings, health, openapi):
+    for module in (catalogue, bookings, identity, health, openapi):
         app.add_routes(module.routes)
     return app

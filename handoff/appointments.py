@@ -100,9 +100,12 @@ class Appointments:
             raise Forbidden("token", "manage_token_invalid", "Ο κωδικός διαχείρισης δεν είναι σωστός.")
         return booking
 
+    def change_deadline(self, booking: Booking) -> datetime:
+        """Last moment the citizen may cancel or move the booking themselves."""
+        return booking.start - timedelta(hours=self._settings.change_notice_hours)
+
     def _check_change_notice(self, booking: Booking) -> None:
-        notice = timedelta(hours=self._settings.change_notice_hours)
-        if booking.start - self._clock() < notice:
+        if self._clock() > self.change_deadline(booking):
             raise Conflict(
                 "reference",
                 "too_late_to_change",

@@ -54,28 +54,102 @@ def normalise_mobile(raw: str) -> str | None:
     return f"+30{match.group(1)}" if match else None
 
 
-def _check_afm(raw: str) -> tuple[str, tuple[str, str] | None]:
+def check_afm(raw: str) -> str:
     try:
-        return stdnum_afm.validate(raw), None
+        return stdnum_afm.validate(raw)
     except (InvalidLength, InvalidFormat):
-        return raw, ("afm_format", "Ο ΑΦΜ έχει 9 ψηφία. Ελέγξτε τον αριθμό που δώσατε.")
+        raise _invalid("afm", "afm_format", f"Ο ΑΦΜ έχει 9 ψηφία· ο αριθμός που δώσατε {_digits_said(raw)}.") from None
     except InvalidChecksum:
-        return raw, ("afm_checksum", "Αυτός ο ΑΦΜ δεν είναι έγκυρος (λάθος ψηφίο ελέγχου). Ελέγξτε τον ξανά.")
+        raise _invalid("afm", "afm_checksum", "Αυτός ο ΑΦΜ δεν είναι έγκυρος (λάθος ψηφίο ελέγχου). Ελέγξτε τον ξανά.") from None
     except ValidationError:
-        return raw, ("afm_invalid", "Αυτός ο ΑΦΜ δεν είναι έγκυρος.")
+        raise _invalid("afm", "afm_invalid", "Αυτός ο ΑΦΜ δεν είναι έγκυρος.") from None
 
 
-def _check_amka(raw: str) -> tuple[str, tuple[str, str] | None]:
+def check_amka(raw: str) -> str:
     try:
-        return stdnum_amka.validate(raw), None
+        return stdnum_amka.validate(raw)
     except (InvalidLength, InvalidFormat):
-        return raw, ("amka_format", "Ο ΑΜΚΑ έχει 11 ψηφία. Ελέγξτε τον αριθμό που δώσατε.")
+        raise _invalid("amka", "amka_format", f"Ο ΑΜΚΑ έχει 11 ψηφία· ο αριθμός που δώσατε {_digits_said(raw)}.") from None
     except InvalidComponent:
-        return raw, ("amka_date", "Τα πρώτα 6 ψηφία του ΑΜΚΑ είναι η ημερομηνία γέννησης. Ελέγξτε τα.")
+        raise _invalid("amka", "amka_date", "Τα πρώτα 6 ψηφία του ΑΜΚΑ είναι η ημερομηνία γέννησης. Ελέγξτε τα.") from None
     except InvalidChecksum:
-        return raw, ("amka_checksum", "Αυτός ο ΑΜΚΑ δεν είναι έγκυρος (λάθος ψηφίο ελέγχου). Ελέγξτε τον ξανά.")
+        raise _invalid("amka", "amka_checksum", "Αυτός ο ΑΜΚΑ δεν είναι έγκυρος (λάθος ψηφίο ελέγχου). Ελέγξτε τον ξανά.") from None
     except ValidationError:
-        return raw, ("amka_invalid", "Αυτός ο ΑΜΚΑ δεν είναι έγκυρος.")
+        raise _invalid("amka", "amka_invalid", "Αυτός ο ΑΜΚΑ δεν είναι έγκυρος.") from None
+
+
+def check_afm_or_amka(raw: str) -> tuple[str, str]:
+    """(field, value): the chat asks for "ΑΦΜ ή ΑΜΚΑ" once and the length tells which it is."""
+    digits = re.sub(r"[\s.\-]", "", raw)
+    if len(digits) == 9:
+        return "afm", check_afm(digits)
+    if len(digits) == 11:
+        return "amka", check_amka(digits)
+    raise _invalid(
+        "afm_or_amka",
+        "afm_or_amka_length",
+        f"Ο ΑΦΜ έχει 9 ψηφία και ο ΑΜΚΑ 11· ο αριθμός που δώσατε {_digits_said(digits)}.",
+    )
+
+
+def check_full_name(raw: str) -> str:
+    name = " ".join(raw.split())
+    if not (3 <= len(name) <= 100 and " " in name and _NAME.match(name)):
+        raise _invalid(
+            "full_name", "name_invalid", "Γράψτε το ονοματεπώνυμό σας όπως στην ταυτότητα (όνομα και επώνυμο)."
+        )
+    return name
+
+
+def check_id_card(raw: str) -> str:
+    id_card = normalise_id_card(raw)
+    if not _ID_CARD.match(id_card):
+        raise _invalid(
+            "id_card", "id_card_format", "Ο αριθμός ταυτότητας έχει 1–2 γράμματα και 6 ή 7 ψηφία (π.χ. ΑΒ 123456)."
+        )
+    return id_card
+
+
+def check_mobile(raw: str) -> str:
+    mobile = normalise_mobile(raw)
+    if mobile is None:
+        raise _invalid("mobile", "mobile_invalid", "Γράψτε ένα ελληνικό κινητό με 10 ψηφία που αρχίζει από 69.") from None
+    return mobile
+
+
+def check_email(raw: str) -> str:
+    email = raw.strip()
+    if email and not (len(email) <= 254 and _EMAIL.match(email)):
+        raise _invalid("email", "email_invalid", "Το email δεν φαίνεται σωστό (π.χ. onoma@example.gr).") from None
+    return email.lower()
+
+
+def check_field(field: str, raw: str) -> tuple[str, str]:
+    """One identity field checked on its own, as the chat collects them: (stored field, value)."""
+    if field == "afm_or_amka":
+        return check_afm_or_amka(raw)
+    checks = {
+        "full_name": check_full_name,
+        "id_card": check_id_card,
+        "afm": check_afm,
+        "amka": check_amka,
+        "mobile": check_mobile,
+        "email": check_email,
+    }
+    if field not in checks:
+        raise InvalidFields({"field": ("unknown_field", "Άγνωστο πεδίο.")})
+    return field, checks[field](raw)
+
+
+def _invalid(field: str, code: str, message: str) -> InvalidFields:
+    return InvalidFields({field: (code, message)})
+
+
+def _digits_said(raw: str) -> str:
+    """How many digits the citizen gave, so the re-ask can say exactly what is off."""
+    digits = sum(c.isdigit() for c in raw)
+    said = f"έχει {digits} ψηφί{'ο' if digits == 1 else 'α'}"
+    return said + (" και άλλους χαρακτήρες" if any(not (c.isdigit() or c in " .-") for c in raw) else "")
 
 
 def _text(data: dict[str, Any], name: str, errors: ErrorMap) -> str:
@@ -93,33 +167,18 @@ def parse_citizen(data: Any) -> Citizen:
     if not isinstance(data, dict):
         raise InvalidFields({"citizen": ("not_object", "Λείπουν τα στοιχεία του πολίτη.")})
     errors: ErrorMap = {}
-    full_name = " ".join(_text(data, "full_name", errors).split())
-    id_card = normalise_id_card(_text(data, "id_card", errors))
-    afm, amka = _text(data, "afm", errors), _text(data, "amka", errors)
-    mobile_raw, email = _text(data, "mobile", errors), _text(data, "email", errors)
-
-    if "full_name" not in errors and not (3 <= len(full_name) <= 100 and " " in full_name and _NAME.match(full_name)):
-        errors["full_name"] = ("name_invalid", "Γράψτε το ονοματεπώνυμό σας όπως στην ταυτότητα (όνομα και επώνυμο).")
-    if "id_card" not in errors and not _ID_CARD.match(id_card):
-        errors["id_card"] = (
-            "id_card_format",
-            "Ο αριθμός ταυτότητας έχει 1–2 γράμματα και 6 ή 7 ψηφία (π.χ. ΑΒ 123456).",
-        )
-    if not afm and not amka and "afm" not in errors and "amka" not in errors:
+    values = {name: _text(data, name, errors) for name in ("full_name", "id_card", "afm", "amka", "mobile", "email")}
+    if not values["afm"] and not values["amka"] and "afm" not in errors and "amka" not in errors:
         errors["afm"] = ("afm_or_amka_required", "Χρειαζόμαστε τον ΑΦΜ ή τον ΑΜΚΑ σας.")
-    if afm and "afm" not in errors:
-        afm, problem = _check_afm(afm)
-        if problem:
-            errors["afm"] = problem
-    if amka and "amka" not in errors:
-        amka, problem = _check_amka(amka)
-        if problem:
-            errors["amka"] = problem
-    mobile = normalise_mobile(mobile_raw) if "mobile" not in errors else None
-    if "mobile" not in errors and mobile is None:
-        errors["mobile"] = ("mobile_invalid", "Γράψτε ένα ελληνικό κινητό με 10 ψηφία που αρχίζει από 69.")
-    if email and "email" not in errors and not (len(email) <= 254 and _EMAIL.match(email)):
-        errors["email"] = ("email_invalid", "Το email δεν φαίνεται σωστό (π.χ. onoma@example.gr).")
+    checked: dict[str, str] = {}
+    for name, raw in values.items():
+        checked[name] = ""
+        if name in errors or (name in ("afm", "amka", "email") and not raw):
+            continue
+        try:
+            checked[name] = check_field(name, raw)[1]
+        except InvalidFields as e:
+            errors.update(e.errors)
     if errors:
         raise InvalidFields(errors)
-    return Citizen(full_name, id_card, afm, amka, mobile or "", email.lower())
+    return Citizen(**checked)

@@ -30,7 +30,10 @@ async def list_slots(request: web.Request) -> web.Response:
 
 def _booking_json(request: web.Request, booking: Booking, token: str | None) -> dict:
     appointments = request.app[APPOINTMENTS]
-    body = booking.to_public_dict() | {"join_url": appointments.join_url(booking)}
+    body = booking.to_public_dict() | {
+        "join_url": appointments.join_url(booking),
+        "change_deadline": appointments.change_deadline(booking).isoformat(),
+    }
     if token:
         body["calendar_url"] = appointments.calendar_url(booking, token)
     return body

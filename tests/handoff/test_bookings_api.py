@@ -134,3 +134,9 @@ async def test_topics_and_branches(client):
 async def test_healthz(client):
     resp = await client.get("/healthz")
     assert resp.status == 200 and (await resp.json())["redis"] == "ok"
+
+
+async def test_booking_says_until_when_it_can_be_changed(client):
+    booking = await book(client)
+    deadline = datetime.fromisoformat(booking["change_deadline"])
+    assert datetime.fromisoformat(booking["start"]) - deadline == timedelta(hours=8)
