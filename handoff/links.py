@@ -17,12 +17,19 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from .errors import Forbidden
 
 
+# Read from a message and typed back, often on a phone: no look-alike letters, any case,
+# spaces and dashes ignored. 10 characters of 30 give 49 bits.
+MANAGE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+MANAGE_TOKEN_LENGTH = 10
+
+
 def new_manage_token() -> str:
-    return secrets.token_urlsafe(12)
+    return "".join(secrets.choice(MANAGE_ALPHABET) for _ in range(MANAGE_TOKEN_LENGTH))
 
 
 def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    typed = token.upper().replace(" ", "").replace("-", "")
+    return hashlib.sha256(typed.encode()).hexdigest()
 
 
 def token_matches(token_hash: str, token: str | None) -> bool:

@@ -140,3 +140,14 @@ async def test_booking_says_until_when_it_can_be_changed(client):
     booking = await book(client)
     deadline = datetime.fromisoformat(booking["change_deadline"])
     assert datetime.fromisoformat(booking["start"]) - deadline == timedelta(hours=8)
+
+
+async def test_manage_code_can_be_typed_back_loosely(client):
+    booking = await book(client)
+    code = booking["manage_token"]
+    assert len(code) == 10 and code.isupper() or code.isdigit()
+    typed = f"{code[:5].lower()} {code[5:]}"
+    resp = await client.get(f"/api/bookings/{booking['reference']}", headers={"X-Manage-Token": typed})
+    assert resp.status == 200
+    resp = await client.get(f"/api/bookings/{booking['reference']}", headers={"X-Manage-Token": code[:-1] + "Z2"[code[-1] == "Z"]})
+    assert resp.status == 403

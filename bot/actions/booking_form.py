@@ -1,0 +1,191 @@
+"""The booking form: which KEP (any is fine — the call is from home) and which slot, from the
+buttons or from a free-text wish ("αύριο το πρωί") answered with the nearest free slots."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.nlu.greek_text import normalise
+
+from .attempts import failed, succeeded
+from .greek_format import ATHENS, slot_buttons, when
+from .handoff_api import HandoffUnavailable, api
+from .session import SORRY_UNAVAILABLE
+from .time_wish import TimeWish, parse_time_wish
+
+ANY_BRANCH = "any"
+SLOT_ID = re.compile(r"[a-z0-9-]+@\d{8}T\d{4}Z")
+OFFERED = 4
+# Word stems, normalised like the citizen's text (accents, case, Greeklish, spelling).
+_ANY_WORDS = tuple(normalise(w) for w in ("οποιο", "όπου", "αδιάφορ", "ενδιαφέρ", "σημασία", "οτιδήποτε", "όλα", "any"))
+_ORDINALS = {normalise(stem): i for stem, i in (("πρώτ", 0), ("1", 0), ("δεύτερ", 1), ("2", 1), ("τρίτ", 2), ("3", 2), ("τέταρτ", 3), ("4", 3))}
+
+
+def match_branch(text: str, branches: dict[str, dict[str, Any]], entity: str | None) -> str | None:
+    """Branch id (or ANY_BRANCH) from a button or from the town named in the citizen's words."""
+    if entity in branches or entity == ANY_BRANCH:
+        return entity
+    said = normalise(text)
+    if any(word in said for word in _ANY_WORDS):
+        return ANY_BRANCH
+    for branch_id, branch in branches.items():
+        town = normalise(branch["municipality"])
+        if town[: max(4, len(town) - 1)] in said:
+            return branch_id
+    return None
+
+
+def distinct_times(slots: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One slot per start time: the citizen chooses a time, not a clerk (slots come in time order)."""
+    seen: set[str] = set()
+    return [s for s in slots if not (s["start"] in seen or seen.add(s["start"]))]
+
+
+def nearest_to_wish(slots: list[dict[str, Any]], wish: TimeWish, count: int = OFFERED) -> list[dict[str, Any]]:
+    """The free slots inside the wished window closest to its target, in time order."""
+    inside = [s for s in distinct_times(slots) if wish.latest is None or datetime.fromisoformat(s["start"]) < wish.latest]
+    closest = sorted(inside, key=lambda s: abs(datetime.fromisoformat(s["start"]) - wish.target))[:count]
+    return sorted(closest, key=lambda s: s["start"])
+
+
+def _branch_filter(tracker: Tracker) -> str | None:
+    branch = tracker.get_slot("branch")
+    return None if branch in (None, ANY_BRANCH) else branch
+
+
+def _offered(tracker: Tracker, text: str) -> dict[str, Any] | None:
+    """A slot picked by its place in the last offer ("το δεύτερο")."""
+    offer = tracker.get_slot("slot_offer") or []
+    said = normalise(text).split()
+    for word in said[:3]:
+        for stem, index in _ORDINALS.items():
+            if word.startswith(stem) and index < len(offer) and len(said) <= 3:
+                return offer[index]
+    return None
+
+
+class ValidateBookingForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_booking_form"
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        if tracker.get_slot("gave_up"):
+            return []
+        if tracker.get_slot("manage_mode") == "reschedule":  # the branch stays the booking's
+            return ["slot_id"]
+        return domain_slots
+
+    async def validate_branch(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is None:
+            return {}
+        entity = next(tracker.get_latest_entity_values("branch"), None)
+        try:
+            branches = await api.branches()
+            chosen = match_branch(str(value), branches, entity)
+            if chosen is None:
+                return await failed(dispatcher, tracker, "branch", "Δεν βρήκα αυτό το ΚΕΠ. Διαλέξτε από τα κουμπιά ή γράψτε «οποιοδήποτε».")
+            if chosen != ANY_BRANCH and not await api.free_slots(tracker.get_slot("topic"), chosen, limit=1):
+                return await failed(
+                    dispatcher, tracker, "branch",
+                    f"Το {branches[chosen]['name']} δεν έχει ελεύθερη ώρα για αυτό το θέμα τις επόμενες εβδομάδες. "
+                    "Διαλέξτε άλλο ή «Οποιοδήποτε ΚΕΠ».",
+                )
+        except HandoffUnavailable:
+            dispatcher.utter_message(text=SORRY_UNAVAILABLE)
+            return {"branch": None, "gave_up": True}
+        return succeeded("branch", chosen)
+
+    async def validate_slot_id(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is None:
+            return {}
+        text = str(value)
+        picked = SLOT_ID.search(text)
+        offer = tracker.get_slot("slot_offer") or []
+        if picked:
+            if (tracker.get_slot("appointment") or {}).get("slot_id") == picked.group(0):
+                return {}  # chosen earlier; the form is checking it again after a correction
+            slot = next((s for s in offer if s["slot_id"] == picked.group(0)), {"slot_id": picked.group(0)})
+            return succeeded("slot_id", slot["slot_id"]) | {"appointment": slot, "slot_offer": None}
+        by_place = _offered(tracker, text)
+        if by_place:
+            return succeeded("slot_id", by_place["slot_id"]) | {"appointment": by_place, "slot_offer": None}
+        wish = parse_time_wish(text, datetime.now(ATHENS))
+        if wish is None:
+            return await failed(
+                dispatcher, tracker, "slot_id",
+                "Δεν κατάλαβα ποια ώρα θέλετε. Πατήστε μία από τις ώρες ή γράψτε π.χ. «αύριο το πρωί», "
+                "«την Τρίτη στις 11» ή «15/12 10:30».",
+            )
+        try:
+            slots = await api.free_slots(tracker.get_slot("topic"), _branch_filter(tracker), wish.earliest.isoformat(), 60)
+        except HandoffUnavailable:
+            dispatcher.utter_message(text=SORRY_UNAVAILABLE)
+            return {"slot_id": None, "gave_up": True}
+        nearest = nearest_to_wish(slots, wish)
+        if nearest:
+            dispatcher.utter_message(text="Οι πιο κοντινές ελεύθερες ώρες σε αυτό που ζητήσατε:")
+        else:
+            nearest = distinct_times(slots)[:OFFERED]
+            dispatcher.utter_message(text="Εκείνη την ώρα δεν υπάρχει ελεύθερο ραντεβού. Οι πιο κοντινές που βρήκα:")
+        return {"slot_id": None, "slot_offer": nearest}
+
+
+class ActionAskBranch(Action):
+    def name(self) -> str:
+        return "action_ask_branch"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        try:
+            branches = await api.branches()
+        except HandoffUnavailable:
+            dispatcher.utter_message(text=SORRY_UNAVAILABLE)
+            return []
+        buttons = [{"title": "Οποιοδήποτε ΚΕΠ (την πιο κοντινή ώρα)", "payload": f'/inform{{"branch":"{ANY_BRANCH}"}}'}]
+        buttons += [{"title": b["name"], "payload": f'/inform{{"branch":"{b["id"]}"}}'} for b in branches.values()]
+        dispatcher.utter_message(
+            text="Έχετε προτίμηση για ΚΕΠ; Η βιντεοκλήση γίνεται από όπου βρίσκεστε, οπότε μπορείτε να διαλέξετε "
+            "«Οποιοδήποτε» για την πιο κοντινή ώρα.",
+            buttons=buttons,
+        )
+        return []
+
+
+class ActionAskSlotId(Action):
+    def name(self) -> str:
+        return "action_ask_slot_id"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        offer = tracker.get_slot("slot_offer")
+        first_offer = not offer
+        try:
+            branches = await api.branches()
+            if first_offer:
+                after = (datetime.now(ATHENS) + timedelta(minutes=1)).isoformat()
+                slots = await api.free_slots(tracker.get_slot("topic"), _branch_filter(tracker), after, 5 * OFFERED)
+                offer = distinct_times(slots)[:OFFERED]
+        except HandoffUnavailable:
+            dispatcher.utter_message(text=SORRY_UNAVAILABLE)
+            return []
+        if not offer:
+            dispatcher.utter_message(text="Δεν βρήκα ελεύθερη ώρα τις επόμενες εβδομάδες. Γράψτε «άκυρο» ή δοκιμάστε άλλο ΚΕΠ.")
+            return []
+        text = (
+            f"Η πρώτη ελεύθερη ώρα είναι {when(offer[0]['start'])}. Διαλέξτε μία από τις ώρες, ή γράψτε μου πότε "
+            "σας βολεύει, π.χ. «αύριο το πρωί» ή «την Τρίτη στις 11»."
+            if first_offer
+            else "Διαλέξτε μία από αυτές, ή γράψτε μου άλλη μέρα ή ώρα."
+        )
+        dispatcher.utter_message(text=text, buttons=slot_buttons(offer, branches))
+        return [SlotSet("slot_offer", offer)]

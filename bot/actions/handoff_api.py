@@ -1,0 +1,108 @@
+"""The action server's only way to the data: the handoff service's JSON API, with the
+service token. Topics and branches change rarely and are cached for a minute so that a
+chat turn costs at most one API call."""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+CATALOGUE_TTL_SECONDS = 60.0
+
+
+class HandoffUnavailable(Exception):
+    """The handoff service did not answer; the bot apologises and offers the KEP line."""
+
+
+@dataclass(frozen=True)
+class ApiError(Exception):
+    status: int
+    code: str
+    message: str
+    fields: dict[str, dict[str, str]]
+
+
+class HandoffAPI:
+    def __init__(self, base_url: str, service_token: str, timeout_seconds: float = 5.0):
+        self._base = base_url.rstrip("/")
+        self._headers = {"Authorization": f"Bearer {service_token}"}
+        self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+        self._session: aiohttp.ClientSession | None = None
+        self._cache: dict[str, tuple[float, Any]] = {}
+
+    @classmethod
+    def from_env(cls) -> HandoffAPI:
+        return cls(
+            os.environ.get("HANDOFF_URL", "http://127.0.0.1:8080"),
+            os.environ.get("HANDOFF_SERVICE_TOKEN", ""),
+        )
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=self._timeout, headers=self._headers)
+        try:
+            async with self._session.request(method, self._base + path, **kwargs) as resp:
+                body = await resp.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as e:
+            raise HandoffUnavailable(str(e)) from e
+        if resp.status >= 500:
+            raise HandoffUnavailable(f"{method} {path}: {resp.status}")
+        if resp.status >= 400:
+            error = (body or {}).get("error", {})
+            raise ApiError(resp.status, error.get("code", ""), error.get("message", ""), error.get("fields", {}))
+        return body
+
+    async def _cached(self, path: str) -> Any:
+        hit = self._cache.get(path)
+        if hit and time.monotonic() - hit[0] < CATALOGUE_TTL_SECONDS:
+            return hit[1]
+        value = await self._request("GET", path)
+        self._cache[path] = (time.monotonic(), value)
+        return value
+
+    async def topics(self) -> dict[str, dict[str, Any]]:
+        return {t["id"]: t for t in await self._cached("/api/topics")}
+
+    async def branches(self) -> dict[str, dict[str, Any]]:
+        return {b["id"]: b for b in await self._cached("/api/branches")}
+
+    async def free_slots(
+        self, topic: str, branch: str | None, after: str | None = None, limit: int = 5
+    ) -> list[dict[str, Any]]:
+        params = {"topic": topic, "limit": str(limit)}
+        if branch:
+            params["branch"] = branch
+        if after:
+            params["after"] = after
+        return await self._request("GET", "/api/slots", params=params)
+
+    async def check_identity_field(self, field: str, value: str) -> tuple[str, str]:
+        """(stored field, normalised value); raises ApiError (422) with the Greek re-ask."""
+        body = await self._request("POST", "/api/identity/check", json={"field": field, "value": value})
+        return body["field"], body["value"]
+
+    async def book(self, request: dict[str, Any]) -> dict[str, Any]:
+        return await self._request("POST", "/api/bookings", json=request)
+
+    async def booking(self, reference: str, manage_token: str) -> dict[str, Any]:
+        return await self._request("GET", f"/api/bookings/{reference}", headers=_manage(manage_token))
+
+    async def cancel(self, reference: str, manage_token: str) -> dict[str, Any]:
+        return await self._request("POST", f"/api/bookings/{reference}/cancel", headers=_manage(manage_token))
+
+    async def reschedule(self, reference: str, manage_token: str, slot_id: str) -> dict[str, Any]:
+        return await self._request(
+            "POST", f"/api/bookings/{reference}/reschedule", json={"slot_id": slot_id}, headers=_manage(manage_token)
+        )
+
+
+def _manage(token: str) -> dict[str, str]:
+    """Citizen calls go with the manage code *instead of* the service token: the citizen
+    proves ownership; the bot does not vouch for them."""
+    return {"X-Manage-Token": token, "Authorization": ""}
+
+
+api = HandoffAPI.from_env()
