@@ -111,7 +111,7 @@ class ActionCancelBooking(Action):
         if not tracker.get_slot("gave_up"):
             await _apply(dispatcher, api.cancel(tracker.get_slot("booking_reference"), tracker.get_slot("manage_code")),
                          "Το ραντεβού {reference} ακυρώθηκε. Αν χρειαστείτε νέο, γράψτε μου τι χρειάζεστε.")
-        return [*fresh_booking(tracker), SlotSet("manage_mode", "book")]
+        return fresh_booking(tracker)
 
 
 class ActionRescheduleBooking(Action):
@@ -120,13 +120,13 @@ class ActionRescheduleBooking(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if tracker.get_slot("gave_up"):
-            return [*fresh_booking(tracker), SlotSet("manage_mode", "book")]
+            return fresh_booking(tracker)
         await _apply(
             dispatcher,
             api.reschedule(tracker.get_slot("booking_reference"), tracker.get_slot("manage_code"), tracker.get_slot("slot_id")),
             "Έγινε! Το ραντεβού {reference} μεταφέρθηκε: {when}. Ο σύνδεσμος της βιντεοκλήσης: {join_url}",
         )
-        return [*fresh_booking(tracker), SlotSet("manage_mode", "book")]
+        return fresh_booking(tracker)
 
 
 async def _apply(dispatcher: CollectingDispatcher, call: Any, done: str) -> None:
