@@ -15,7 +15,7 @@ RASA := PYTHONPATH=. $(BOT_VENV)/bin/rasa
 MODEL := models/kep.tar.gz
 BOT_SOURCES := bot/config.yml bot/domain.yml $(wildcard bot/nlu/*.py data/nlu/*.yml data/dialogue/*.yml)
 
-.PHONY: setup run test test-handoff test-bot train eval lint bench-booking lock-handoff lock-bot clean
+.PHONY: setup run test test-handoff test-bot test-e2e train eval lint stories bench-booking bench-chat lock-handoff lock-bot clean
 
 setup: $(HANDOFF_VENV)/.installed $(BOT_VENV)/.installed
 
@@ -33,13 +33,18 @@ $(BOT_VENV)/.installed: bot/requirements.txt
 	$(BOT_VENV)/bin/pip install --quiet -r bot/requirements.txt
 	touch $@
 
-run: setup
-	scripts/run.sh
+# Redis (or the embedded store), the handoff service, the action server and Rasa, on 127.0.0.1.
+run: setup $(MODEL)
+	$(HANDOFF_VENV)/bin/python -m handoff.stack
 
-test: test-handoff test-bot
+test: lint test-handoff test-bot test-e2e
 
-test-handoff: setup lint
+test-handoff: setup
 	$(HANDOFF_VENV)/bin/pytest
+
+# Scripted Greek conversations against the whole stack (real Rasa, actions, handoff, Redis).
+test-e2e: setup $(MODEL)
+	$(HANDOFF_VENV)/bin/pytest tests/e2e
 
 # Retrained only when the data, the config or the Greek components change.
 train: $(MODEL)
@@ -54,9 +59,16 @@ eval: $(MODEL)
 test-bot: $(BOT_VENV)/.installed $(MODEL)
 	$(RASA) data validate --config bot/config.yml --domain bot/domain.yml --data data/nlu data/dialogue
 	PYTHONPATH=. $(BOT_VENV)/bin/pytest -c /dev/null -p no:cacheprovider tests/bot
+	$(RASA) test core --model $(MODEL) --stories tests/stories --out var/story-results --fail-on-prediction-errors
+
+# Re-record tests/stories from the scripted conversations (tests/e2e/conversations.py), after
+# a deliberate change of the dialogue; review the diff before committing it.
+stories: setup $(MODEL)
+	$(HANDOFF_VENV)/bin/python -m tests.e2e.record var/trackers
+	PYTHONPATH=. $(BOT_VENV)/bin/python -m bot.stories var/trackers tests/stories/conversations.yml
 
 lint: setup
-	$(HANDOFF_VENV)/bin/ruff check handoff tests bench
+	$(HANDOFF_VENV)/bin/ruff check handoff tests bench bot
 
 bench-booking: setup
 	$(HANDOFF_VENV)/bin/python bench/booking_load.py

@@ -16,7 +16,6 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from .errors import Forbidden
 
-
 # Read from a message and typed back, often on a phone: no look-alike letters, any case,
 # spaces and dashes ignored. 10 characters of 30 give 49 bits.
 MANAGE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"

@@ -15,7 +15,7 @@ from bot.nlu.greek_text import normalise
 from .greek_format import bullet_list, when
 from .handoff_api import ApiError, HandoffUnavailable, api
 from .identity_form import NO_EMAIL
-from .session import SORRY_UNAVAILABLE, fresh_booking, forget_everything
+from .session import SORRY_UNAVAILABLE, forget_everything, fresh_booking
 from .transcript import transcript
 
 # Which answer a correction is about: the button sends the slot name; free text is matched

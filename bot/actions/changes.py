@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-
-UTC = timezone.utc
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -18,6 +16,8 @@ from .attempts import failed, succeeded
 from .greek_format import when
 from .handoff_api import ApiError, HandoffUnavailable, api
 from .session import SORRY_UNAVAILABLE, fresh_booking
+
+UTC = timezone.utc  # datetime.UTC is Python 3.11+; the bot runs on 3.10
 
 # References look like KEP-7K3F9Q; citizens type them in Greek letters too (Κ, Ε, Ρ…).
 _GREEK_LOOKALIKES = str.maketrans("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABEZHIKMNOPTYX")

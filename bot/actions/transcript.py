@@ -3,9 +3,9 @@ from this session, with button clicks shown as the words on the button."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
-
-UTC = timezone.utc
 from typing import Any
+
+UTC = timezone.utc  # datetime.UTC is Python 3.11+; the bot runs on 3.10
 
 MAX_TURNS = 200
 MAX_TEXT = 2000

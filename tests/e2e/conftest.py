@@ -1,0 +1,32 @@
+"""The whole stack for the end-to-end tests: a real Redis, the handoff service, the action
+server and the Rasa server with the trained model, on free loopback ports, started once for
+the module and stopped after it (handoff.stack, the launcher `make run` uses)."""
+from __future__ import annotations
+
+import uuid
+
+import aiohttp
+import pytest
+
+from handoff.stack import MODEL, Stack
+
+from .conversations import ChatClient
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory):
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} is missing: run `make train`")
+    with Stack(tmp_path_factory.mktemp("stack")) as running:
+        yield running
+
+
+@pytest.fixture
+async def client(stack: Stack):
+    async with aiohttp.ClientSession() as session:
+        yield ChatClient(session, stack.rasa_url, stack.handoff_url, stack.secrets["HANDOFF_SERVICE_TOKEN"])
+
+
+@pytest.fixture
+def sender() -> str:
+    return f"citizen-{uuid.uuid4().hex[:8]}"

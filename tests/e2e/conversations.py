@@ -1,0 +1,235 @@
+"""Scripted Greek conversations, played through Rasa's REST channel against the running
+stack. Each step says what the citizen sends and what the bot's reply must contain, so a
+script checks itself. The same scripts drive the end-to-end test, the recording of Rasa's
+test stories (`make stories`) and the chat latency benchmark.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+
+@dataclass
+class Chat:
+    """One citizen's conversation: what the bot said last and what was booked."""
+
+    sender: str
+    replies: list[dict[str, Any]] = field(default_factory=list)
+    booking: dict[str, Any] | None = None
+    latencies: list[float] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(r.get("text", "") for r in self.replies)
+
+    @property
+    def buttons(self) -> list[dict[str, str]]:
+        with_buttons = [r["buttons"] for r in self.replies if r.get("buttons")]
+        return with_buttons[-1] if with_buttons else []
+
+
+@dataclass(frozen=True)
+class Say:
+    text: str | Callable[[dict[str, Any]], str]
+    expect: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Click:
+    """Press the n-th button of the bot's last message with buttons."""
+
+    index: int = 0
+    expect: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SomeoneTakesTheSlot:
+    """Another citizen books the slot this one chose, between the summary and the "ναι"."""
+
+    topic: str
+
+
+Step = Say | Click | SomeoneTakesTheSlot
+
+IDENTITY = [
+    Say("Μαρία Παπαδοπούλου", ("ταυτότητας",)),
+    Say("ΑΒ 123456", ("ΑΦΜ",)),
+    Say("090000045", ("κινητό",)),
+    Say("6912345678", ("email",)),
+    Say("maria@example.gr", ("Συμφωνείτε",)),
+    Say("ναι", ("Ελέγξτε τα στοιχεία σας", "Μαρία Παπαδοπούλου", "+306912345678")),
+]
+
+
+def last_booking(key: str) -> Callable[[dict[str, Any]], str]:
+    """What the citizen copies from the confirmation of their latest booking."""
+    return lambda context: context["bookings"][-1][key]
+
+
+def other_citizen_booking(slot_id: str, topic: str) -> dict[str, Any]:
+    return {
+        "slot_id": slot_id,
+        "topic": topic,
+        "question": "Άλλος πολίτης",
+        "citizen": {"full_name": "Κώστας Άλλος", "id_card": "ΑΚ 123456", "afm": "090000045", "mobile": "6900000000"},
+        "consent": {"video_call": True, "show_id": True, "data_processing": True},
+    }
+
+
+SCRIPTS: dict[str, list[Step]] = {
+    "happy_path": [
+        Say("Καλημέρα", ("ψηφιακός βοηθός",)),
+        Say("Έχασα την ταυτότητά μου, τι πρέπει να κάνω;", ("Ταυτότητες και διαβατήρια", "προτίμηση για ΚΕΠ")),
+        Click(0, ("ελεύθερη ώρα",)),
+        Click(0, ("Πώς λέγεστε",)),
+        *IDENTITY,
+        Say("ναι", ("κλείστηκε", "KEP-", "/call/", "calendar.ics", "αστυνομική σας ταυτότητα")),
+        Say("ευχαριστώ", ("Παρακαλώ",)),
+    ],
+    "invalid_afm_then_valid": [
+        Say("Θέλω να βγάλω πιστοποιητικό οικογενειακής κατάστασης", ("Ληξιαρχείο",)),
+        Click(0),
+        Click(0, ("Πώς λέγεστε",)),
+        Say("Γιώργος Νικολάου", ("ταυτότητας",)),
+        Say("Χ 654321", ("ΑΦΜ",)),
+        Say("12345678", ("9 ψηφία", "έχει 8 ψηφία")),
+        Say("090000046", ("ψηφίο ελέγχου",)),
+        Say("090000045", ("κινητό",)),
+    ],
+    "three_failures_lead_to_the_kep": [
+        Say("Χρειάζομαι γνήσιο υπογραφής", ("Εξουσιοδοτήσεις",)),
+        Click(0),
+        Click(0, ("Πώς λέγεστε",)),
+        Say("Ελένη Κωνσταντίνου"),
+        Say("123", ("1–2 γράμματα",)),
+        Say("ΑΒΓ", ("1–2 γράμματα",)),
+        Say("δεν ξέρω", ("δυσκολευόμαστε", "1500")),
+    ],
+    "stop_in_the_middle": [
+        Say("Θέλω να ανανεώσω το δίπλωμα οδήγησης", ("Οχήματα",)),
+        Click(0),
+        Say("άκυρο", ("σταματήσαμε",)),
+        Say("γεια", ("ψηφιακός βοηθός",)),
+    ],
+    "change_of_mind_at_the_summary": [
+        Say("Πώς βγάζω διαβατήριο για το παιδί μου;", ("Ταυτότητες",)),
+        Click(0),
+        Click(0),
+        *IDENTITY,
+        Say("όχι", ("Τι να διορθώσω",)),
+        Say("λάθος το κινητό", ("Κινητό", "κινητό")),
+        Say("6987654321", ("Ελέγξτε τα στοιχεία σας", "+306987654321")),
+        Say("σταμάτα", ("σταματήσαμε",)),
+    ],
+    "digression_in_the_form": [
+        Say("Έχασα την ταυτότητά μου", ("Ταυτότητες",)),
+        Click(0),
+        Click(0, ("Πώς λέγεστε",)),
+        Say("τι δικαιολογητικά χρειάζομαι;", ("συνήθως χρειάζονται", "Πώς λέγεστε")),
+        Say("θέλω να μιλήσω με υπάλληλο", ("βιντεοκλήση", "Πώς λέγεστε")),
+        Say("Μαρία Παπαδοπούλου", ("ταυτότητας",)),
+    ],
+    "slot_taken_before_confirmation": [
+        Say("ξέχασα τους κωδικούς του taxisnet", ("Φορολογικά",)),
+        Click(0),
+        Click(0),
+        *IDENTITY,
+        SomeoneTakesTheSlot("tax"),
+        Say("ναι", ("μόλις κλείστηκε από άλλον", "ελεύθερη ώρα")),
+        Click(0, ("Ελέγξτε τα στοιχεία σας",)),
+        Say("ναι", ("κλείστηκε", "KEP-")),
+    ],
+    "unsure_topic_offers_choices": [
+        Say("Θέλω ο ξάδερφός μου να παραλάβει ένα πιστοποιητικό για λογαριασμό μου", ("ποιο από αυτά ταιριάζει",)),
+        Click(0, ("Ας βρούμε ώρα",)),
+    ],
+    "out_of_scope": [
+        Say("τι καιρό θα κάνει αύριο;", ("δεν μπορώ να βοηθήσω", "ΚΕΠ", "1500")),
+        Say("ποια θέματα εξυπηρετείτε;", ("Διαλέξτε ένα",)),
+    ],
+    "consent_refused": [
+        Say("Θέλω επίδομα παιδιού", ("Επιδόματα",)),
+        Click(0),
+        Click(0),
+        *IDENTITY[:5],
+        Say("όχι", ("Χωρίς αυτή τη συγκατάθεση", "1500")),
+    ],
+    "time_in_greek_words": [
+        Say("thelo na kano forologiki dilosi", ("Φορολογικά",)),
+        Say("Αθήνα", ("ελεύθερη ώρα",)),
+        Say("μεθαύριο μετά τις 12", ("κοντινές",)),
+        Click(0, ("Πώς λέγεστε",)),
+        *IDENTITY,
+        Say("ναι", ("κλείστηκε",)),
+    ],
+    "reschedule": [
+        Say("θέλω να αλλάξω την ώρα του ραντεβού μου", ("κωδικός του ραντεβού",)),
+        Say(last_booking("reference"), ("κωδικό διαχείρισης",)),
+        Say(last_booking("manage_code"), ("Βρήκα το ραντεβού σας", "ελεύθερη ώρα")),
+        Say("την άλλη εβδομάδα", ("κοντινές",)),  # far enough ahead to still be cancellable
+        Click(1, ("μεταφέρθηκε",)),
+    ],
+    "cancel": [
+        Say("θέλω να ακυρώσω το ραντεβού μου", ("κωδικός του ραντεβού",)),
+        Say(lambda c: c["bookings"][-1]["reference"].lower()),  # typed in lower case
+        Say(last_booking("manage_code"), ("ακυρώθηκε",)),
+    ],
+    "cancel_with_a_wrong_code": [
+        Say(lambda c: f"ακύρωση ραντεβού {c['bookings'][-1]['reference']}", ("κωδικό διαχείρισης",)),  # reference in the request
+        Say("ZZZZZZZZZZ", ("δεν ταιριάζει",)),
+        Say("άκυρο", ("σταματήσαμε",)),
+    ],
+}
+
+
+class ScriptFailed(AssertionError):
+    pass
+
+
+class ChatClient:
+    """Talks to Rasa's REST channel; books behind the bot's back for the 409 path."""
+
+    def __init__(self, session: aiohttp.ClientSession, rasa_url: str, handoff_url: str, service_token: str):
+        self._session, self._rasa, self._handoff, self._token = session, rasa_url, handoff_url, service_token
+
+    async def send(self, chat: Chat, text: str) -> None:
+        started = time.perf_counter()
+        async with self._session.post(f"{self._rasa}/webhooks/rest/webhook", json={"sender": chat.sender, "message": text}) as resp:
+            resp.raise_for_status()
+            chat.replies = await resp.json()
+        chat.latencies.append(time.perf_counter() - started)
+        for reply in chat.replies:
+            if "booking" in (reply.get("custom") or {}):
+                chat.booking = reply["custom"]["booking"]
+
+    async def take_slot(self, slot_id: str, topic: str) -> None:
+        async with self._session.post(f"{self._handoff}/api/bookings", json=other_citizen_booking(slot_id, topic),
+                                      headers={"Authorization": f"Bearer {self._token}"}) as resp:
+            assert resp.status == 201, await resp.text()
+
+    async def play(self, name: str, sender: str, context: dict[str, Any], check: bool = True) -> Chat:
+        chat = Chat(sender)
+        chosen_slot = None
+        for number, step in enumerate(SCRIPTS[name], 1):
+            if isinstance(step, SomeoneTakesTheSlot):
+                await self.take_slot(chosen_slot, step.topic)
+                continue
+            if isinstance(step, Click):
+                if len(chat.buttons) <= step.index:
+                    raise ScriptFailed(f"{name} step {number}: no button {step.index} in:\n{chat.text}")
+                text = chat.buttons[step.index]["payload"]
+                if '"slot_id"' in text:
+                    chosen_slot = text.split('"slot_id":"')[1].split('"')[0]
+            else:
+                text = step.text(context) if callable(step.text) else step.text
+            await self.send(chat, text)
+            missing = [e for e in step.expect if e not in chat.text]
+            if check and missing:
+                raise ScriptFailed(f"{name} step {number} ({text!r}): {missing} not in the reply:\n{chat.text}")
+        if chat.booking:
+            context["bookings"].append(chat.booking)
+        return chat

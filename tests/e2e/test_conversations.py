@@ -1,0 +1,65 @@
+"""Scripted Greek conversations through Rasa's REST channel, against the real Rasa server,
+action server, handoff service and Redis; then the outcome as the clerk will see it,
+through the handoff API."""
+from __future__ import annotations
+
+import aiohttp
+import pytest
+
+from handoff.stack import Stack
+
+from .conversations import SCRIPTS, ChatClient
+
+
+async def api_booking(stack: Stack, reference: str) -> dict:
+    headers = {"Authorization": f"Bearer {stack.secrets['HANDOFF_SERVICE_TOKEN']}"}
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{stack.handoff_url}/api/bookings/{reference}", headers=headers) as resp:
+            assert resp.status == 200
+            return await resp.json()
+
+
+async def test_booking_reaches_the_clerk_with_question_topic_and_transcript(stack, client: ChatClient, sender):
+    context = {"bookings": []}
+    chat = await client.play("happy_path", sender, context)
+    booking = await api_booking(stack, chat.booking["reference"])
+
+    assert booking["status"] == "booked" and booking["topic"] == "identity_documents"
+    assert booking["question"] == "Έχασα την ταυτότητά μου, τι πρέπει να κάνω;"
+    assert 0.5 <= booking["confidence"] <= 1
+    assert booking["sender_id"] == sender
+    assert booking["citizen"] == {
+        "full_name": "Μαρία Παπαδοπούλου", "id_card": "ΑΒ123456", "afm": "090000045", "amka": "",
+        "mobile": "+306912345678", "email": "maria@example.gr",
+    }
+    turns = [(t["sender"], t["text"]) for t in booking["transcript"]]
+    assert ("user", "Έχασα την ταυτότητά μου, τι πρέπει να κάνω;") in turns
+    assert any(sender == "bot" and "Ταυτότητες και διαβατήρια" in text for sender, text in turns)
+    # a button click reads as the button's words, not as its payload
+    assert not any(text.startswith("/") for _, text in turns)
+    assert booking["start"] == chat.booking["start"] and booking["join_url"] == chat.booking["join_url"]
+
+
+@pytest.mark.parametrize("script", [s for s in SCRIPTS if s not in ("happy_path", "reschedule", "cancel", "cancel_with_a_wrong_code")])
+async def test_script(client: ChatClient, sender, script):
+    await client.play(script, sender, {"bookings": []})
+
+
+async def test_reschedule_then_cancel_in_the_chat(stack, client: ChatClient, sender):
+    context = {"bookings": []}
+    booked = (await client.play("time_in_greek_words", f"{sender}-1", context)).booking
+
+    await client.play("reschedule", f"{sender}-2", context)
+    moved = await api_booking(stack, booked["reference"])
+    assert moved["status"] == "booked" and moved["start"] != booked["start"]
+
+    await client.play("cancel", f"{sender}-3", context)
+    assert (await api_booking(stack, booked["reference"]))["status"] == "cancelled"
+
+    await client.play("cancel_with_a_wrong_code", f"{sender}-4", context)
+
+
+async def test_slot_taken_between_offer_and_confirmation_books_another(stack, client: ChatClient, sender):
+    chat = await client.play("slot_taken_before_confirmation", sender, {"bookings": []})
+    booking = await api_booking(stack, chat.booking["reference"])
+    assert booking["sender_id"] == sender and booking["status"] == "booked"
