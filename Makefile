@@ -70,6 +70,9 @@ stories: setup $(MODEL)
 lint: setup
 	$(HANDOFF_VENV)/bin/ruff check handoff tests bench bot
 
+bench-chat: setup $(MODEL)
+	$(HANDOFF_VENV)/bin/python bench/chat_latency.py
+
 bench-booking: setup
 	$(HANDOFF_VENV)/bin/python bench/booking_load.py
 
