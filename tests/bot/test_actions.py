@@ -1,0 +1,60 @@
+"""The action server's own logic, without the network: references, branches, nearest slots,
+the transcript the clerk reads."""
+from datetime import datetime
+
+from bot.actions.booking_form import ANY_BRANCH, distinct_times, match_branch, nearest_to_wish
+from bot.actions.changes import parse_reference
+from bot.actions.time_wish import ATHENS, TimeWish
+from bot.actions.transcript import transcript
+
+BRANCHES = {
+    "kep-athina": {"municipality": "Αθήνα"},
+    "kep-patra": {"municipality": "Πάτρα"},
+    "kep-thessaloniki": {"municipality": "Θεσσαλονίκη"},
+}
+
+
+def test_references_are_read_however_they_are_typed():
+    assert parse_reference("KEP-7K3F9Q") == "KEP-7K3F9Q"
+    assert parse_reference("ο κωδικός είναι κεπ-7κ3τ9q") == "KEP-7K3T9Q"  # Greek look-alike letters
+    assert parse_reference("7k3f9q") == "KEP-7K3F9Q"
+    assert parse_reference("θέλω να ακυρώσω το ραντεβού μου") is None
+    assert parse_reference("ΑΚΥΡΩΣΗ ΡΑΝΤΕΒΟΥ") is None
+
+
+def test_branch_from_button_town_or_any():
+    assert match_branch("/inform", BRANCHES, "kep-patra") == "kep-patra"
+    assert match_branch("στο ΚΕΠ Πατρών", BRANCHES, None) == "kep-patra"
+    assert match_branch("thessaloniki", BRANCHES, None) == "kep-thessaloniki"
+    assert match_branch("οποιοδήποτε", BRANCHES, None) == ANY_BRANCH
+    assert match_branch("δεν με ενδιαφέρει", BRANCHES, None) == ANY_BRANCH
+    assert match_branch("Λάρισα", BRANCHES, None) is None
+
+
+def slot(hhmm: str, branch: str = "kep-athina") -> dict:
+    return {"slot_id": f"c@{hhmm}", "start": f"2030-02-05T{hhmm}:00+02:00", "branch": branch}
+
+
+def test_nearest_slots_to_the_wish_in_time_order_one_per_time():
+    slots = [slot("08:30"), slot("08:30", "kep-patra"), slot("10:10"), slot("10:50"), slot("11:30"), slot("13:00")]
+    wish = TimeWish(
+        datetime(2030, 2, 5, 8, tzinfo=ATHENS), datetime(2030, 2, 5, 12, tzinfo=ATHENS), datetime(2030, 2, 5, 11, tzinfo=ATHENS)
+    )
+    assert [s["start"][11:16] for s in nearest_to_wish(slots, wish, count=3)] == ["10:10", "10:50", "11:30"]
+    assert len(distinct_times(slots)) == 5
+
+
+def test_transcript_shows_button_titles_and_only_this_session():
+    events = [
+        {"event": "user", "text": "παλιά συνομιλία", "timestamp": 1},
+        {"event": "session_started", "timestamp": 2},
+        {"event": "user", "text": "Έχασα την ταυτότητα", "timestamp": 3},
+        {"event": "bot", "text": "Ποιο ΚΕΠ;", "timestamp": 4,
+         "data": {"buttons": [{"title": "ΚΕΠ Πάτρας", "payload": '/inform{"branch":"kep-patra"}'}]}},
+        {"event": "user", "text": '/inform{"branch":"kep-patra"}', "timestamp": 5},
+        {"event": "slot", "name": "branch", "value": "kep-patra"},
+    ]
+    assert [(t["sender"], t["text"]) for t in transcript(events)] == [
+        ("user", "Έχασα την ταυτότητα"), ("bot", "Ποιο ΚΕΠ;"), ("user", "ΚΕΠ Πάτρας"),
+    ]
+    assert transcript(events)[0]["at"].startswith("1970-01-01T00:00:03")
