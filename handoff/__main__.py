@@ -32,7 +32,7 @@ def main() -> None:
             parser.error("seed needs REDIS_URL: the embedded store lives only inside `serve`")
         asyncio.run(_seed(settings))
     else:
-        web.run_app(create_app(settings), host=settings.host, port=settings.port, access_log=None)
+        web.run_app(create_app(settings), host=settings.host, port=settings.port, access_log=None, shutdown_timeout=3)
 
 
 if __name__ == "__main__":

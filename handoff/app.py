@@ -1,39 +1,71 @@
 """The aiohttp application factory: wires settings, the store and the routes together."""
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 
 from aiohttp import web
 
-from .api import bookings, catalogue, health, identity, openapi
+from .accounts import seed_demo_accounts
+from .api import bookings, catalogue, console, health, identity, openapi, pages, waiting_room
 from .api.errors import json_errors
-from .api.keys import APPOINTMENTS, REDIS, SETTINGS
+from .api.keys import APPOINTMENTS, CONSOLE, REDIS, SETTINGS
 from .appointments import Appointments, Clock, utc_now
 from .config import Settings
+from .console import Console
 from .seed import seed_if_empty
 from .store import Redis, connect
 
 log = logging.getLogger(__name__)
+NO_SHOW_CHECK_SECONDS = 30
+
+
+async def _no_show_sweeper(app: web.Application):
+    """Marks no-shows every half minute, in every process (the status change is atomic)."""
+    async def sweep() -> None:
+        while True:
+            await asyncio.sleep(NO_SHOW_CHECK_SECONDS)
+            try:
+                marked = await app[CONSOLE].mark_no_shows()
+                if marked:
+                    log.info("no-show: %s", ", ".join(marked))
+            except Exception:
+                log.exception("no-show sweep failed")
+
+    task = asyncio.create_task(sweep())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 def create_app(settings: Settings, redis: Redis | None = None, clock: Clock = utc_now) -> web.Application:
     """Build the service. Pass `redis` to share a connection (tests); otherwise it connects
     on start-up to `settings.redis_url`, or to the embedded fallback store."""
-    app = web.Application(middlewares=[json_errors], client_max_size=settings.max_body_bytes)
+    app = web.Application(middlewares=[pages.security_headers, json_errors], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
 
     async def store_context(app: web.Application):
         own = redis is None
         app[REDIS] = redis if redis is not None else await connect(settings.redis_url)
         app[APPOINTMENTS] = Appointments(app[REDIS], settings, clock)
+        app[CONSOLE] = Console(app[REDIS], app[APPOINTMENTS], clock, settings.no_show_minutes)
         report = await seed_if_empty(app[REDIS], settings.data_dir)
         if report:
             log.info("first start: loaded %s", report)
+        if settings.demo_password:
+            added = await seed_demo_accounts(
+                app[REDIS], settings.data_dir, await app[APPOINTMENTS].clerks.all(), settings.demo_password
+            )
+            if added:
+                log.info("created %d demo console accounts", added)
         yield
         if own:
             await app[REDIS].aclose()
 
     app.cleanup_ctx.append(store_context)
-    for module in (catalogue, bookings, identity, health, openapi):
+    app.cleanup_ctx.append(_no_show_sweeper)
+    for module in (catalogue, bookings, identity, console, waiting_room, health, openapi, pages):
         app.add_routes(module.routes)
     return app

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from . import events
 from .bookings import Booking, BookingStore, NewBooking
 from .branches import Branch, branch_directory
 from .clerks import Clerk, clerk_roster
@@ -37,6 +38,7 @@ class Appointments:
         self.branches = branch_directory(redis)
         self.clerks = clerk_roster(redis)
         self.bookings = BookingStore(redis)
+        self._redis = redis
         self.links = JoinLinks(settings.secret_key)
         self._settings = settings
         self._clock = clock
@@ -89,6 +91,7 @@ class Appointments:
         slot = await self._bookable_slot(request.slot_id, request.topic)
         token = new_manage_token()
         booking = await self.bookings.create(request, slot, token, self._clock())
+        await events.announce(self._redis, "booked", booking)
         return Confirmation(booking, token)
 
     async def find(self, reference: str, manage_token: str | None, trusted: bool) -> Booking:
@@ -117,6 +120,7 @@ class Appointments:
         booking = await self.find(reference, manage_token, trusted)
         self._check_change_notice(booking)
         await self.bookings.cancel(booking, actor, self._clock())
+        await events.announce(self._redis, "cancelled", booking)
         return await self.find(booking.reference, None, trusted=True)
 
     async def reschedule(
@@ -126,7 +130,22 @@ class Appointments:
         self._check_change_notice(booking)
         slot = await self._bookable_slot(slot_id, booking.topic)
         await self.bookings.reschedule(booking, slot, actor, self._clock())
+        await events.announce(self._redis, "rescheduled", booking)
         return await self.find(booking.reference, None, trusted=True)
+
+    async def reassign(self, booking: Booking, clerk_id: str, actor: str) -> Booking:
+        """The same time with another clerk of the topic (a supervisor's decision)."""
+        slot_id = f"{clerk_id}@{booking.slot_id.partition('@')[2]}"
+        if slot_id == booking.slot_id:
+            raise Conflict("clerk", "same_clerk", "Το ραντεβού είναι ήδη σε αυτόν τον υπάλληλο.")
+        slot = await self._bookable_slot(slot_id, booking.topic)
+        await self.bookings.reschedule(booking, slot, actor, self._clock(), event="booking.reassigned")
+        return await self.find(booking.reference, None, trusted=True)
+
+    async def booking_for_join(self, token: str) -> Booking:
+        """The booking a join link was signed for, while the link is valid (else Forbidden)."""
+        claim = self.links.verify(token, self._clock())
+        return await self.find(claim.reference, None, trusted=True)
 
     def join_url(self, booking: Booking) -> str:
         expires = booking.end + timedelta(minutes=self._settings.join_grace_minutes)

@@ -73,6 +73,9 @@ class Booking:
     manage_token_hash: str
     created_at: datetime
     updated_at: datetime
+    picked_by: str = ""  # the clerk who took it (pick-up); only they may finish it
+    outcome: str = ""  # resolved | in_person | follow_up, when finished
+    notes: str = ""
 
     def to_public_dict(self) -> dict[str, Any]:
         return {
@@ -92,6 +95,8 @@ class Booking:
             "consent": self.consent,
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
+            "picked_by": self.picked_by,
+            "outcome": self.outcome,
         }
 
     @classmethod
@@ -114,6 +119,9 @@ class Booking:
             manage_token_hash=h["manage_token_hash"],
             created_at=datetime.fromisoformat(h["created_at"]),
             updated_at=datetime.fromisoformat(h["updated_at"]),
+            picked_by=h.get("picked_by", ""),
+            outcome=h.get("outcome", ""),
+            notes=h.get("notes", ""),
         )
 
 
@@ -182,6 +190,21 @@ redis.call('RPUSH', KEYS[8], ARGV[5])
 return 'ok'
 """
 
+# KEYS: booking, audit stream, audit subject
+# ARGV: required status, required picked_by ('' = any), audit entry, field, value, ...
+# One status change, only from the expected state: pick-up (booked → in_call, first clerk
+# wins), finishing (in_call → completed, by the clerk who picked up), no-show (booked → no_show).
+_TRANSITION = """
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return 'missing' end
+if status ~= ARGV[1] then return status end
+if ARGV[2] ~= '' and redis.call('HGET', KEYS[1], 'picked_by') ~= ARGV[2] then return 'not_yours' end
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('XADD', KEYS[2], '*', 'entry', ARGV[3])
+redis.call('RPUSH', KEYS[3], ARGV[3])
+return 'ok'
+"""
+
 SLOT_TAKEN = Conflict("slot_id", "slot_taken", "Αυτή η ώρα μόλις κλείστηκε από άλλον. Διαλέξτε μια άλλη.")
 
 
@@ -193,6 +216,7 @@ class BookingStore:
         self._book = redis.register_script(_BOOK)
         self._cancel = redis.register_script(_CANCEL)
         self._reschedule = redis.register_script(_RESCHEDULE)
+        self._transition = redis.register_script(_TRANSITION)
 
     async def get(self, reference: str) -> Booking | None:
         h = await self._redis.hgetall(booking_key(reference))
@@ -236,10 +260,11 @@ class BookingStore:
         )
         _raise_for_outcome(result, booking.reference)
 
-    async def reschedule(self, booking: Booking, slot: Slot, actor: str, now: datetime) -> None:
-        line = audit.entry(
-            "booking.rescheduled", actor, booking.reference, now, from_slot=booking.slot_id, to_slot=slot.id
-        )
+    async def reschedule(
+        self, booking: Booking, slot: Slot, actor: str, now: datetime, event: str = "booking.rescheduled"
+    ) -> None:
+        """Move to another slot (another time, or another clerk at the same time: reassignment)."""
+        line = audit.entry(event, actor, booking.reference, now, from_slot=booking.slot_id, to_slot=slot.id)
         result = await self._reschedule(
             keys=[booking_key(booking.reference), hold_key(booking.slot_id), hold_key(slot.id), BY_START,
                   clerk_queue_key(booking.clerk), clerk_queue_key(slot.clerk), audit.STREAM,
@@ -248,6 +273,28 @@ class BookingStore:
                   *_flatten(_slot_fields(slot, now))],
         )
         _raise_for_outcome(result, booking.reference)
+
+    async def transition(
+        self, reference: str, event: str, actor: str, now: datetime, *, from_status: str, to_status: str,
+        only_picked_by: str = "", **fields: str,
+    ) -> str:
+        """Change the status atomically if it is still `from_status`; returns 'ok' or why not
+        ('missing', the current status, or 'not_yours')."""
+        line = audit.entry(event, actor, reference, now, **fields)
+        changes = {"status": to_status, "updated_at": now.isoformat(), **fields}
+        return await self._transition(
+            keys=[booking_key(reference), audit.STREAM, audit.subject_key(reference)],
+            args=[from_status, only_picked_by, line, *_flatten(changes)],
+        )
+
+    async def starting_between(self, start: datetime, end: datetime) -> list[Booking]:
+        """Every booking (any status) whose slot starts in [start, end), in time order."""
+        refs = await self._redis.zrangebyscore(BY_START, start.timestamp(), f"({end.timestamp()}")
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for ref in refs:
+                pipe.hgetall(booking_key(ref))
+            rows = await pipe.execute() if refs else []
+        return [Booking.from_hash(h) for h in rows if h]
 
     async def holders_by_slot(self) -> Counter[str]:
         """How many `booked` bookings claim each slot — the invariant (never above 1) that

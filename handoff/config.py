@@ -37,7 +37,13 @@ class Settings:
     horizon_days: int = 28
     change_notice_hours: int = 8
     join_grace_minutes: int = 60
+    no_show_minutes: int = 15
+    demo_password: str | None = None  # set: demo console accounts are created with it
     max_body_bytes: int = 64 * 1024
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
 
     @property
     def base_url(self) -> str:
@@ -65,4 +71,6 @@ class Settings:
             horizon_days=_int("HANDOFF_HORIZON_DAYS", 28),
             change_notice_hours=_int("HANDOFF_CHANGE_NOTICE_HOURS", 8),
             join_grace_minutes=_int("HANDOFF_JOIN_GRACE_MINUTES", 60),
+            no_show_minutes=_int("HANDOFF_NO_SHOW_MINUTES", 15),
+            demo_password=os.environ.get("HANDOFF_DEMO_PASSWORD") or None,
         )

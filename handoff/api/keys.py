@@ -3,8 +3,10 @@ from aiohttp import web
 
 from ..appointments import Appointments
 from ..config import Settings
+from ..console import Console
 from ..store import Redis
 
 SETTINGS = web.AppKey("settings", Settings)
 REDIS = web.AppKey("redis", Redis)
 APPOINTMENTS = web.AppKey("appointments", Appointments)
+CONSOLE = web.AppKey("console", Console)

@@ -11,11 +11,12 @@ from .helpers import AUTH, booking_body, first_free_slot
 
 
 def app_routes(app) -> set[tuple[str, str]]:
+    """The JSON API's routes (the HTML pages and their static files are not part of it)."""
     routes = set()
     for route in app.router.routes():
-        if route.method in ("HEAD", "*"):
-            continue
         path = route.resource.canonical if route.resource else ""
+        if route.method in ("HEAD", "*") or not path.startswith(("/api/", "/healthz")):
+            continue
         routes.add((path, route.method.lower()))
     return routes
 

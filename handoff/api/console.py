@@ -1,0 +1,113 @@
+"""The clerk console's API: log-in, the queue, pick-up, outcome, reassignment, search and
+the live feed (server-sent events). Everything but log-in needs a session."""
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+
+from .. import events
+from ..accounts import AccountStore
+from ..errors import InvalidFields
+from ..sessions import COOKIE, SESSION_SECONDS, SessionStore
+from .console_auth import signed_in
+from .keys import CONSOLE, REDIS, SETTINGS
+from .requests import json_body
+from .responses import json_response
+
+routes = web.RouteTableDef()
+KEEPALIVE_SECONDS = 15
+
+
+@routes.post("/api/clerk/login")
+async def login(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    if not isinstance(body, dict) or not isinstance(body.get("username"), str) or not isinstance(body.get("password"), str):
+        raise InvalidFields({"username": ("required", "Γράψτε όνομα χρήστη και κωδικό.")})
+    redis = request.app[REDIS]
+    account = await AccountStore(redis).authenticate(body["username"].strip()[:100], body["password"][:200])
+    session = await SessionStore(redis).create(account.username)
+    response = json_response({"account": account.public(), "csrf_token": session.csrf_token})
+    response.set_cookie(COOKIE, session.id, max_age=SESSION_SECONDS, httponly=True, samesite="Strict",
+                        secure=request.app[SETTINGS].secure_cookies, path="/")
+    return response
+
+
+@routes.post("/api/clerk/logout")
+async def logout(request: web.Request) -> web.Response:
+    session, _ = await signed_in(request)
+    await SessionStore(request.app[REDIS]).end(session.id)
+    response = json_response({"ok": True})
+    response.del_cookie(COOKIE, path="/")
+    return response
+
+
+@routes.get("/api/clerk/me")
+async def me(request: web.Request) -> web.Response:
+    session, account = await signed_in(request)
+    return json_response({"account": account.public(), "csrf_token": session.csrf_token})
+
+
+@routes.get("/api/clerk/queue")
+async def queue(request: web.Request) -> web.Response:
+    _, account = await signed_in(request)
+    console = request.app[CONSOLE]
+    return json_response(await console.queue(await console.viewer(account)))
+
+
+@routes.post("/api/clerk/bookings/{reference}/pickup")
+async def pick_up(request: web.Request) -> web.Response:
+    _, account = await signed_in(request)
+    console = request.app[CONSOLE]
+    return json_response(await console.pick_up(await console.viewer(account), request.match_info["reference"]))
+
+
+@routes.post("/api/clerk/bookings/{reference}/finish")
+async def finish(request: web.Request) -> web.Response:
+    _, account = await signed_in(request)
+    body = await json_body(request)
+    body = body if isinstance(body, dict) else {}
+    console = request.app[CONSOLE]
+    return json_response(await console.finish(
+        await console.viewer(account), request.match_info["reference"], body.get("outcome"), body.get("notes", "")
+    ))
+
+
+@routes.post("/api/clerk/bookings/{reference}/reassign")
+async def reassign(request: web.Request) -> web.Response:
+    _, account = await signed_in(request)
+    body = await json_body(request)
+    console = request.app[CONSOLE]
+    return json_response(await console.reassign(
+        await console.viewer(account), request.match_info["reference"], body.get("clerk") if isinstance(body, dict) else None
+    ))
+
+
+@routes.get("/api/clerk/search")
+async def search(request: web.Request) -> web.Response:
+    await signed_in(request)
+    return json_response(await request.app[CONSOLE].search(request.query.get("q", "")[:200]))
+
+
+@routes.get("/api/clerk/events")
+async def live_feed(request: web.Request) -> web.StreamResponse:
+    """Server-sent events: one `change` per booking event this viewer may see."""
+    _, account = await signed_in(request)
+    viewer = await request.app[CONSOLE].viewer(account)
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"})
+    await response.prepare(request)
+    subscription = await events.Subscription(request.app[REDIS]).open()
+    try:
+        await response.write(b": connected\n\n")
+        while True:
+            event = await subscription.next(timeout=KEEPALIVE_SECONDS)
+            if event is None:
+                await response.write(b": keep-alive\n\n")
+            elif viewer.sees(event.branch, event.topic):
+                data = json.dumps({"kind": event.kind, "reference": event.reference})
+                await response.write(f"event: change\ndata: {data}\n\n".encode())
+    except ConnectionResetError:  # the console went away
+        pass
+    finally:
+        await subscription.close()
+    return response

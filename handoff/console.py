@@ -1,0 +1,178 @@
+"""The clerk's console: the pre-triaged queue, pick-up, the outcome after the call, a
+supervisor's reassignment, and no-shows.
+
+A clerk sees the appointments of their branch for the topics they are trained in (any of
+them may take one, first come first served); a supervisor sees the whole branch (or every
+branch). Identity data stays masked until the clerk has picked the appointment up.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from . import events, presence
+from .accounts import Account
+from .appointments import Appointments, Clock
+from .bookings import Booking
+from .catalogue_search import search
+from .clerks import Clerk
+from .config import ATHENS
+from .errors import Conflict, Forbidden, InvalidFields, NotFound
+from .store import Redis
+
+OUTCOMES = {"resolved": "Επιλύθηκε", "in_person": "Χρειάζεται επίσκεψη στο ΚΕΠ", "follow_up": "Χρειάζεται συνέχεια"}
+MAX_NOTES = 2000
+QUEUE_DAYS = 14
+ACTIVE = ("booked", "in_call")
+
+
+def mask(value: str, keep: int = 2) -> str:
+    """Enough for the clerk to recognise the citizen, not enough to use their data."""
+    if len(value) <= keep * 2:
+        return "•" * len(value)
+    return value[:keep] + "•" * (len(value) - keep * 2) + value[-keep:]
+
+
+def masked_citizen(citizen: dict[str, str]) -> dict[str, str]:
+    name_parts = citizen.get("full_name", "").split()
+    return {
+        "full_name": " ".join(p[0] + "." for p in name_parts),
+        **{k: mask(citizen.get(k, "")) if citizen.get(k) else "" for k in ("id_card", "afm", "amka", "mobile", "email")},
+    }
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: their account, and for a clerk, their roster entry."""
+
+    account: Account
+    clerk: Clerk | None
+
+    def sees(self, branch: str, topic: str) -> bool:
+        if self.account.is_supervisor:
+            return self.account.branch in (None, branch)
+        return self.clerk is not None and self.clerk.branch == branch and self.clerk.serves(topic)
+
+    def can_see(self, booking: Booking) -> bool:
+        return self.sees(booking.branch, booking.topic)
+
+
+class Console:
+    def __init__(self, redis: Redis, appointments: Appointments, clock: Clock, no_show_minutes: int):
+        self._redis = redis
+        self._appointments = appointments
+        self._bookings = appointments.bookings
+        self._clock = clock
+        self._no_show_after = timedelta(minutes=no_show_minutes)
+
+    async def viewer(self, account: Account) -> Viewer:
+        return Viewer(account, None if account.is_supervisor else await self._appointments.clerks.get(account.username))
+
+    async def queue(self, viewer: Viewer) -> list[dict[str, Any]]:
+        """Today first, then the next days: every active appointment this viewer may take."""
+        today = datetime.combine(self._clock().astimezone(ATHENS).date(), datetime.min.time(), ATHENS)
+        bookings = [
+            b for b in await self._bookings.starting_between(today, today + timedelta(days=QUEUE_DAYS))
+            if b.status in ACTIVE and viewer.can_see(b)
+        ]
+        waiting = await presence.waiting(self._redis, [b.reference for b in bookings])
+        topics = {t.id: t for t in await self._appointments.topics.all()}
+        return [self._item(b, viewer, topics.get(b.topic), b.reference in waiting) for b in bookings]
+
+    def _item(self, booking: Booking, viewer: Viewer, topic: Any, waiting: bool) -> dict[str, Any]:
+        mine = booking.picked_by == viewer.account.username
+        return {
+            "reference": booking.reference,
+            "status": booking.status,
+            "start": booking.start.isoformat(),
+            "end": booking.end.isoformat(),
+            "branch": booking.branch,
+            "clerk": booking.clerk,
+            "topic": booking.topic,
+            "topic_label": topic.label if topic else booking.topic,
+            "question": booking.question,
+            "confidence": booking.confidence,
+            "waiting": waiting,
+            "picked_by": booking.picked_by,
+            "picked_by_me": mine,
+            "citizen": booking.citizen if mine else masked_citizen(booking.citizen),
+            "transcript": booking.transcript,
+            "documents": topic.documents if topic else [],
+            "links": [asdict(link) for link in topic.links] if topic else [],
+        }
+
+    async def _visible(self, viewer: Viewer, reference: str) -> Booking:
+        booking = await self._bookings.get(reference.strip().upper())
+        if booking is None:
+            raise NotFound("reference", "booking_not_found", "Δεν βρέθηκε αυτό το ραντεβού.")
+        if not viewer.can_see(booking):
+            raise Forbidden("reference", "not_your_queue", "Αυτό το ραντεβού δεν είναι στη δική σας λίστα.")
+        return booking
+
+    async def pick_up(self, viewer: Viewer, reference: str) -> dict[str, Any]:
+        if viewer.account.is_supervisor:
+            raise Forbidden("role", "clerks_only", "Μόνο υπάλληλοι αναλαμβάνουν ραντεβού.")
+        booking = await self._visible(viewer, reference)
+        now = self._clock()
+        result = await self._bookings.transition(
+            booking.reference, "booking.picked_up", viewer.account.username, now,
+            from_status="booked", to_status="in_call", picked_by=viewer.account.username, picked_at=now.isoformat(),
+        )
+        if result == "in_call":
+            raise Conflict("reference", "already_picked_up", "Το ραντεβού το ανέλαβε ήδη άλλος υπάλληλος.")
+        if result != "ok":
+            raise Conflict("reference", "not_active", "Το ραντεβού δεν είναι πλέον ενεργό.")
+        await events.announce(self._redis, "picked_up", booking)
+        return await self._item_of(viewer, booking.reference)
+
+    async def finish(self, viewer: Viewer, reference: str, outcome: Any, notes: Any) -> dict[str, Any]:
+        if outcome not in OUTCOMES or not isinstance(notes, str) or len(notes) > MAX_NOTES:
+            raise InvalidFields({"outcome": ("outcome_invalid", "Διαλέξτε αποτέλεσμα· οι σημειώσεις έως 2.000 χαρακτήρες.")})
+        booking = await self._visible(viewer, reference)
+        result = await self._bookings.transition(
+            booking.reference, "booking.finished", viewer.account.username, self._clock(),
+            from_status="in_call", to_status="completed", only_picked_by=viewer.account.username,
+            outcome=outcome, notes=notes.strip(),
+        )
+        if result == "not_yours":
+            raise Forbidden("reference", "not_yours", "Το ραντεβού το έχει αναλάβει άλλος υπάλληλος.")
+        if result != "ok":
+            raise Conflict("reference", "not_in_call", "Πρώτα αναλάβετε το ραντεβού.")
+        await events.announce(self._redis, "finished", booking)
+        return await self._item_of(viewer, booking.reference)
+
+    async def reassign(self, viewer: Viewer, reference: str, clerk_id: Any) -> dict[str, Any]:
+        if not viewer.account.is_supervisor:
+            raise Forbidden("role", "supervisors_only", "Μόνο ο προϊστάμενος αναθέτει ραντεβού.")
+        if not isinstance(clerk_id, str) or not clerk_id:
+            raise InvalidFields({"clerk": ("required", "Διαλέξτε υπάλληλο.")})
+        booking = await self._visible(viewer, reference)
+        moved = await self._appointments.reassign(booking, clerk_id, viewer.account.username)
+        await events.announce(self._redis, "reassigned", moved)
+        return await self._item_of(viewer, booking.reference)
+
+    async def search(self, query: str) -> list[dict[str, Any]]:
+        return search(await self._appointments.topics.all(), query)
+
+    async def mark_no_shows(self) -> list[str]:
+        """Appointments whose citizen never came, N minutes after the start, become no_show."""
+        now = self._clock()
+        marked = []
+        for booking in await self._bookings.starting_between(now - timedelta(days=1), now - self._no_show_after):
+            if booking.status != "booked" or await presence.ever_joined(self._redis, booking.reference):
+                continue
+            result = await self._bookings.transition(
+                booking.reference, "booking.no_show", "system", now, from_status="booked", to_status="no_show"
+            )
+            if result == "ok":
+                marked.append(booking.reference)
+                await events.announce(self._redis, "no_show", booking)
+        return marked
+
+    async def _item_of(self, viewer: Viewer, reference: str) -> dict[str, Any]:
+        booking = await self._bookings.get(reference)
+        assert booking is not None
+        topic = await self._appointments.topics.get(booking.topic)
+        waiting = await presence.waiting(self._redis, [reference])
+        return self._item(booking, viewer, topic, reference in waiting)

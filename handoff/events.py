@@ -1,0 +1,48 @@
+"""What clerks' consoles hear about, live: bookings made, moved, cancelled, picked up,
+finished, and citizens arriving in the waiting room.
+
+Published on one Redis pub/sub channel, so every handoff process (and every console
+connected to any of them) sees every change; each console filters for its branch and topics.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+from .bookings import Booking
+from .store import Redis, key
+
+CHANNEL = key("events")
+
+
+@dataclass(frozen=True)
+class BookingEvent:
+    kind: str  # booked | cancelled | rescheduled | picked_up | finished | no_show | reassigned | waiting | left
+    reference: str
+    branch: str
+    topic: str
+
+
+async def announce(redis: Redis, kind: str, booking: Booking) -> None:
+    event = BookingEvent(kind, booking.reference, booking.branch, booking.topic)
+    await redis.publish(CHANNEL, json.dumps(asdict(event)))
+
+
+class Subscription:
+    """One listener on the channel (a console's live feed); close it when the console leaves."""
+
+    def __init__(self, redis: Redis):
+        self._pubsub = redis.pubsub(ignore_subscribe_messages=True)
+
+    async def open(self) -> Subscription:
+        await self._pubsub.subscribe(CHANNEL)
+        return self
+
+    async def next(self, timeout: float) -> BookingEvent | None:
+        """The next event, or None when `timeout` seconds pass without one."""
+        message = await self._pubsub.get_message(timeout=timeout)
+        return BookingEvent(**json.loads(message["data"])) if message else None
+
+    async def close(self) -> None:
+        await self._pubsub.unsubscribe(CHANNEL)
+        await self._pubsub.aclose()
