@@ -6,6 +6,7 @@ connected to any of them) sees every change; each console filters for its branch
 """
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import asdict, dataclass
 
@@ -40,8 +41,14 @@ class Subscription:
 
     async def next(self, timeout: float) -> BookingEvent | None:
         """The next event, or None when `timeout` seconds pass without one."""
-        message = await self._pubsub.get_message(timeout=timeout)
-        return BookingEvent(**json.loads(message["data"])) if message else None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while (remaining := deadline - loop.time()) > 0:
+            # None also comes back for the (ignored) subscribe confirmation: keep waiting.
+            message = await self._pubsub.get_message(timeout=remaining)
+            if message:
+                return BookingEvent(**json.loads(message["data"]))
+        return None
 
     async def close(self) -> None:
         await self._pubsub.unsubscribe(CHANNEL)

@@ -1,0 +1,205 @@
+"""The clerk console's API: log-in and roles, CSRF, the queue and its masking, the pick-up
+race, outcome, reassignment, no-shows, the waiting room and the live feed."""
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+
+import pytest
+
+from handoff.accounts import MAX_FAILURES, Account, AccountStore, hash_password
+from handoff.api.keys import CONSOLE
+
+from .helpers import AUTH, booking_body, first_free_slot
+
+PASSWORD = "σωστός-κωδικός-1"
+_HASH = hash_password(PASSWORD)  # argon2 is slow on purpose: hash once for the module
+ACCOUNTS = [
+    Account("ath-papadopoulou", "Μαρία Παπαδοπούλου", "clerk", _HASH, "kep-athina"),
+    Account("ath-alexiou", "Δημήτρης Αλεξίου", "clerk", _HASH, "kep-athina"),
+    Account("ath-georgiou", "Νίκος Γεωργίου", "clerk", _HASH, "kep-athina"),
+    Account("thes-dimitriou", "Θεσσαλονίκη", "clerk", _HASH, "kep-thessaloniki"),
+    Account("supervisor", "Προϊσταμένη", "supervisor", _HASH, None),
+]
+XSS = "<img src=x onerror=alert(1)> Έχασα την ταυτότητα"
+
+
+@pytest.fixture(autouse=True)
+async def accounts(redis):
+    for account in ACCOUNTS:
+        await AccountStore(redis).add_if_missing(account)
+
+
+async def sign_in(aiohttp_client, client, username: str):
+    """A separate browser (own cookie jar) signed in as `username`; returns (client, csrf)."""
+    own = await aiohttp_client(client.server)
+    resp = await own.post("/api/clerk/login", json={"username": username, "password": PASSWORD})
+    assert resp.status == 200, await resp.text()
+    return own, (await resp.json())["csrf_token"]
+
+
+async def book_identity_appointment(client, question: str = XSS) -> dict:
+    slot = await first_free_slot(client, "identity_documents", branch="kep-athina")
+    body = booking_body(slot["slot_id"], "identity_documents", question=question)
+    resp = await client.post("/api/bookings", json=body, headers=AUTH)
+    assert resp.status == 201
+    return await resp.json()
+
+
+async def test_everything_but_login_needs_a_session(client):
+    for method, path in [("GET", "/api/clerk/me"), ("GET", "/api/clerk/queue"), ("GET", "/api/clerk/events"),
+                         ("GET", "/api/clerk/search?q=x"), ("POST", "/api/clerk/bookings/KEP-222222/pickup"),
+                         ("POST", "/api/clerk/bookings/KEP-222222/finish"), ("POST", "/api/clerk/logout")]:
+        resp = await client.request(method, path)
+        assert resp.status == 401, path
+        assert (await resp.json())["error"]["code"] == "login_required"
+
+
+async def test_login_sets_a_strict_httponly_cookie(client):
+    resp = await client.post("/api/clerk/login", json={"username": "ath-alexiou", "password": PASSWORD})
+    assert resp.status == 200
+    cookie = resp.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
+    body = await resp.json()
+    assert body["account"] == {"username": "ath-alexiou", "name": "Δημήτρης Αλεξίου", "role": "clerk", "branch": "kep-athina"}
+    assert "password_hash" not in json.dumps(body)
+
+
+async def test_wrong_password_and_unknown_user_look_the_same_then_lock(client):
+    bad = await client.post("/api/clerk/login", json={"username": "ath-alexiou", "password": "λάθος"})
+    unknown = await client.post("/api/clerk/login", json={"username": "nobody", "password": "λάθος"})
+    assert bad.status == unknown.status == 401
+    assert (await bad.json())["error"]["message"] == (await unknown.json())["error"]["message"]
+    for _ in range(MAX_FAILURES - 1):
+        await client.post("/api/clerk/login", json={"username": "ath-alexiou", "password": "λάθος"})
+    locked = await client.post("/api/clerk/login", json={"username": "ath-alexiou", "password": PASSWORD})
+    assert locked.status == 429 and "λεπτά" in (await locked.json())["error"]["message"]
+
+
+async def test_state_changes_need_the_csrf_token(aiohttp_client, client):
+    booking = await book_identity_appointment(client)
+    clerk, csrf = await sign_in(aiohttp_client, client, "ath-alexiou")
+    path = f"/api/clerk/bookings/{booking['reference']}/pickup"
+    assert (await clerk.post(path)).status == 403
+    assert (await clerk.post(path, headers={"X-CSRF-Token": "forged"})).status == 403
+    assert (await clerk.post(path, headers={"X-CSRF-Token": csrf})).status == 200
+
+
+async def test_queue_shows_my_branch_and_topics_with_identity_masked(aiohttp_client, client):
+    booking = await book_identity_appointment(client)
+    alexiou, _ = await sign_in(aiohttp_client, client, "ath-alexiou")
+    [item] = await (await alexiou.get("/api/clerk/queue")).json()
+    assert item["reference"] == booking["reference"] and item["question"] == XSS
+    assert item["topic_label"] == "Ταυτότητες και διαβατήρια" and item["confidence"] == 0.93
+    assert item["citizen"]["full_name"] == "Μ. Π." and item["citizen"]["afm"] == "09•••••16"
+    assert item["transcript"][0]["sender"] == "user" and item["links"] and item["waiting"] is False
+
+    georgiou, _ = await sign_in(aiohttp_client, client, "ath-georgiou")  # Athens, other topics
+    thessaloniki, _ = await sign_in(aiohttp_client, client, "thes-dimitriou")  # the topic, other branch
+    supervisor, _ = await sign_in(aiohttp_client, client, "supervisor")
+    assert await (await georgiou.get("/api/clerk/queue")).json() == []
+    assert await (await thessaloniki.get("/api/clerk/queue")).json() == []
+    assert [i["reference"] for i in await (await supervisor.get("/api/clerk/queue")).json()] == [booking["reference"]]
+
+
+async def test_two_clerks_picking_up_at_once_one_wins(aiohttp_client, client):
+    booking = await book_identity_appointment(client)
+    clerks = [await sign_in(aiohttp_client, client, name) for name in ("ath-alexiou", "ath-papadopoulou")]
+    path = f"/api/clerk/bookings/{booking['reference']}/pickup"
+    attempts = [c.post(path, headers={"X-CSRF-Token": csrf}) for c, csrf in clerks for _ in range(10)]
+    responses = await asyncio.gather(*attempts)
+    statuses = sorted(r.status for r in responses)
+    assert statuses == [200] + [409] * 19
+    loser = next(r for r in responses if r.status == 409)
+    assert (await loser.json())["error"]["code"] == "already_picked_up"
+    winner = await next(r for r in responses if r.status == 200).json()
+    assert winner["picked_by_me"] and winner["citizen"]["afm"] == "094259216"  # unmasked for the clerk who took it
+
+
+async def test_outcome_only_by_the_clerk_who_picked_up(aiohttp_client, client, redis):
+    booking = await book_identity_appointment(client)
+    alexiou, csrf_a = await sign_in(aiohttp_client, client, "ath-alexiou")
+    papadopoulou, csrf_p = await sign_in(aiohttp_client, client, "ath-papadopoulou")
+    ref = booking["reference"]
+    await alexiou.post(f"/api/clerk/bookings/{ref}/pickup", headers={"X-CSRF-Token": csrf_a})
+    outcome = {"outcome": "in_person", "notes": "Να φέρει παλιό διαβατήριο."}
+    other = await papadopoulou.post(f"/api/clerk/bookings/{ref}/finish", json=outcome, headers={"X-CSRF-Token": csrf_p})
+    assert other.status == 403
+    bad = await alexiou.post(f"/api/clerk/bookings/{ref}/finish", json={"outcome": "maybe"}, headers={"X-CSRF-Token": csrf_a})
+    assert bad.status == 422
+    done = await alexiou.post(f"/api/clerk/bookings/{ref}/finish", json=outcome, headers={"X-CSRF-Token": csrf_a})
+    assert done.status == 200 and (await done.json())["status"] == "completed"
+    history = [json.loads(x)["event"] for x in await redis.lrange(f"kep:audit:{ref}", 0, -1)]
+    assert history == ["booking.created", "booking.picked_up", "booking.finished"]
+
+
+async def test_supervisor_reassigns_to_a_clerk_with_the_topic(aiohttp_client, client):
+    booking = await book_identity_appointment(client)
+    ref = booking["reference"]
+    other = "ath-papadopoulou" if booking["clerk"] == "ath-alexiou" else "ath-alexiou"
+    supervisor, csrf_s = await sign_in(aiohttp_client, client, "supervisor")
+    clerk, csrf_c = await sign_in(aiohttp_client, client, "ath-alexiou")
+    forbidden = await clerk.post(f"/api/clerk/bookings/{ref}/reassign", json={"clerk": other}, headers={"X-CSRF-Token": csrf_c})
+    assert forbidden.status == 403
+    wrong_topic = await supervisor.post(f"/api/clerk/bookings/{ref}/reassign", json={"clerk": "ath-georgiou"},
+                                        headers={"X-CSRF-Token": csrf_s})
+    assert wrong_topic.status == 422
+    moved = await supervisor.post(f"/api/clerk/bookings/{ref}/reassign", json={"clerk": other}, headers={"X-CSRF-Token": csrf_s})
+    assert moved.status == 200 and (await moved.json())["clerk"] == other
+
+
+async def test_citizen_who_never_joins_becomes_no_show(client, clock):
+    waiting = await book_identity_appointment(client)
+    absent = await book_identity_appointment(client, question="Δεύτερο ραντεβού")
+    token = waiting["join_url"].rsplit("/", 1)[1]
+    console = client.server.app[CONSOLE]
+    clock.now = clock.now + timedelta(days=1)  # both appointments are long past
+    assert (await client.post(f"/api/join/{token}/presence")).status == 403  # link expired by then
+    clock.now = clock.now - timedelta(days=1)
+    assert (await client.post(f"/api/join/{token}/presence")).status == 200
+    clock.now = clock.now + timedelta(days=1)
+    assert await console.mark_no_shows() == [absent["reference"]]
+    statuses = {b: (await (await client.get(f"/api/bookings/{b}", headers=AUTH)).json())["status"]
+                for b in (waiting["reference"], absent["reference"])}
+    assert statuses == {waiting["reference"]: "booked", absent["reference"]: "no_show"}
+
+
+async def test_waiting_room_heartbeat_shows_in_the_queue(aiohttp_client, client):
+    booking = await book_identity_appointment(client)
+    token = booking["join_url"].rsplit("/", 1)[1]
+    assert (await client.post(f"/api/join/{token[:-2]}xx/presence")).status == 403
+    assert (await client.post(f"/api/join/{token}/presence")).status == 200
+    clerk, _ = await sign_in(aiohttp_client, client, "ath-alexiou")
+    [item] = await (await clerk.get("/api/clerk/queue")).json()
+    assert item["waiting"] is True
+
+
+async def test_live_feed_announces_a_new_booking_within_a_second(aiohttp_client, client):
+    clerk, _ = await sign_in(aiohttp_client, client, "ath-alexiou")
+    feed = await clerk.get("/api/clerk/events")
+    assert feed.headers["Content-Type"].startswith("text/event-stream")
+    assert (await feed.content.readuntil(b"\n\n")).startswith(b": connected")
+    booking = await book_identity_appointment(client)
+    started = asyncio.get_running_loop().time()
+    chunk = await asyncio.wait_for(feed.content.readuntil(b"\n\n"), timeout=1.0)
+    assert asyncio.get_running_loop().time() - started < 1.0
+    assert chunk.startswith(b"event: change\n")
+    assert json.loads(chunk.split(b"data: ", 1)[1]) == {"kind": "booked", "reference": booking["reference"]}
+    feed.close()
+
+
+@pytest.mark.parametrize("query", ["διαβατήριο", "ΔΙΑΒΑΤΗΡΙΟ", "diavatirio", "διαβατ"])
+async def test_search_finds_the_same_however_it_is_typed(aiohttp_client, client, query):
+    clerk, _ = await sign_in(aiohttp_client, client, "ath-alexiou")
+    results = await (await clerk.get("/api/clerk/search", params={"q": query})).json()
+    assert results[0]["topic"] == "identity_documents"
+    assert any("διαβατ" in p.lower() for p in results[0]["procedures"])
+
+
+async def test_console_page_forbids_inline_scripts(client):
+    resp = await client.get("/clerk")
+    assert resp.status == 200 and resp.content_type == "text/html"
+    csp = resp.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert "<script>" not in await resp.text()  # only <script src=…>
