@@ -15,7 +15,7 @@ RASA := PYTHONPATH=. $(BOT_VENV)/bin/rasa
 MODEL := models/kep.tar.gz
 BOT_SOURCES := bot/config.yml bot/domain.yml $(wildcard bot/nlu/*.py data/nlu/*.yml data/dialogue/*.yml)
 
-.PHONY: setup run test test-handoff test-bot test-e2e train eval lint stories bench-booking bench-chat lock-handoff lock-bot clean
+.PHONY: setup run test test-handoff test-bot test-e2e test-browser train eval lint stories bench-booking bench-chat lock-handoff lock-bot clean
 
 setup: $(HANDOFF_VENV)/.installed $(BOT_VENV)/.installed
 
@@ -37,10 +37,14 @@ $(BOT_VENV)/.installed: bot/requirements.txt
 run: setup $(MODEL)
 	$(HANDOFF_VENV)/bin/python -m handoff.stack
 
-test: lint test-handoff test-bot test-e2e
+test: lint test-handoff test-bot test-e2e test-browser
 
 test-handoff: setup
 	$(HANDOFF_VENV)/bin/pytest
+
+# Pages in Debian's Chromium (headless, through Playwright); screenshots in test-artifacts/.
+test-browser: setup
+	$(HANDOFF_VENV)/bin/pytest tests/browser
 
 # Scripted Greek conversations against the whole stack (real Rasa, actions, handoff, Redis).
 test-e2e: setup $(MODEL)

@@ -10,7 +10,7 @@ from aiohttp import web
 from .accounts import seed_demo_accounts
 from .api import bookings, catalogue, console, health, identity, openapi, pages, waiting_room
 from .api.errors import json_errors
-from .api.keys import APPOINTMENTS, CONSOLE, REDIS, SETTINGS
+from .api.keys import APPOINTMENTS, CONSOLE, LIVE_FEEDS, REDIS, SETTINGS
 from .appointments import Appointments, Clock, utc_now
 from .config import Settings
 from .console import Console
@@ -45,6 +45,8 @@ def create_app(settings: Settings, redis: Redis | None = None, clock: Clock = ut
     on start-up to `settings.redis_url`, or to the embedded fallback store."""
     app = web.Application(middlewares=[pages.security_headers, json_errors], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
+    app[LIVE_FEEDS] = set()
+    app.on_shutdown.append(console.close_live_feeds)
 
     async def store_context(app: web.Application):
         own = redis is None

@@ -27,14 +27,24 @@ MODEL = PROJECT_ROOT / "models" / "kep.tar.gz"
 LOCAL = "127.0.0.1"
 
 
+SECRETS = {
+    "HANDOFF_SECRET_KEY": lambda: secrets.token_urlsafe(32),
+    "HANDOFF_SERVICE_TOKEN": lambda: secrets.token_urlsafe(32),
+    "RASA_TOKEN": lambda: secrets.token_urlsafe(32),
+    "HANDOFF_DEMO_PASSWORD": lambda: "kep-" + secrets.token_hex(4),  # the demo console accounts'
+}
+
+
 def load_secrets(path: Path) -> dict[str, str]:
-    """Local secrets, generated once and kept out of the repository (var/ is ignored)."""
-    if not path.exists():
+    """Local secrets, generated once (any missing one is added) and kept out of the repository."""
+    values = dict(line.split("=", 1) for line in path.read_text().split() if "=" in line) if path.exists() else {}
+    missing = {name: make() for name, make in SECRETS.items() if name not in values}
+    if missing:
         path.parent.mkdir(parents=True, exist_ok=True)
-        values = {name: secrets.token_urlsafe(32) for name in ("HANDOFF_SECRET_KEY", "HANDOFF_SERVICE_TOKEN", "RASA_TOKEN")}
+        values |= missing
         path.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
         path.chmod(0o600)
-    return dict(line.split("=", 1) for line in path.read_text().split() if "=" in line)
+    return values
 
 
 @dataclass
@@ -164,6 +174,9 @@ def main() -> None:
     print(f"""
 KEP Connect is running (Ctrl-C to stop). Logs in {args.var}/.
   Chat (Rasa REST)   POST {stack.rasa_url}/webhooks/rest/webhook  {{"sender": "…", "message": "…"}}
+  Clerk console      {stack.handoff_url}/clerk
+                     demo users: the clerk ids of data/clerks.yml (e.g. ath-alexiou) and "supervisor",
+                     password {stack.secrets["HANDOFF_DEMO_PASSWORD"]}
   Handoff API        {stack.handoff_url}/api/topics
   OpenAPI document   {stack.handoff_url}/api/openapi.json
   Redis              {stack.redis_url or "embedded (NOTHING WILL PERSIST: apt-get install -y redis-server)"}

@@ -2,6 +2,7 @@
 the live feed (server-sent events). Everything but log-in needs a session."""
 from __future__ import annotations
 
+import asyncio
 import json
 
 from aiohttp import web
@@ -11,7 +12,7 @@ from ..accounts import AccountStore
 from ..errors import InvalidFields
 from ..sessions import COOKIE, SESSION_SECONDS, SessionStore
 from .console_auth import signed_in
-from .keys import CONSOLE, REDIS, SETTINGS
+from .keys import CONSOLE, LIVE_FEEDS, REDIS, SETTINGS
 from .requests import json_body
 from .responses import json_response
 
@@ -97,6 +98,8 @@ async def live_feed(request: web.Request) -> web.StreamResponse:
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"})
     await response.prepare(request)
     subscription = await events.Subscription(request.app[REDIS]).open()
+    feeds = request.app[LIVE_FEEDS]
+    feeds.add(asyncio.current_task())
     try:
         await response.write(b": connected\n\n")
         while True:
@@ -109,5 +112,12 @@ async def live_feed(request: web.Request) -> web.StreamResponse:
     except ConnectionResetError:  # the console went away
         pass
     finally:
+        feeds.discard(asyncio.current_task())
         await subscription.close()
     return response
+
+
+async def close_live_feeds(app: web.Application) -> None:
+    """On shutdown: end the open streams (browsers reconnect to another process by themselves)."""
+    for task in list(app[LIVE_FEEDS]):
+        task.cancel()

@@ -1,4 +1,6 @@
 """Typed keys for what the app factory puts on the application."""
+import asyncio
+
 from aiohttp import web
 
 from ..appointments import Appointments
@@ -10,3 +12,4 @@ SETTINGS = web.AppKey("settings", Settings)
 REDIS = web.AppKey("redis", Redis)
 APPOINTMENTS = web.AppKey("appointments", Appointments)
 CONSOLE = web.AppKey("console", Console)
+LIVE_FEEDS = web.AppKey("live_feeds", set[asyncio.Task])  # open SSE streams, closed at shutdown

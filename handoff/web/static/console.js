@@ -2,7 +2,8 @@
 // never as HTML; the page's CSP forbids inline scripts besides.
 "use strict";
 
-const state = { csrf: null, account: null, feed: null };
+// Results of this clerk's own actions, per appointment; kept across live re-renders.
+const state = { csrf: null, account: null, feed: null, messages: new Map() };
 const $ = (id) => document.getElementById(id);
 const TIME = new Intl.DateTimeFormat("el-GR", { weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit", timeZone: "Europe/Athens" });
 
@@ -65,6 +66,7 @@ function card(item) {
   node.querySelector(".confidence").textContent =
     item.confidence == null ? "Θέμα από τον πολίτη" : `Βεβαιότητα θέματος ${Math.round(item.confidence * 100)}%`;
   node.querySelector(".reference").textContent = item.reference;
+  node.querySelector(".card-message").textContent = state.messages.get(item.reference) || "";
   const dl = node.querySelector(".citizen");
   field(dl, "Ονοματεπώνυμο", item.citizen.full_name);
   field(dl, "Ταυτότητα", item.citizen.id_card);
@@ -118,20 +120,21 @@ async function loadQueue() {
 async function pickUp(reference, button) {
   button.disabled = true;
   const result = await api(`/api/clerk/bookings/${encodeURIComponent(reference)}/pickup`, { method: "POST", body: {} });
-  notice(result.ok ? `Αναλάβατε το ραντεβού ${reference}.` : errorText(result));
+  state.messages.set(reference, result.ok ? `Αναλάβατε το ραντεβού ${reference}.` : errorText(result));
   await loadQueue();
 }
 
 async function finishCall(reference, form) {
   const result = await api(`/api/clerk/bookings/${encodeURIComponent(reference)}/finish`,
                            { method: "POST", body: { outcome: form.get("outcome"), notes: form.get("notes") || "" } });
-  notice(result.ok ? `Το ραντεβού ${reference} ολοκληρώθηκε.` : errorText(result));
+  state.messages.set(reference, result.ok ? `Το ραντεβού ${reference} ολοκληρώθηκε.` : errorText(result));
+  notice(state.messages.get(reference));
   await loadQueue();
 }
 
 async function reassignTo(reference, clerk) {
   const result = await api(`/api/clerk/bookings/${encodeURIComponent(reference)}/reassign`, { method: "POST", body: { clerk } });
-  notice(result.ok ? `Το ραντεβού ${reference} ανατέθηκε στον/στην ${clerk}.` : errorText(result));
+  state.messages.set(reference, result.ok ? `Το ραντεβού ${reference} ανατέθηκε στον/στην ${clerk}.` : errorText(result));
   await loadQueue();
 }
 

@@ -1,0 +1,79 @@
+"""Browser tests: the handoff service on a free loopback port (real Redis), driven by
+Debian's Chromium through Playwright. Screenshots of the key states go to test-artifacts/."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp import web
+from playwright.async_api import async_playwright
+
+from handoff.app import create_app
+from handoff.config import PROJECT_ROOT, Settings
+from handoff.redis_server import RedisServer, free_port
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+    "--allow-loopback-in-peer-connection", "--disable-features=WebRtcHideLocalIpsWithMdns",
+]
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+SERVICE_TOKEN = "browser-test-token"
+DEMO_PASSWORD = "demo-password-1"
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory):
+    with RedisServer(tmp_path_factory.mktemp("redis")) as server:
+        yield server.url
+
+
+@pytest.fixture
+async def service(redis_url):
+    """A running handoff service at a fresh database; yields its base URL."""
+    import redis.asyncio as aioredis
+
+    client = aioredis.from_url(redis_url)
+    await client.flushdb()
+    await client.aclose()
+    port = free_port()
+    settings = Settings(host="127.0.0.1", port=port, redis_url=redis_url, service_token=SERVICE_TOKEN,
+                        secret_key="browser-test-secret", demo_password=DEMO_PASSWORD)
+    runner = web.AppRunner(create_app(settings))
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    yield f"http://127.0.0.1:{port}"
+    await runner.cleanup()
+
+
+@pytest.fixture
+async def browser():
+    async with async_playwright() as p:
+        chromium = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        await chromium.close()
+
+
+def screenshot_path(name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS / f"{name}.png"
+
+
+async def book(base: str, topic: str, question: str, branch: str | None = None) -> dict:
+    """A booking made through the API, as the bot makes it."""
+    async with aiohttp.ClientSession() as http:
+        params = {"topic": topic, "limit": "1"} | ({"branch": branch} if branch else {})
+        async with http.get(f"{base}/api/slots", params=params) as resp:
+            [slot] = await resp.json()
+        body = {
+            "slot_id": slot["slot_id"], "topic": topic, "question": question, "confidence": 0.87,
+            "transcript": [{"sender": "user", "text": question}, {"sender": "bot", "text": "Κατάλαβα."}],
+            "citizen": {"full_name": "Μαρία Παπαδοπούλου", "id_card": "ΑΒ 123456", "afm": "094259216",
+                        "mobile": "6912345678"},
+            "consent": {"video_call": True, "show_id": True, "data_processing": True},
+        }
+        async with http.post(f"{base}/api/bookings", json=body, headers={"Authorization": f"Bearer {SERVICE_TOKEN}"}) as resp:
+            assert resp.status == 201, await resp.text()
+            return await resp.json()

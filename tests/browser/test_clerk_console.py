@@ -1,0 +1,76 @@
+"""The clerk console in Chromium: log-in, a booking with a hostile question shown as text,
+two clerks picking up at once, and a new booking appearing without a reload."""
+from __future__ import annotations
+
+import asyncio
+import time
+
+from playwright.async_api import Page, expect
+
+from .conftest import DEMO_PASSWORD, book, screenshot_path
+
+XSS = "<img src=x onerror=alert(1)> Έχασα την ταυτότητά μου"
+
+
+async def signed_in_page(browser, base: str, username: str) -> Page:
+    context = await browser.new_context(locale="el-GR")
+    page = await context.new_page()
+    page.dialogs = []
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), asyncio.ensure_future(dialog.dismiss())))
+    await page.goto(f"{base}/clerk")
+    await page.get_by_label("Όνομα χρήστη").fill(username)
+    await page.get_by_label("Κωδικός").fill(DEMO_PASSWORD)
+    await page.get_by_role("button", name="Σύνδεση").click()
+    await expect(page.get_by_role("heading", name="Τα ραντεβού μου")).to_be_visible()
+    return page
+
+
+def card(page: Page, reference: str):
+    return page.locator(f'li.card[data-reference="{reference}"]')
+
+
+async def test_booking_shows_with_the_question_as_plain_text(browser, service):
+    booking = await book(service, "identity_documents", XSS, branch="kep-athina")
+    page = await signed_in_page(browser, service, "ath-alexiou")
+    item = card(page, booking["reference"])
+    await expect(item.locator(".question")).to_have_text(XSS)
+    await expect(item.locator(".topic")).to_have_text("Ταυτότητες και διαβατήρια")
+    await expect(item).to_contain_text("Βεβαιότητα θέματος 87%")
+    await expect(item).to_contain_text("09•••••16")  # ΑΦΜ masked before pick-up
+    assert await page.locator("img[src='x']").count() == 0 and page.dialogs == []
+    await item.locator("summary", has_text="Συνομιλία").click()
+    await expect(item.locator(".turns li").first).to_have_text(XSS)
+    await page.screenshot(path=screenshot_path("clerk-queue"), full_page=True)
+
+    await item.get_by_role("button", name="Ανάληψη").click()
+    await expect(item.locator(".card-message")).to_have_text(f"Αναλάβατε το ραντεβού {booking['reference']}.")
+    await expect(card(page, booking["reference"])).to_contain_text("094259216")  # unmasked for the taker
+    await page.screenshot(path=screenshot_path("clerk-picked-up"), full_page=True)
+    assert page.dialogs == []
+
+
+async def test_two_clerks_pick_up_at_once_and_exactly_one_gets_it(browser, service):
+    booking = await book(service, "identity_documents", "Θέλω νέο διαβατήριο", branch="kep-athina")
+    pages = [await signed_in_page(browser, service, name) for name in ("ath-alexiou", "ath-papadopoulou")]
+    buttons = [card(p, booking["reference"]).get_by_role("button", name="Ανάληψη") for p in pages]
+    for button in buttons:
+        await expect(button).to_be_visible()
+    # Both clicks at the same instant (no waiting for the other page's live update to hide the button).
+    await asyncio.gather(*(b.evaluate("button => button.click()") for b in buttons))
+    notices = [card(p, booking["reference"]).locator(".card-message") for p in pages]
+    for n in notices:
+        await expect(n).not_to_have_text("")
+    texts = [await n.text_content() for n in notices]
+    assert sorted("Αναλάβατε" in t for t in texts) == [False, True], texts
+    assert any("ανέλαβε ήδη άλλος" in t for t in texts), texts
+    await pages[texts.index(next(t for t in texts if "ανέλαβε ήδη" in t))].screenshot(path=screenshot_path("clerk-taken"))
+
+
+async def test_new_booking_appears_without_reload(browser, service):
+    page = await signed_in_page(browser, service, "ath-alexiou")
+    await expect(page.locator("#live")).to_contain_text("ζωντανή ενημέρωση")
+    booking = await book(service, "tax", "Πώς κάνω φορολογική δήλωση;", branch="kep-athina")
+    booked_at = time.monotonic()
+    await expect(card(page, booking["reference"])).to_be_visible(timeout=2000)
+    assert time.monotonic() - booked_at < 1.0
+    await expect(page.locator("#notice")).to_contain_text("Νέο ραντεβού")
