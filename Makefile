@@ -42,12 +42,18 @@ test: lint test-handoff test-bot test-e2e test-browser
 test-handoff: setup
 	$(HANDOFF_VENV)/bin/pytest
 
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+
+# axe-core (accessibility checks) from the npm registry, served to the pages by the tests.
+$(AXE):
+	cd tests/browser && npm install --no-audit --no-fund --no-save axe-core@4.10.2
+
 # Pages in Debian's Chromium (headless, through Playwright); screenshots in test-artifacts/.
 test-browser: setup
 	$(HANDOFF_VENV)/bin/pytest tests/browser
 
 # Scripted Greek conversations against the whole stack (real Rasa, actions, handoff, Redis).
-test-e2e: setup $(MODEL)
+test-e2e: setup $(MODEL) $(AXE)
 	$(HANDOFF_VENV)/bin/pytest tests/e2e
 
 # Retrained only when the data, the config or the Greek components change.

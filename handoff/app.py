@@ -5,13 +5,15 @@ import asyncio
 import contextlib
 import logging
 
+import aiohttp
 from aiohttp import web
 
 from .accounts import seed_demo_accounts
-from .api import bookings, catalogue, console, health, identity, openapi, pages, waiting_room
+from .api import bookings, catalogue, chat, console, health, identity, openapi, pages, waiting_room
 from .api.errors import json_errors
-from .api.keys import APPOINTMENTS, CONSOLE, LIVE_FEEDS, REDIS, SETTINGS
+from .api.keys import APPOINTMENTS, CHAT, CONSOLE, LIVE_FEEDS, REDIS, SETTINGS
 from .appointments import Appointments, Clock, utc_now
+from .chat import ChatRelay
 from .config import Settings
 from .console import Console
 from .seed import seed_if_empty
@@ -62,12 +64,14 @@ def create_app(settings: Settings, redis: Redis | None = None, clock: Clock = ut
             )
             if added:
                 log.info("created %d demo console accounts", added)
-        yield
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
+            app[CHAT] = ChatRelay(http, settings.rasa_url, settings.rasa_token)
+            yield
         if own:
             await app[REDIS].aclose()
 
     app.cleanup_ctx.append(store_context)
     app.cleanup_ctx.append(_no_show_sweeper)
-    for module in (catalogue, bookings, identity, console, waiting_room, health, openapi, pages):
+    for module in (catalogue, bookings, identity, chat, console, waiting_room, health, openapi, pages):
         app.add_routes(module.routes)
     return app

@@ -39,6 +39,9 @@ class Settings:
     join_grace_minutes: int = 60
     no_show_minutes: int = 15
     demo_password: str | None = None  # set: demo console accounts are created with it
+    rasa_url: str = "http://127.0.0.1:5005"  # the bot, for the citizen chat page's relay
+    rasa_token: str | None = None  # Rasa's HTTP API token (chat history after a reload)
+    chat_messages_per_minute: int = 20
     max_body_bytes: int = 64 * 1024
 
     @property
@@ -73,4 +76,7 @@ class Settings:
             join_grace_minutes=_int("HANDOFF_JOIN_GRACE_MINUTES", 60),
             no_show_minutes=_int("HANDOFF_NO_SHOW_MINUTES", 15),
             demo_password=os.environ.get("HANDOFF_DEMO_PASSWORD") or None,
+            rasa_url=os.environ.get("HANDOFF_RASA_URL", "http://127.0.0.1:5005"),
+            rasa_token=os.environ.get("HANDOFF_RASA_TOKEN") or os.environ.get("RASA_TOKEN") or None,
+            chat_messages_per_minute=_int("HANDOFF_CHAT_MESSAGES_PER_MINUTE", 20),
         )

@@ -77,6 +77,7 @@ class Stack:
             HANDOFF_HOST=LOCAL,
             HANDOFF_PORT=str(self.handoff_port),
             HANDOFF_URL=self.handoff_url,
+            HANDOFF_RASA_URL=self.rasa_url,
             ACTION_ENDPOINT_URL=f"http://{LOCAL}:{self.actions_port}/webhook",
             SANIC_HOST=LOCAL,
             PYTHONPATH=str(PROJECT_ROOT),

@@ -4,6 +4,7 @@ import asyncio
 from aiohttp import web
 
 from ..appointments import Appointments
+from ..chat import ChatRelay
 from ..config import Settings
 from ..console import Console
 from ..store import Redis
@@ -13,3 +14,4 @@ REDIS = web.AppKey("redis", Redis)
 APPOINTMENTS = web.AppKey("appointments", Appointments)
 CONSOLE = web.AppKey("console", Console)
 LIVE_FEEDS = web.AppKey("live_feeds", set[asyncio.Task])  # open SSE streams, closed at shutdown
+CHAT = web.AppKey("chat", ChatRelay)

@@ -32,6 +32,11 @@ def page(name: str) -> web.Response:
     return web.Response(text=(WEB / name).read_text(encoding="utf-8"), content_type="text/html", charset="utf-8")
 
 
+@routes.get("/")
+async def citizen_chat(request: web.Request) -> web.Response:
+    return page("chat.html")
+
+
 @routes.get("/clerk")
 async def clerk_console(request: web.Request) -> web.Response:
     return page("clerk.html")

@@ -2,24 +2,17 @@
 Debian's Chromium through Playwright. Screenshots of the key states go to test-artifacts/."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import aiohttp
 import pytest
 from aiohttp import web
 from playwright.async_api import async_playwright
 
 from handoff.app import create_app
-from handoff.config import PROJECT_ROOT, Settings
+from handoff.config import Settings
 from handoff.redis_server import RedisServer, free_port
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-    "--allow-loopback-in-peer-connection", "--disable-features=WebRtcHideLocalIpsWithMdns",
-]
-ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+from . import chromium
+
 SERVICE_TOKEN = "browser-test-token"
 DEMO_PASSWORD = "demo-password-1"
 
@@ -51,14 +44,9 @@ async def service(redis_url):
 @pytest.fixture
 async def browser():
     async with async_playwright() as p:
-        chromium = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        await chromium.close()
-
-
-def screenshot_path(name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    return ARTIFACTS / f"{name}.png"
+        launched = await p.chromium.launch(executable_path=chromium.EXECUTABLE, args=chromium.ARGS)
+        yield launched
+        await launched.close()
 
 
 async def book(base: str, topic: str, question: str, branch: str | None = None) -> dict:

@@ -7,7 +7,8 @@ import time
 
 from playwright.async_api import Page, expect
 
-from .conftest import DEMO_PASSWORD, book, screenshot_path
+from .chromium import screenshot_path
+from .conftest import DEMO_PASSWORD, book
 
 XSS = "<img src=x onerror=alert(1)> Έχασα την ταυτότητά μου"
 

@@ -30,3 +30,15 @@ async def client(stack: Stack):
 @pytest.fixture
 def sender() -> str:
     return f"citizen-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+async def browser():
+    from playwright.async_api import async_playwright
+
+    from tests.browser import chromium
+
+    async with async_playwright() as p:
+        launched = await p.chromium.launch(executable_path=chromium.EXECUTABLE, args=chromium.ARGS)
+        yield launched
+        await launched.close()

@@ -1,0 +1,93 @@
+"""The citizen's chat, relayed to the bot: the page talks only to this service (same origin,
+no Rasa address in the browser, limits applied here), which forwards to Rasa's REST channel
+under the citizen's chat session id, and reads the conversation back after a reload."""
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+
+from .errors import DomainError, InvalidFields
+
+MAX_MESSAGE = 1000
+
+
+class BotUnavailable(DomainError):
+    status = 503
+
+    def __init__(self) -> None:
+        super().__init__(None, "bot_unavailable",
+                         "Ο βοηθός δεν απαντά αυτή τη στιγμή. Δοκιμάστε ξανά σε λίγο ή καλέστε το 1500.")
+
+
+def check_message(text: Any) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidFields({"message": ("required", "Γράψτε το μήνυμά σας.")})
+    if len(text) > MAX_MESSAGE:
+        raise InvalidFields({"message": ("too_long", f"Το μήνυμα είναι πολύ μεγάλο: έως {MAX_MESSAGE} χαρακτήρες, παρακαλώ.")})
+    return text.strip()
+
+
+def _reply(message: dict[str, Any]) -> dict[str, Any]:
+    """Only what the page draws: text, quick-reply buttons, a booking card."""
+    reply: dict[str, Any] = {"text": message.get("text") or ""}
+    buttons = [{"title": b["title"], "payload": b["payload"]} for b in message.get("buttons") or []
+               if isinstance(b, dict) and "title" in b and "payload" in b]
+    if buttons:
+        reply["buttons"] = buttons
+    booking = (message.get("custom") or {}).get("booking")
+    if isinstance(booking, dict):
+        reply["booking"] = booking
+    return reply
+
+
+def _merged(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rasa sends a booking card as a message of its own: fold it into the text before it."""
+    merged: list[dict[str, Any]] = []
+    for reply in replies:
+        if merged and not reply["text"] and "booking" in reply and "booking" not in merged[-1]:
+            merged[-1]["booking"] = reply["booking"]
+        else:
+            merged.append(reply)
+    return merged
+
+
+class ChatRelay:
+    def __init__(self, http: aiohttp.ClientSession, rasa_url: str, rasa_token: str | None):
+        self._http, self._rasa, self._token = http, rasa_url.rstrip("/"), rasa_token
+
+    async def send(self, sender: str, text: str) -> list[dict[str, Any]]:
+        try:
+            async with self._http.post(f"{self._rasa}/webhooks/rest/webhook",
+                                       json={"sender": sender, "message": text}) as resp:
+                if resp.status != 200:
+                    raise BotUnavailable()
+                messages = await resp.json()
+        except (aiohttp.ClientError, TimeoutError, ValueError):
+            raise BotUnavailable() from None
+        return _merged([_reply(m) for m in messages if isinstance(m, dict)])
+
+    async def history(self, sender: str) -> list[dict[str, Any]]:
+        """The conversation so far, as the page shows it (button clicks as their titles)."""
+        if not self._token:
+            return []
+        try:
+            async with self._http.get(f"{self._rasa}/conversations/{sender}/tracker",
+                                      params={"token": self._token, "include_events": "AFTER_RESTART"}) as resp:
+                if resp.status != 200:
+                    raise BotUnavailable()
+                events = (await resp.json()).get("events") or []
+        except (aiohttp.ClientError, TimeoutError, ValueError):
+            raise BotUnavailable() from None
+        turns: list[dict[str, Any]] = []
+        titles: dict[str, str] = {}
+        for event in events:
+            if event.get("event") == "user" and event.get("text"):
+                turns.append({"sender": "user", "text": titles.get(event["text"], event["text"])})
+            elif event.get("event") == "bot":
+                data = event.get("data") or {}
+                reply = _reply({"text": event.get("text"), "buttons": data.get("buttons"), "custom": data.get("custom")})
+                titles = {b["payload"]: b["title"] for b in reply.get("buttons", [])}
+                if reply["text"] or "booking" in reply:
+                    turns.append({"sender": "bot", **reply})
+        return _merged(turns)
