@@ -9,13 +9,15 @@ import aiohttp
 from aiohttp import web
 
 from .accounts import seed_demo_accounts
-from .api import bookings, catalogue, chat, console, health, identity, openapi, pages, waiting_room
+from .api import bookings, calls, catalogue, chat, console, health, identity, openapi, pages, waiting_room
 from .api.errors import json_errors
-from .api.keys import APPOINTMENTS, CHAT, CONSOLE, LIVE_FEEDS, REDIS, SETTINGS
+from .api.keys import APPOINTMENTS, CALLS, CHAT, CONSOLE, LIVE_FEEDS, REDIS, SETTINGS
 from .appointments import Appointments, Clock, utc_now
+from .calls import Calls
 from .chat import ChatRelay
 from .config import Settings
 from .console import Console
+from .media import restrict_host_addresses, rtc_configuration
 from .seed import seed_if_empty
 from .store import Redis, connect
 
@@ -23,8 +25,9 @@ log = logging.getLogger(__name__)
 NO_SHOW_CHECK_SECONDS = 30
 
 
-async def _no_show_sweeper(app: web.Application):
-    """Marks no-shows every half minute, in every process (the status change is atomic)."""
+async def _housekeeping(app: web.Application):
+    """Every half minute, in every process: no-shows (an atomic status change) and calls left
+    with nobody connected (this process's own calls)."""
     async def sweep() -> None:
         while True:
             await asyncio.sleep(NO_SHOW_CHECK_SECONDS)
@@ -32,14 +35,18 @@ async def _no_show_sweeper(app: web.Application):
                 marked = await app[CONSOLE].mark_no_shows()
                 if marked:
                     log.info("no-show: %s", ", ".join(marked))
+                ended = await app[CALLS].end_idle_calls()
+                if ended:
+                    log.info("ended calls with nobody connected: %s", ", ".join(ended))
             except Exception:
-                log.exception("no-show sweep failed")
+                log.exception("housekeeping failed")
 
     task = asyncio.create_task(sweep())
     yield
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+    await app[CALLS].close_all()
 
 
 def create_app(settings: Settings, redis: Redis | None = None, clock: Clock = utc_now) -> web.Application:
@@ -47,6 +54,7 @@ def create_app(settings: Settings, redis: Redis | None = None, clock: Clock = ut
     on start-up to `settings.redis_url`, or to the embedded fallback store."""
     app = web.Application(middlewares=[pages.security_headers, json_errors], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
+    restrict_host_addresses(list(settings.ice_addresses))
     app[LIVE_FEEDS] = set()
     app.on_shutdown.append(console.close_live_feeds)
 
@@ -55,6 +63,8 @@ def create_app(settings: Settings, redis: Redis | None = None, clock: Clock = ut
         app[REDIS] = redis if redis is not None else await connect(settings.redis_url)
         app[APPOINTMENTS] = Appointments(app[REDIS], settings, clock)
         app[CONSOLE] = Console(app[REDIS], app[APPOINTMENTS], clock, settings.no_show_minutes)
+        app[CALLS] = Calls(app[REDIS], app[APPOINTMENTS], rtc_configuration(list(settings.ice_servers)), clock,
+                           settings.call_idle_seconds)
         report = await seed_if_empty(app[REDIS], settings.data_dir)
         if report:
             log.info("first start: loaded %s", report)
@@ -71,7 +81,7 @@ def create_app(settings: Settings, redis: Redis | None = None, clock: Clock = ut
             await app[REDIS].aclose()
 
     app.cleanup_ctx.append(store_context)
-    app.cleanup_ctx.append(_no_show_sweeper)
-    for module in (catalogue, bookings, identity, chat, console, waiting_room, health, openapi, pages):
+    app.cleanup_ctx.append(_housekeeping)
+    for module in (catalogue, bookings, identity, chat, console, waiting_room, calls, health, openapi, pages):
         app.add_routes(module.routes)
     return app

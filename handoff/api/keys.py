@@ -4,6 +4,7 @@ import asyncio
 from aiohttp import web
 
 from ..appointments import Appointments
+from ..calls import Calls
 from ..chat import ChatRelay
 from ..config import Settings
 from ..console import Console
@@ -15,3 +16,4 @@ APPOINTMENTS = web.AppKey("appointments", Appointments)
 CONSOLE = web.AppKey("console", Console)
 LIVE_FEEDS = web.AppKey("live_feeds", set[asyncio.Task])  # open SSE streams, closed at shutdown
 CHAT = web.AppKey("chat", ChatRelay)
+CALLS = web.AppKey("calls", Calls)

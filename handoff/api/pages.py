@@ -2,9 +2,13 @@
 a citizen typed inert: no inline scripts (CSP), no framing, no MIME sniffing."""
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 from aiohttp import web
+
+from ..errors import DomainError
+from .keys import CALLS
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 CSP = (
@@ -40,6 +44,22 @@ async def citizen_chat(request: web.Request) -> web.Response:
 @routes.get("/clerk")
 async def clerk_console(request: web.Request) -> web.Response:
     return page("clerk.html")
+
+
+@routes.get("/call/{token}")
+async def citizen_call(request: web.Request) -> web.Response:
+    """The join link. A tampered, expired or finished link gets a plain Greek page instead."""
+    try:
+        await request.app[CALLS].citizen_booking(request.match_info["token"])
+    except DomainError as e:
+        html = (WEB / "call-refused.html").read_text(encoding="utf-8").replace("{message}", escape(e.message))
+        return web.Response(text=html, content_type="text/html", charset="utf-8", status=e.status)
+    return page("call.html")
+
+
+@routes.get("/clerk/call/{reference}")
+async def clerk_call(request: web.Request) -> web.Response:
+    return page("clerk-call.html")
 
 
 routes.static("/static", WEB / "static")

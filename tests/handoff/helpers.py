@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from handoff.accounts import Account, AccountStore, hash_password
 from handoff.config import ATHENS
 
 SERVICE_TOKEN = "test-service-token"
@@ -45,3 +46,27 @@ async def first_free_slot(client, topic: str = "tax", **params: str | None) -> d
     slots = await resp.json()
     assert slots, f"no free slot for {topic}"
     return slots[0]
+
+
+PASSWORD = "σωστός-κωδικός-1"
+_HASH = hash_password(PASSWORD)  # argon2 is slow on purpose: hash once for the module
+ACCOUNTS = [
+    Account("ath-papadopoulou", "Μαρία Παπαδοπούλου", "clerk", _HASH, "kep-athina"),
+    Account("ath-alexiou", "Δημήτρης Αλεξίου", "clerk", _HASH, "kep-athina"),
+    Account("ath-georgiou", "Νίκος Γεωργίου", "clerk", _HASH, "kep-athina"),
+    Account("thes-dimitriou", "Θεσσαλονίκη", "clerk", _HASH, "kep-thessaloniki"),
+    Account("supervisor", "Προϊσταμένη", "supervisor", _HASH, None),
+]
+
+
+async def add_accounts(redis) -> None:
+    for account in ACCOUNTS:
+        await AccountStore(redis).add_if_missing(account)
+
+
+async def sign_in(aiohttp_client, client, username: str):
+    """A separate browser (own cookie jar) signed in as `username`; returns (client, csrf)."""
+    own = await aiohttp_client(client.server)
+    resp = await own.post("/api/clerk/login", json={"username": username, "password": PASSWORD})
+    assert resp.status == 200, await resp.text()
+    return own, (await resp.json())["csrf_token"]

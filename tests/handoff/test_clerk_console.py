@@ -8,35 +8,18 @@ from datetime import timedelta
 
 import pytest
 
-from handoff.accounts import MAX_FAILURES, Account, AccountStore, hash_password
+from handoff.accounts import MAX_FAILURES
 from handoff.api.keys import CONSOLE
 
-from .helpers import AUTH, booking_body, first_free_slot
+from .helpers import AUTH, PASSWORD, add_accounts, booking_body, first_free_slot, sign_in
 
-PASSWORD = "σωστός-κωδικός-1"
-_HASH = hash_password(PASSWORD)  # argon2 is slow on purpose: hash once for the module
-ACCOUNTS = [
-    Account("ath-papadopoulou", "Μαρία Παπαδοπούλου", "clerk", _HASH, "kep-athina"),
-    Account("ath-alexiou", "Δημήτρης Αλεξίου", "clerk", _HASH, "kep-athina"),
-    Account("ath-georgiou", "Νίκος Γεωργίου", "clerk", _HASH, "kep-athina"),
-    Account("thes-dimitriou", "Θεσσαλονίκη", "clerk", _HASH, "kep-thessaloniki"),
-    Account("supervisor", "Προϊσταμένη", "supervisor", _HASH, None),
-]
 XSS = "<img src=x onerror=alert(1)> Έχασα την ταυτότητα"
 
 
 @pytest.fixture(autouse=True)
 async def accounts(redis):
-    for account in ACCOUNTS:
-        await AccountStore(redis).add_if_missing(account)
+    await add_accounts(redis)
 
-
-async def sign_in(aiohttp_client, client, username: str):
-    """A separate browser (own cookie jar) signed in as `username`; returns (client, csrf)."""
-    own = await aiohttp_client(client.server)
-    resp = await own.post("/api/clerk/login", json={"username": username, "password": PASSWORD})
-    assert resp.status == 200, await resp.text()
-    return own, (await resp.json())["csrf_token"]
 
 
 async def book_identity_appointment(client, question: str = XSS) -> dict:

@@ -1,0 +1,192 @@
+"""The handed-off call: who may join, and its states, enforced here and recorded in Redis
+and in the audit trail.
+
+    waiting ─▶ connected (both sides with video) ─▶ id_verified (the clerk saw the card)
+                   │                                   │
+                   └─ rejected ─▶ ended                └─▶ audio_only (clerk only) ─▶ ended
+
+Asking for audio-only before the ID is verified is refused. A call with nobody connected
+for `idle_seconds` ends by itself. The media lives in one process (`media.CallRoom`); a
+deployment with several handoff processes routes a call's requests to one of them.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from . import audit
+from .appointments import Appointments, Clock
+from .bookings import Booking
+from .errors import Conflict, Forbidden, InvalidFields
+from .media import CallRoom, RTCConfiguration
+from .store import Redis, key
+
+log = logging.getLogger(__name__)
+ALLOWED_FROM = {
+    "connected": ("waiting",),
+    "id_verified": ("connected",),
+    "audio_only": ("id_verified",),
+    "ended": ("waiting", "connected", "id_verified", "audio_only"),
+}
+MAX_MESSAGE = 500
+
+# KEYS: call, audit stream, audit subject. ARGV: new state, allowed (comma list), audit entry, field, value…
+_TRANSITION = """
+local state = redis.call('HGET', KEYS[1], 'state') or 'waiting'
+for allowed in string.gmatch(ARGV[2], '[^,]+') do
+  if allowed == state then
+    redis.call('HSET', KEYS[1], 'state', ARGV[1], unpack(ARGV, 4))
+    redis.call('XADD', KEYS[2], '*', 'entry', ARGV[3])
+    redis.call('RPUSH', KEYS[3], ARGV[3])
+    return 'ok'
+  end
+end
+return state
+"""
+
+
+def call_key(reference: str) -> str:
+    return key("call", reference)
+
+
+class Calls:
+    def __init__(self, redis: Redis, appointments: Appointments, config: RTCConfiguration, clock: Clock,
+                 idle_seconds: int):
+        self._redis = redis
+        self._appointments = appointments
+        self._config = config
+        self._clock = clock
+        self._idle = timedelta(seconds=idle_seconds)
+        self._transition = redis.register_script(_TRANSITION)
+        self.rooms: dict[str, CallRoom] = {}
+        self._last_seen: dict[str, datetime] = {}
+
+    # -- state -----------------------------------------------------------------------------
+    async def state(self, reference: str) -> str:
+        return await self._redis.hget(call_key(reference), "state") or "waiting"
+
+    async def _move(self, reference: str, to: str, actor: str, **fields: str) -> str:
+        line = audit.entry(f"call.{to}", actor, reference, self._clock(), **fields)
+        flat = [x for pair in {"updated_at": self._clock().isoformat(), **fields}.items() for x in pair]
+        return await self._transition(keys=[call_key(reference), audit.STREAM, audit.subject_key(reference)],
+                                      args=[to, ",".join(ALLOWED_FROM[to]), line, *flat])
+
+    async def _require(self, reference: str, to: str, actor: str, refusal: str, **fields: str) -> None:
+        result = await self._move(reference, to, actor, **fields)
+        if result != "ok":
+            raise Conflict("state", f"not_from_{result}", refusal)
+
+    # -- joining ---------------------------------------------------------------------------
+    async def citizen_booking(self, token: str) -> Booking:
+        booking = await self._appointments.booking_for_join(token)
+        if booking.status not in ("booked", "in_call") or await self.state(booking.reference) == "ended":
+            raise Forbidden("token", "call_over", "Αυτό το ραντεβού έχει ολοκληρωθεί ή ακυρωθεί.")
+        return booking
+
+    async def clerk_booking(self, reference: str, username: str) -> Booking:
+        booking = await self._appointments.find(reference, None, trusted=True)
+        if booking.picked_by != username or booking.status != "in_call":
+            raise Forbidden("reference", "not_your_call", "Αναλάβετε πρώτα το ραντεβού από τη λίστα σας.")
+        if await self.state(booking.reference) == "ended":
+            raise Conflict("state", "call_over", "Η κλήση έχει τελειώσει.")
+        return booking
+
+    def _room(self, reference: str) -> CallRoom:
+        if reference not in self.rooms:
+            self.rooms[reference] = CallRoom(reference, self._config, lambda: self._changed(reference))
+        return self.rooms[reference]
+
+    async def join(self, booking: Booking, role: str, offer: Any) -> dict[str, str]:
+        if not (isinstance(offer, dict) and offer.get("type") == "offer" and isinstance(offer.get("sdp"), str)
+                and len(offer["sdp"]) < 20000):
+            raise InvalidFields({"sdp": ("offer_invalid", "Η σύνδεση δεν ξεκίνησε σωστά. Ανανεώστε τη σελίδα.")})
+        self._last_seen[booking.reference] = self._clock()
+        answer = await self._room(booking.reference).join(role, offer["sdp"], "offer")
+        await audit.AuditTrail(self._redis).append(f"call.{role}_joined", role, booking.reference, self._clock())
+        return {"sdp": answer.sdp, "type": answer.type}
+
+    def _changed(self, reference: str) -> None:
+        """A peer connected or left: both sides up with video make the call `connected`."""
+        room = self.rooms.get(reference)
+        if room and room.has_video("citizen") and room.has_video("clerk"):
+            asyncio.get_running_loop().create_task(self._move(reference, "connected", "system"))
+
+    # -- the clerk's decisions -------------------------------------------------------------
+    async def verify_id(self, booking: Booking, clerk: str, matches: Any, reason: Any) -> None:
+        if matches is True:
+            await self._require(booking.reference, "id_verified", clerk,
+                                "Η ταυτότητα επιβεβαιώνεται όταν η κλήση είναι συνδεδεμένη με εικόνα.")
+            return
+        if not isinstance(reason, str) or not reason.strip():
+            raise InvalidFields({"reason": ("required", "Γράψτε γιατί η ταυτότητα δεν ταιριάζει.")})
+        await self._require(booking.reference, "ended", clerk, "Η κλήση έχει ήδη τελειώσει.",
+                            reason=f"id_rejected: {reason.strip()[:300]}")
+        await self._close_room(booking.reference)
+
+    async def audio_only(self, booking: Booking, clerk: str) -> None:
+        await self._require(booking.reference, "audio_only", clerk,
+                            "Μόνο ήχος επιτρέπεται αφού επιβεβαιωθεί η ταυτότητα στην κάμερα.")
+        if booking.reference in self.rooms:
+            self.rooms[booking.reference].relay_video(False)
+
+    async def message(self, booking: Booking, text: Any) -> None:
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_MESSAGE:
+            raise InvalidFields({"text": ("text_invalid", f"Γράψτε ένα σύντομο μήνυμα (έως {MAX_MESSAGE} χαρακτήρες).")})
+        entry = json.dumps({"text": text.strip(), "at": self._clock().isoformat()}, ensure_ascii=False)
+        await self._redis.rpush(key("call", booking.reference, "messages"), entry)
+
+    async def end(self, reference: str, actor: str, reason: str) -> bool:
+        ended = await self._move(reference, "ended", actor, reason=reason) == "ok"
+        await self._close_room(reference)
+        return ended
+
+    async def _close_room(self, reference: str) -> None:
+        room = self.rooms.pop(reference, None)
+        self._last_seen.pop(reference, None)
+        if room is not None:
+            await room.close()
+
+    # -- what the pages show ---------------------------------------------------------------
+    async def status(self, booking: Booking) -> dict[str, Any]:
+        room = self.rooms.get(booking.reference)
+        messages = [json.loads(m) for m in await self._redis.lrange(key("call", booking.reference, "messages"), 0, -1)]
+        return {
+            "reference": booking.reference,
+            "state": await self.state(booking.reference),
+            "picked_up": booking.status == "in_call",
+            "citizen_connected": bool(room and room.connected("citizen")),
+            "clerk_connected": bool(room and room.connected("clerk")),
+            "video": bool(room is None or room.video_relayed),
+            "messages": messages,
+            "clerk_busy_minutes": await self._clerk_busy_minutes(booking),
+        }
+
+    async def _clerk_busy_minutes(self, booking: Booking) -> int | None:
+        """If the clerk is still in an earlier call: about how long it has left."""
+        if booking.status == "in_call":
+            return None
+        now = self._clock()
+        earlier = await self._appointments.bookings.starting_between(now - timedelta(hours=4), booking.start)
+        busy = [b for b in earlier if b.clerk == booking.clerk and b.status == "in_call" and b.reference != booking.reference]
+        return max(1, int((max(b.end for b in busy) - now).total_seconds() // 60)) if busy else None
+
+    # -- housekeeping ----------------------------------------------------------------------
+    async def end_idle_calls(self) -> list[str]:
+        ended = []
+        now = self._clock()
+        for reference, room in list(self.rooms.items()):
+            if room.connected("citizen") or room.connected("clerk"):
+                self._last_seen[reference] = now
+            elif now - self._last_seen.get(reference, now) >= self._idle:
+                await self.end(reference, "system", "nobody_connected")
+                ended.append(reference)
+        return ended
+
+    async def close_all(self) -> None:
+        for reference in list(self.rooms):
+            with contextlib.suppress(Exception):
+                await self._close_room(reference)

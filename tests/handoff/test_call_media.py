@@ -1,0 +1,116 @@
+"""The handed-off call with two real aiortc peers (citizen and clerk) through the running
+service: media both ways, the state machine, audio-only stopping video but not audio.
+Loopback only: no STUN server, host candidates restricted to 127.0.0.1."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import Counter
+from dataclasses import replace
+
+import pytest
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamTrack
+
+from handoff.app import create_app
+
+from .helpers import AUTH, add_accounts, booking_body, first_free_slot, sign_in
+
+pytestmark = pytest.mark.slow
+
+
+class Peer:
+    """A browser stand-in: sends synthetic audio and video, counts what it receives."""
+
+    def __init__(self):
+        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        self.received: Counter[str] = Counter()
+        self._readers: list[asyncio.Task] = []
+        self.pc.addTrack(AudioStreamTrack())
+        self.pc.addTrack(VideoStreamTrack())
+        self.pc.on("track", lambda track: self._readers.append(asyncio.ensure_future(self._read(track))))
+
+    async def _read(self, track) -> None:
+        with contextlib.suppress(MediaStreamError):
+            while True:
+                await track.recv()
+                self.received[track.kind] += 1
+
+    async def join(self, http, path: str, headers: dict[str, str]) -> None:
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        resp = await http.post(path, json={"sdp": self.pc.localDescription.sdp, "type": "offer"}, headers=headers)
+        assert resp.status == 200, await resp.text()
+        answer = await resp.json()
+        await self.pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], answer["type"]))
+
+    async def close(self) -> None:
+        for reader in self._readers:
+            reader.cancel()
+        await self.pc.close()
+
+
+async def eventually(check, timeout: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+async def call_service(aiohttp_client, redis, settings, clock):
+    await add_accounts(redis)
+    app = create_app(replace(settings, ice_addresses=("127.0.0.1",)), redis=redis, clock=clock)
+    return await aiohttp_client(app)
+
+
+async def test_media_flows_both_ways_and_audio_only_stops_video(aiohttp_client, call_service):
+    http = call_service
+    slot = await first_free_slot(http, "identity_documents", branch="kep-athina")
+    booking = await (await http.post("/api/bookings", json=booking_body(slot["slot_id"], "identity_documents"), headers=AUTH)).json()
+    token, ref = booking["join_url"].rsplit("/", 1)[1], booking["reference"]
+    clerk_http, csrf = await sign_in(aiohttp_client, http, "ath-alexiou")
+    headers = {"X-CSRF-Token": csrf}
+    assert (await clerk_http.post(f"/api/clerk/calls/{ref}/offer", json={}, headers=headers)).status == 403  # not picked up
+    assert (await clerk_http.post(f"/api/clerk/bookings/{ref}/pickup", headers=headers)).status == 200
+
+    citizen, clerk = Peer(), Peer()
+    try:
+        await citizen.join(http, f"/api/calls/{token}/offer", {})
+        await clerk.join(clerk_http, f"/api/clerk/calls/{ref}/offer", headers)
+        await eventually(lambda: all(p.received[k] > 5 for p in (citizen, clerk) for k in ("audio", "video")))
+
+        async def state() -> dict:
+            return await (await clerk_http.get(f"/api/clerk/calls/{ref}/state")).json()
+
+        await eventually_async(lambda s: s["state"] == "connected", state)
+        too_early = await clerk_http.post(f"/api/clerk/calls/{ref}/audio-only", headers=headers)
+        assert too_early.status == 409 and "ταυτότητα" in (await too_early.json())["error"]["message"]
+
+        assert (await clerk_http.post(f"/api/clerk/calls/{ref}/verify", json={"matches": True}, headers=headers)).status == 200
+        assert (await clerk_http.post(f"/api/clerk/calls/{ref}/audio-only", headers=headers)).status == 200
+        await asyncio.sleep(0.5)  # frames already on the wire
+        before = Counter(citizen.received) + Counter(clerk.received)
+        await asyncio.sleep(1.5)
+        after = Counter(citizen.received) + Counter(clerk.received)
+        assert after["video"] - before["video"] == 0
+        assert after["audio"] - before["audio"] > 50  # 20 ms packets, both directions
+
+        citizen_view = await (await http.get(f"/api/calls/{token}/state")).json()
+        assert citizen_view["state"] == "audio_only" and citizen_view["video"] is False
+
+        await clerk_http.post(f"/api/clerk/calls/{ref}/message", json={"text": "https://www.gov.gr"}, headers=headers)
+        assert (await (await http.get(f"/api/calls/{token}/state")).json())["messages"][0]["text"] == "https://www.gov.gr"
+
+        end = await clerk_http.post(f"/api/clerk/calls/{ref}/end", json={"outcome": "resolved", "notes": ""}, headers=headers)
+        assert end.status == 200 and (await end.json())["status"] == "completed"
+        assert (await http.post(f"/api/calls/{token}/offer", json={"sdp": "x", "type": "offer"})).status == 403
+    finally:
+        await citizen.close()
+        await clerk.close()
+
+
+async def eventually_async(check, get, timeout: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check(await get()):
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.1)
