@@ -2,6 +2,8 @@
 Debian's Chromium through Playwright. Screenshots of the key states go to test-artifacts/."""
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 import pytest
 from aiohttp import web
@@ -33,7 +35,8 @@ async def service(redis_url):
     await client.aclose()
     port = free_port()
     settings = Settings(host="127.0.0.1", port=port, redis_url=redis_url, service_token=SERVICE_TOKEN,
-                        secret_key="browser-test-secret", demo_password=DEMO_PASSWORD)
+                        secret_key="browser-test-secret", demo_password=DEMO_PASSWORD,
+                        ice_addresses=("127.0.0.1",))
     runner = web.AppRunner(create_app(settings))
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
@@ -65,3 +68,19 @@ async def book(base: str, topic: str, question: str, branch: str | None = None) 
         async with http.post(f"{base}/api/bookings", json=body, headers={"Authorization": f"Bearer {SERVICE_TOKEN}"}) as resp:
             assert resp.status == 201, await resp.text()
             return await resp.json()
+
+
+async def signed_in_page(browser, base: str, username: str):
+    """A fresh browser context with `username` signed in to the console."""
+    from playwright.async_api import expect
+
+    context = await browser.new_context(locale="el-GR")
+    page = await context.new_page()
+    page.dialogs = []
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), asyncio.ensure_future(dialog.dismiss())))
+    await page.goto(f"{base}/clerk")
+    await page.get_by_label("Όνομα χρήστη").fill(username)
+    await page.get_by_label("Κωδικός").fill(DEMO_PASSWORD)
+    await page.get_by_role("button", name="Σύνδεση").click()
+    await expect(page.get_by_role("heading", name="Τα ραντεβού μου")).to_be_visible()
+    return page

@@ -8,22 +8,9 @@ import time
 from playwright.async_api import Page, expect
 
 from .chromium import screenshot_path
-from .conftest import DEMO_PASSWORD, book
+from .conftest import book, signed_in_page
 
 XSS = "<img src=x onerror=alert(1)> Έχασα την ταυτότητά μου"
-
-
-async def signed_in_page(browser, base: str, username: str) -> Page:
-    context = await browser.new_context(locale="el-GR")
-    page = await context.new_page()
-    page.dialogs = []
-    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), asyncio.ensure_future(dialog.dismiss())))
-    await page.goto(f"{base}/clerk")
-    await page.get_by_label("Όνομα χρήστη").fill(username)
-    await page.get_by_label("Κωδικός").fill(DEMO_PASSWORD)
-    await page.get_by_role("button", name="Σύνδεση").click()
-    await expect(page.get_by_role("heading", name="Τα ραντεβού μου")).to_be_visible()
-    return page
 
 
 def card(page: Page, reference: str):

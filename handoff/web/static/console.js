@@ -96,6 +96,9 @@ function card(item) {
   const isClerk = state.account.role === "clerk";
   pickup.hidden = !isClerk || item.status !== "booked";
   pickup.addEventListener("click", () => pickUp(item.reference, pickup));
+  const callLink = node.querySelector(".call-link");
+  callLink.hidden = !(item.status === "in_call" && item.picked_by_me);
+  callLink.href = `/clerk/call/${encodeURIComponent(item.reference)}`;
   const finish = node.querySelector(".finish");
   finish.hidden = !(item.status === "in_call" && item.picked_by_me);
   finish.addEventListener("submit", (e) => { e.preventDefault(); finishCall(item.reference, new FormData(finish)); });
