@@ -11,16 +11,32 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import aioice.ice
+import aiortc.rtp
+import numpy
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 from aiortc.contrib.media import MediaRelay
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 log = logging.getLogger(__name__)
 ROLES = ("citizen", "clerk")
+
+
+def audio_level_dbov(frame) -> int:
+    """aiortc's `compute_audio_level_dbov` (RFC 6465 level for every audio packet sent), with
+    the sum of squares done by numpy instead of a Python loop over samples: same result,
+    and it was 17 % of the service's CPU when relaying audio (py-spy, bench/call_capacity.py)."""
+    samples = numpy.frombuffer(bytes(frame.planes[0]), dtype=numpy.int16).astype(numpy.int64)
+    energy = int((samples * samples).sum())  # integers: no BLAS threads spinning for a dot product
+    rms = math.sqrt(energy / (frame.samples * 32767 * 32767))
+    return round(min(max(20 * math.log10(rms), -127), 0)) if rms > 0 else -127
+
+
+aiortc.rtp.compute_audio_level_dbov = audio_level_dbov
 
 
 def restrict_host_addresses(addresses: list[str]) -> None:
