@@ -15,7 +15,7 @@ RASA := PYTHONPATH=. $(BOT_VENV)/bin/rasa
 MODEL := models/kep.tar.gz
 BOT_SOURCES := bot/config.yml bot/domain.yml $(wildcard bot/nlu/*.py data/nlu/*.yml data/dialogue/*.yml)
 
-.PHONY: setup run test test-handoff test-bot test-e2e test-browser train eval lint stories bench-booking bench-chat lock-handoff lock-bot clean
+.PHONY: setup run test test-handoff test-bot test-e2e test-browser train eval lint stories bench-booking bench-chat bench-calls lock-handoff lock-bot clean
 
 setup: $(HANDOFF_VENV)/.installed $(BOT_VENV)/.installed
 
@@ -82,6 +82,9 @@ lint: setup
 
 bench-chat: setup $(MODEL)
 	$(HANDOFF_VENV)/bin/python bench/chat_latency.py
+
+bench-calls: setup
+	$(HANDOFF_VENV)/bin/python bench/call_capacity.py
 
 bench-booking: setup
 	$(HANDOFF_VENV)/bin/python bench/booking_load.py

@@ -7,11 +7,13 @@ import asyncio
 import contextlib
 from collections import Counter
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamTrack
 
+from handoff.api.keys import CALLS
 from handoff.app import create_app
 
 from .helpers import AUTH, add_accounts, booking_body, first_free_slot, sign_in
@@ -114,3 +116,38 @@ async def eventually_async(check, get, timeout: float = 10.0) -> None:
     while not check(await get()):
         assert asyncio.get_running_loop().time() < deadline, "timed out"
         await asyncio.sleep(0.1)
+
+
+async def test_a_reloaded_page_rejoins_the_same_call_and_an_empty_call_ends(aiohttp_client, call_service, clock):
+    http = call_service
+    slot = await first_free_slot(http, "identity_documents", branch="kep-athina")
+    booking = await (await http.post("/api/bookings", json=booking_body(slot["slot_id"], "identity_documents"), headers=AUTH)).json()
+    token, ref = booking["join_url"].rsplit("/", 1)[1], booking["reference"]
+    clerk_http, csrf = await sign_in(aiohttp_client, http, "ath-alexiou")
+    headers = {"X-CSRF-Token": csrf}
+    await clerk_http.post(f"/api/clerk/bookings/{ref}/pickup", headers=headers)
+    citizen, clerk = Peer(), Peer()
+    reloaded = Peer()
+    try:
+        await clerk.join(clerk_http, f"/api/clerk/calls/{ref}/offer", headers)
+        await citizen.join(http, f"/api/calls/{token}/offer", {})
+        await eventually(lambda: clerk.received["video"] > 5)
+
+        await citizen.close()  # the citizen's page reloads: a new connection, same link, no new pick-up
+        started = asyncio.get_running_loop().time()
+        await reloaded.join(http, f"/api/calls/{token}/offer", {})
+        seen = clerk.received["video"]
+        await eventually(lambda: clerk.received["video"] > seen + 5 and reloaded.received["video"] > 5)
+        assert asyncio.get_running_loop().time() - started < 10
+
+        await reloaded.close()
+        await clerk.close()
+        calls = http.server.app[CALLS]
+        await eventually(lambda: not calls.rooms[ref].connected("clerk"))
+        assert await calls.end_idle_calls() == []  # just left: not idle yet
+        clock.now = clock.now + timedelta(minutes=3)
+        assert await calls.end_idle_calls() == [ref]
+        assert (await (await http.get(f"/api/calls/{token}/state")).json())["state"] == "ended"
+    finally:
+        for peer in (citizen, clerk, reloaded):
+            await peer.close()
