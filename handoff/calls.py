@@ -110,9 +110,15 @@ class Calls:
         return {"sdp": answer.sdp, "type": answer.type}
 
     def _changed(self, reference: str) -> None:
-        """A peer connected or left: both sides up with video make the call `connected`."""
+        """A peer connected or left: both sides up with video make the call `connected`; a
+        room both have left is dropped (its clock for the idle end keeps running)."""
         room = self.rooms.get(reference)
-        if room and room.has_video("citizen") and room.has_video("clerk"):
+        if room is None:
+            return
+        if not room.participants:
+            self.rooms.pop(reference, None)
+            self._last_seen[reference] = self._clock()
+        elif room.has_video("citizen") and room.has_video("clerk"):
             asyncio.get_running_loop().create_task(self._move(reference, "connected", "system"))
 
     # -- the clerk's decisions -------------------------------------------------------------
@@ -178,10 +184,11 @@ class Calls:
     async def end_idle_calls(self) -> list[str]:
         ended = []
         now = self._clock()
-        for reference, room in list(self.rooms.items()):
-            if room.connected("citizen") or room.connected("clerk"):
+        for reference in list(self._last_seen):
+            room = self.rooms.get(reference)
+            if room and (room.connected("citizen") or room.connected("clerk")):
                 self._last_seen[reference] = now
-            elif now - self._last_seen.get(reference, now) >= self._idle:
+            elif now - self._last_seen[reference] >= self._idle:
                 await self.end(reference, "system", "nobody_connected")
                 ended.append(reference)
         return ended
