@@ -7,7 +7,6 @@ import asyncio
 import aiohttp
 import pytest
 from aiohttp import web
-from playwright.async_api import async_playwright
 
 from handoff.app import create_app
 from handoff.config import Settings
@@ -46,10 +45,8 @@ async def service(redis_url):
 
 @pytest.fixture
 async def browser():
-    async with async_playwright() as p:
-        launched = await p.chromium.launch(executable_path=chromium.EXECUTABLE, args=chromium.ARGS)
+    async with chromium.launched() as launched:
         yield launched
-        await launched.close()
 
 
 async def book(base: str, topic: str, question: str, branch: str | None = None) -> dict:

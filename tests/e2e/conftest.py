@@ -34,11 +34,7 @@ def sender() -> str:
 
 @pytest.fixture
 async def browser():
-    from playwright.async_api import async_playwright
+    from tests.browser.chromium import launched
 
-    from tests.browser import chromium
-
-    async with async_playwright() as p:
-        launched = await p.chromium.launch(executable_path=chromium.EXECUTABLE, args=chromium.ARGS)
-        yield launched
-        await launched.close()
+    async with launched() as chromium:
+        yield chromium

@@ -58,6 +58,14 @@ async def eventually(check, timeout: float = 10.0) -> None:
         await asyncio.sleep(0.05)
 
 
+async def appointment_and_clerk(aiohttp_client, http):
+    """A booking (its join token and reference) and its clerk signed in (client, CSRF headers)."""
+    slot = await first_free_slot(http, "identity_documents", branch="kep-athina")
+    booking = await (await http.post("/api/bookings", json=booking_body(slot["slot_id"], "identity_documents"), headers=AUTH)).json()
+    clerk_http, csrf = await sign_in(aiohttp_client, http, "ath-alexiou")
+    return booking["join_url"].rsplit("/", 1)[1], booking["reference"], clerk_http, {"X-CSRF-Token": csrf}
+
+
 @pytest.fixture
 async def call_service(aiohttp_client, redis, settings, clock):
     await add_accounts(redis)
@@ -67,11 +75,7 @@ async def call_service(aiohttp_client, redis, settings, clock):
 
 async def test_media_flows_both_ways_and_audio_only_stops_video(aiohttp_client, call_service):
     http = call_service
-    slot = await first_free_slot(http, "identity_documents", branch="kep-athina")
-    booking = await (await http.post("/api/bookings", json=booking_body(slot["slot_id"], "identity_documents"), headers=AUTH)).json()
-    token, ref = booking["join_url"].rsplit("/", 1)[1], booking["reference"]
-    clerk_http, csrf = await sign_in(aiohttp_client, http, "ath-alexiou")
-    headers = {"X-CSRF-Token": csrf}
+    token, ref, clerk_http, headers = await appointment_and_clerk(aiohttp_client, http)
     assert (await clerk_http.post(f"/api/clerk/calls/{ref}/offer", json={}, headers=headers)).status == 403  # not picked up
     assert (await clerk_http.post(f"/api/clerk/bookings/{ref}/pickup", headers=headers)).status == 200
 
@@ -120,11 +124,7 @@ async def eventually_async(check, get, timeout: float = 10.0) -> None:
 
 async def test_a_reloaded_page_rejoins_the_same_call_and_an_empty_call_ends(aiohttp_client, call_service, clock):
     http = call_service
-    slot = await first_free_slot(http, "identity_documents", branch="kep-athina")
-    booking = await (await http.post("/api/bookings", json=booking_body(slot["slot_id"], "identity_documents"), headers=AUTH)).json()
-    token, ref = booking["join_url"].rsplit("/", 1)[1], booking["reference"]
-    clerk_http, csrf = await sign_in(aiohttp_client, http, "ath-alexiou")
-    headers = {"X-CSRF-Token": csrf}
+    token, ref, clerk_http, headers = await appointment_and_clerk(aiohttp_client, http)
     await clerk_http.post(f"/api/clerk/bookings/{ref}/pickup", headers=headers)
     citizen, clerk = Peer(), Peer()
     reloaded = Peer()

@@ -10,19 +10,6 @@ const prefs = {
 const MAX = 1000;
 const state = { busy: false, lastSent: null, readAloud: prefs.get("readAloud", false), scale: prefs.get("scale", 1) };
 
-function withLinks(parent, text) {
-  const parts = text.split(/(https?:\/\/[^\s<>"]+)/g);
-  for (const part of parts) {
-    if (/^https?:\/\//.test(part)) {
-      const a = document.createElement("a");
-      a.href = part; a.textContent = part; a.rel = "noopener noreferrer"; a.target = "_blank";
-      parent.append(a);
-    } else if (part) {
-      parent.append(document.createTextNode(part));
-    }
-  }
-}
-
 function bookingCard(b) {
   const card = document.createElement("section");
   card.className = "booking-card";
@@ -49,7 +36,7 @@ function addMessage(sender, text, booking) {
   const who = document.createElement("span"); who.className = "who";
   who.textContent = sender === "user" ? "Εσείς: " : "Βοηθός: ";
   li.append(who);
-  withLinks(li, text);
+  KepText.withLinks(li, text);
   if (booking) li.append(bookingCard(booking));
   $("log").append(li);
   li.scrollIntoView({ block: "nearest" });

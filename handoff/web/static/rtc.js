@@ -3,16 +3,6 @@
 "use strict";
 
 window.KepCall = (() => {
-  function withLinks(parent, text) {
-    for (const part of text.split(/(https?:\/\/[^\s<>"]+)/g)) {
-      if (/^https?:\/\//.test(part)) {
-        const a = document.createElement("a");
-        a.href = part; a.textContent = part; a.target = "_blank"; a.rel = "noopener noreferrer";
-        parent.append(a);
-      } else if (part) parent.append(document.createTextNode(part));
-    }
-  }
-
   function gathered(pc) {
     if (pc.iceGatheringState === "complete") return Promise.resolve();
     return new Promise((resolve) => {
@@ -70,7 +60,7 @@ window.KepCall = (() => {
 
   function showMessages(list, messages) {
     if (list.childElementCount === messages.length) return;
-    list.replaceChildren(...messages.map((m) => { const li = document.createElement("li"); withLinks(li, m.text); return li; }));
+    list.replaceChildren(...messages.map((m) => { const li = document.createElement("li"); KepText.withLinks(li, m.text); return li; }));
   }
 
   return { Connection, postJson, showMessages };
