@@ -174,6 +174,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"""
 KEP Connect is running (Ctrl-C to stop). Logs in {args.var}/.
+  Citizen chat       {stack.handoff_url}/
   Chat (Rasa REST)   POST {stack.rasa_url}/webhooks/rest/webhook  {{"sender": "…", "message": "…"}}
   Clerk console      {stack.handoff_url}/clerk
                      demo users: the clerk ids of data/clerks.yml (e.g. ath-alexiou) and "supervisor",
