@@ -61,8 +61,10 @@ class SwitchableTrack(MediaStreamTrack):
         self._changed = asyncio.Event()
 
     def use(self, source: MediaStreamTrack | None) -> None:
-        if self._source is not None and self._source is not source:
-            self._source.stop()  # a relay proxy: stopping it unsubscribes it
+        # The previous relay proxy is not stopped here: a `recv` waiting on it would never
+        # return (a stopped proxy gets no more frames, not even the end). Its source ends when
+        # that participant's connection closes, which ends the proxy and that `recv`; frames it
+        # still delivers meanwhile are dropped below.
         self._source = source
         self._changed.set()
 
