@@ -18,7 +18,6 @@ from .clerks import Clerk
 from .errors import DomainError, Unauthorized
 from .store import Redis, key
 
-ROLES = ("clerk", "supervisor")
 MAX_FAILURES = 5
 LOCK_SECONDS = 15 * 60
 _hasher = PasswordHasher()

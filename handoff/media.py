@@ -23,7 +23,6 @@ from aiortc.contrib.media import MediaRelay
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 log = logging.getLogger(__name__)
-ROLES = ("citizen", "clerk")
 
 
 def audio_level_dbov(frame) -> int:

@@ -20,14 +20,12 @@ NO_EMAIL = "-"
 _NO_EMAIL_WORDS = tuple(normalise(w) for w in ("δεν έχω", "δε έχω", "όχι", "κανένα", "none", "-"))
 
 
-async def _checked(
-    field: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str | None = None
-) -> dict[str, Any]:
-    slot = slot or field
+async def _checked(slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    """Slot updates for one identity answer, checked by the handoff service (slot = field)."""
     if value is None:  # cleared for a correction: nothing to check yet
         return {}
     try:
-        _, normalised = await api.check_identity_field(field, str(value))
+        _, normalised = await api.check_identity_field(slot, str(value))
     except ApiError as e:
         reask = next(iter(e.fields.values()), {}).get("message") or e.message
         return await failed(dispatcher, tracker, slot, reask)
