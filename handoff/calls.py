@@ -18,7 +18,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from . import audit
+from . import audit, events, presence
 from .appointments import Appointments, Clock
 from .bookings import Booking
 from .errors import Conflict, Forbidden, InvalidFields
@@ -94,6 +94,11 @@ class Calls:
         if await self.state(booking.reference) == "ended":
             raise Conflict("state", "call_over", "Η κλήση έχει τελειώσει.")
         return booking
+
+    async def citizen_waiting(self, booking: Booking) -> None:
+        """A heartbeat from the waiting room; the consoles hear when the citizen arrives."""
+        if await presence.arrive(self._redis, booking.reference):
+            await events.announce(self._redis, "waiting", booking)
 
     def _room(self, reference: str) -> CallRoom:
         if reference not in self.rooms:
