@@ -108,6 +108,28 @@ function card(item) {
   return node;
 }
 
+const DAY = new Intl.DateTimeFormat("el-GR", { weekday: "long", day: "numeric", month: "long", timeZone: "Europe/Athens" });
+
+// Today first, then the next days, each under its own heading.
+function withDayHeadings(items) {
+  const nodes = [];
+  const today = DAY.format(new Date());
+  const tomorrow = DAY.format(new Date(Date.now() + 86400000));
+  let current = null;
+  for (const item of items) {
+    const day = DAY.format(new Date(item.start));
+    if (day !== current) {
+      current = day;
+      const heading = document.createElement("li");
+      heading.className = "day";
+      heading.textContent = day === today ? `Σήμερα, ${day}` : day === tomorrow ? `Αύριο, ${day}` : day;
+      nodes.push(heading);
+    }
+    nodes.push(card(item));
+  }
+  return nodes;
+}
+
 async function loadQueue() {
   const result = await api("/api/clerk/queue");
   if (result.status === 401) return showLogin();
@@ -115,7 +137,7 @@ async function loadQueue() {
   const list = $("queue");
   const focused = document.activeElement && document.activeElement.closest(".card");
   const focusRef = focused && focused.dataset.reference;
-  list.replaceChildren(...result.body.map(card));
+  list.replaceChildren(...withDayHeadings(result.body));
   $("empty").hidden = result.body.length > 0;
   if (focusRef) list.querySelector(`[data-reference="${CSS.escape(focusRef)}"] button:not([hidden])`)?.focus();
 }
