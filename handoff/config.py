@@ -43,6 +43,7 @@ class Settings:
     rasa_url: str = "http://127.0.0.1:5005"  # the bot, for the citizen chat page's relay
     rasa_token: str | None = None  # Rasa's HTTP API token (chat history after a reload)
     chat_messages_per_minute: int = 20
+    behind_proxy: bool = False  # take the client's address from X-Forwarded-For (set by our proxy)
     ice_servers: tuple[dict, ...] = ()  # STUN/TURN for the calls, e.g. [{"urls": "turn:…", …}]
     ice_addresses: tuple[str, ...] = ()  # local addresses offered as ICE candidates; () = all but loopback
     call_idle_seconds: int = 120  # a call with nobody connected this long ends
@@ -83,6 +84,7 @@ class Settings:
             rasa_url=os.environ.get("HANDOFF_RASA_URL", "http://127.0.0.1:5005"),
             rasa_token=os.environ.get("HANDOFF_RASA_TOKEN") or os.environ.get("RASA_TOKEN") or None,
             chat_messages_per_minute=_int("HANDOFF_CHAT_MESSAGES_PER_MINUTE", 20),
+            behind_proxy=os.environ.get("HANDOFF_BEHIND_PROXY", "") in ("1", "true", "yes"),
             ice_servers=tuple(json.loads(os.environ.get("HANDOFF_ICE_SERVERS") or "[]")),
             ice_addresses=tuple(a.strip() for a in os.environ.get("HANDOFF_ICE_ADDRESSES", "").split(",") if a.strip()),
             call_idle_seconds=_int("HANDOFF_CALL_IDLE_SECONDS", 120),

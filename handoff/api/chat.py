@@ -27,6 +27,16 @@ def _session(request: web.Request) -> str | None:
     return value if 20 <= len(value) <= 64 and value.replace("-", "").replace("_", "").isalnum() else None
 
 
+def client_address(request: web.Request) -> str:
+    """Behind our reverse proxy every request comes from the proxy: the citizen's address is
+    the last one the proxy appended to X-Forwarded-For (earlier ones the client could forge)."""
+    if request.app[SETTINGS].behind_proxy:
+        forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",") if a.strip()]
+        if forwarded:
+            return forwarded[-1]
+    return request.remote or "unknown"
+
+
 def _with_session(response: web.Response, request: web.Request, session: str) -> web.Response:
     response.set_cookie(COOKIE, session, max_age=COOKIE_SECONDS, httponly=True, samesite="Strict",
                         secure=request.app[SETTINGS].secure_cookies, path="/")
@@ -39,7 +49,7 @@ async def send(request: web.Request) -> web.Response:
     text = check_message(body.get("message") if isinstance(body, dict) else None)
     session = _session(request) or secrets.token_urlsafe(24)
     settings = request.app[SETTINGS]
-    remote = request.remote or "unknown"
+    remote = client_address(request)
     if not (await ratelimit.allow(request.app[REDIS], f"chat:{session}", settings.chat_messages_per_minute)
             and await ratelimit.allow(request.app[REDIS], f"chat-ip:{remote}", settings.chat_messages_per_minute * 10)):
         raise TooManyMessages("message", "too_many_messages", "Στείλατε πολλά μηνύματα πολύ γρήγορα. Περιμένετε ένα λεπτό, παρακαλώ.")

@@ -40,3 +40,14 @@ async def test_chat_page_is_served_without_inline_script(chat):
     assert resp.status == 200 and "Content-Security-Policy" in resp.headers
     page = await resp.text()
     assert 'lang="el"' in page and "<script>" not in page and 'role="log"' in page
+
+
+async def test_behind_a_proxy_each_citizen_has_their_own_address_limit(aiohttp_client, redis, settings, clock):
+    proxied = replace(settings, rasa_url=f"http://127.0.0.1:{free_port()}", chat_messages_per_minute=1, behind_proxy=True)
+    client = await aiohttp_client(create_app(proxied, redis=redis, clock=clock))
+    # Per address the limit is 10 × the per-chat one; new chats (no cookie) from one citizen:
+    statuses = [(await client.post("/api/chat", json={"message": "γεια"},
+                                   headers={"X-Forwarded-For": "203.0.113.7"})).status for _ in range(11)]
+    assert statuses[-1] == 429 and 429 not in statuses[:10]
+    other = await client.post("/api/chat", json={"message": "γεια"}, headers={"X-Forwarded-For": "1.2.3.4, 203.0.113.8"})
+    assert other.status == 503  # another citizen behind the same proxy is not limited
