@@ -17,6 +17,7 @@ from .handoff_api import ApiError, HandoffUnavailable, api
 from .identity_form import NO_EMAIL
 from .session import SORRY_UNAVAILABLE, forget_everything, fresh_booking
 from .transcript import transcript
+from .triage import offer_choices, topic_ranking
 
 # Which answer a correction is about: the button sends the slot name; free text is matched
 # by word stems (normalised, so accents, capitals and Greeklish all work).
@@ -90,14 +91,28 @@ class ActionCorrect(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if not tracker.get_slot("slot_id"):
-            dispatcher.utter_message(text="Δεν υπάρχει ραντεβού σε εξέλιξη για να διορθώσω. Πείτε μου τι χρειάζεστε.")
-            return [SlotSet("correcting", False)]
+            return await self._maybe_a_question(dispatcher, tracker)
         field = _field_to_correct(tracker)
         if field is None:
             dispatcher.utter_message(text="Τι να διορθώσω; Πατήστε το κουμπί «Διόρθωση» που ταιριάζει στην περίληψη παραπάνω.")
             return [SlotSet("correcting", False)]
         dispatcher.utter_message(text=f"Εντάξει, ας διορθώσουμε: {CORRECTABLE[field][0]}.")
         return [SlotSet(name, None) for name in (field, *_RESETS_ALSO.get(field, ()))] + [SlotSet("correcting", True)]
+
+    @staticmethod
+    async def _maybe_a_question(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        """No booking to correct: "λάθος στη μερίδα μου, θέλω διόρθωση" is a civil-registry
+        question, not a correction. Offer the likeliest topics instead."""
+        try:
+            topics = await api.topics()
+        except HandoffUnavailable:
+            topics = {}
+        message = tracker.latest_message
+        ranking = [(t, c) for t, c in topic_ranking(message) if t in topics]
+        if not offer_choices(dispatcher, ranking, topics):
+            dispatcher.utter_message(text="Δεν υπάρχει ραντεβού σε εξέλιξη για να διορθώσω. Πείτε μου τι χρειάζεστε.")
+        return [SlotSet("correcting", False), SlotSet("question", message.get("text") or ""),
+                SlotSet("topic_candidates", ranking[:3])]
 
 
 def booking_request(tracker: Tracker) -> dict[str, Any]:

@@ -35,6 +35,16 @@ def topic_buttons(topics: list[dict[str, Any]]) -> list[dict[str, str]]:
     return [{"title": t["label"], "payload": f"/{TOPIC_INTENT}{t['id']}"} for t in topics]
 
 
+def offer_choices(dispatcher: CollectingDispatcher, ranking: list[tuple[str, float]], topics: dict[str, Any]) -> bool:
+    """The likeliest topics as buttons (plus "something else"); False when none is likely enough."""
+    likely = [t for t, c in ranking[:CHOICES] if c >= MIDDLE_CONFIDENCE]
+    if not likely:
+        return False
+    buttons = topic_buttons([topics[t] for t in likely]) + [{"title": "Κάτι άλλο", "payload": "/list_topics"}]
+    dispatcher.utter_message(text="Για να σας συνδέσω με τον σωστό υπάλληλο: ποιο από αυτά ταιριάζει;", buttons=buttons)
+    return True
+
+
 def _confirmed(tracker: Tracker, topic: dict[str, Any], question: str, confidence: float) -> list[EventType]:
     return [
         *fresh_booking(tracker),
@@ -71,11 +81,7 @@ class ActionTriage(Action):
                 return self._confirm(dispatcher, tracker, topic, text, confidence)
 
         ranking = [(t, c) for t, c in topic_ranking(message) if t in topics]
-        likely = [(t, c) for t, c in ranking[:CHOICES] if c >= MIDDLE_CONFIDENCE]
-        if intent != "out_of_scope" and likely:
-            buttons = topic_buttons([topics[t] for t, _ in likely])
-            buttons.append({"title": "Κάτι άλλο", "payload": "/list_topics"})
-            dispatcher.utter_message(text="Για να σας συνδέσω με τον σωστό υπάλληλο: ποιο από αυτά ταιριάζει;", buttons=buttons)
+        if intent != "out_of_scope" and offer_choices(dispatcher, ranking, topics):
             return [SlotSet("question", text), SlotSet("topic_candidates", ranking[:CHOICES]), SlotSet("triage", "choose")]
 
         opening = (
