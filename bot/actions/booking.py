@@ -17,7 +17,7 @@ from .handoff_api import ApiError, HandoffUnavailable, api
 from .identity_form import NO_EMAIL
 from .session import SORRY_UNAVAILABLE, forget_everything, fresh_booking
 from .transcript import transcript
-from .triage import offer_choices, topic_ranking
+from .triage import CHOICES, offer_choices, topic_ranking
 
 # Which answer a correction is about: the button sends the slot name; free text is matched
 # by word stems (normalised, so accents, capitals and Greeklish all work).
@@ -112,7 +112,7 @@ class ActionCorrect(Action):
         if not offer_choices(dispatcher, ranking, topics):
             dispatcher.utter_message(text="Δεν υπάρχει ραντεβού σε εξέλιξη για να διορθώσω. Πείτε μου τι χρειάζεστε.")
         return [SlotSet("correcting", False), SlotSet("question", message.get("text") or ""),
-                SlotSet("topic_candidates", ranking[:3])]
+                SlotSet("topic_candidates", ranking[:CHOICES])]
 
 
 def booking_request(tracker: Tracker) -> dict[str, Any]:
