@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 from collections import Counter
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
@@ -151,3 +151,22 @@ async def test_a_reloaded_page_rejoins_the_same_call_and_an_empty_call_ends(aioh
     finally:
         for peer in (citizen, clerk, reloaded):
             await peer.close()
+
+
+async def test_waiting_citizen_hears_the_clerk_is_finishing_an_earlier_call(aiohttp_client, call_service, clock):
+    http = call_service
+    slots = await (await http.get("/api/slots", params={"topic": "identity_documents", "branch": "kep-athina", "limit": "20"})).json()
+    clerk_id = slots[0]["clerk"]
+    earlier, later = [s for s in slots if s["clerk"] == clerk_id][:2]
+    booked = []
+    for slot in (earlier, later):
+        resp = await http.post("/api/bookings", json=booking_body(slot["slot_id"], "identity_documents"), headers=AUTH)
+        booked.append(await resp.json())
+    token = booked[1]["join_url"].rsplit("/", 1)[1]
+    assert (await (await http.get(f"/api/calls/{token}/state")).json())["clerk_busy_minutes"] is None
+
+    clerk_http, csrf = await sign_in(aiohttp_client, http, clerk_id)
+    await clerk_http.post(f"/api/clerk/bookings/{booked[0]['reference']}/pickup", headers={"X-CSRF-Token": csrf})
+    clock.now = datetime.fromisoformat(earlier["start"]) + timedelta(minutes=5)
+    state = await (await http.get(f"/api/calls/{token}/state")).json()
+    assert state["clerk_busy_minutes"] == 15 and state["state"] == "waiting"
