@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -73,7 +74,7 @@ async def call_service(aiohttp_client, redis, settings, clock):
     return await aiohttp_client(app)
 
 
-async def test_media_flows_both_ways_and_audio_only_stops_video(aiohttp_client, call_service):
+async def test_media_flows_both_ways_and_audio_only_stops_video(aiohttp_client, call_service, redis):
     http = call_service
     token, ref, clerk_http, headers = await appointment_and_clerk(aiohttp_client, http)
     assert (await clerk_http.post(f"/api/clerk/calls/{ref}/offer", json={}, headers=headers)).status == 403  # not picked up
@@ -110,6 +111,10 @@ async def test_media_flows_both_ways_and_audio_only_stops_video(aiohttp_client, 
         end = await clerk_http.post(f"/api/clerk/calls/{ref}/end", json={"outcome": "resolved", "notes": ""}, headers=headers)
         assert end.status == 200 and (await end.json())["status"] == "completed"
         assert (await http.post(f"/api/calls/{token}/offer", json={"sdp": "x", "type": "offer"})).status == 403
+        trail = [json.loads(x)["event"] for x in await redis.lrange(f"kep:audit:{ref}", 0, -1)]
+        assert [e for e in trail if e.startswith("call.") and not e.endswith("_joined")] == [
+            "call.connected", "call.id_verified", "call.audio_only", "call.ended"]
+        assert {"call.citizen_joined", "call.clerk_joined", "booking.picked_up", "booking.finished"} <= set(trail)
     finally:
         await citizen.close()
         await clerk.close()
