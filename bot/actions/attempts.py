@@ -2,10 +2,12 @@
 is not kept in a loop."""
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from .in_person import in_person_message
 from .session import MAX_ATTEMPTS
@@ -26,3 +28,20 @@ async def failed(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, 
 
 def succeeded(slot: str, value: Any) -> dict[str, Any]:
     return {slot: value, "attempts": 0}
+
+
+class GivingUpForm(FormValidationAction, ABC):
+    """A form that ends at once when a validator has given up (`gave_up`): the rule after the
+    form then says nothing more, since the way out was already given. (Abstract, so that
+    rasa-sdk registers only the forms themselves.)"""
+
+    @abstractmethod
+    def name(self) -> str: ...
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        return [] if tracker.get_slot("gave_up") else self.still_needed(domain_slots, tracker)
+
+    def still_needed(self, domain_slots: list[str], tracker: Tracker) -> list[str]:
+        return domain_slots

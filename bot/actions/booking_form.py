@@ -6,14 +6,14 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.nlu.greek_text import normalise
 
-from .attempts import failed, succeeded
+from .attempts import GivingUpForm, failed, succeeded
 from .greek_format import ATHENS, slot_buttons, when
 from .handoff_api import HandoffUnavailable, api
 from .session import SORRY_UNAVAILABLE
@@ -70,15 +70,11 @@ def _offered(tracker: Tracker, text: str) -> dict[str, Any] | None:
     return None
 
 
-class ValidateBookingForm(FormValidationAction):
+class ValidateBookingForm(GivingUpForm):
     def name(self) -> str:
         return "validate_booking_form"
 
-    async def required_slots(
-        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[str]:
-        if tracker.get_slot("gave_up"):
-            return []
+    def still_needed(self, domain_slots: list[str], tracker: Tracker) -> list[str]:
         if tracker.get_slot("manage_mode") == "reschedule":  # the branch stays the booking's
             return ["slot_id"]
         return domain_slots

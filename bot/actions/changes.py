@@ -7,12 +7,12 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from .attempts import failed, succeeded
+from .attempts import GivingUpForm, failed, succeeded
 from .greek_format import when
 from .handoff_api import ApiError, HandoffUnavailable, api
 from .session import SORRY_UNAVAILABLE, fresh_booking
@@ -44,14 +44,9 @@ class ActionStartChange(Action):
         return [*fresh_booking(tracker), SlotSet("manage_mode", mode), *found]
 
 
-class ValidateManageForm(FormValidationAction):
+class ValidateManageForm(GivingUpForm):
     def name(self) -> str:
         return "validate_manage_form"
-
-    async def required_slots(
-        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[str]:
-        return [] if tracker.get_slot("gave_up") else domain_slots
 
     async def validate_booking_reference(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.nlu.greek_text import normalise
 
-from .attempts import failed, succeeded
+from .attempts import GivingUpForm, failed, succeeded
 from .handoff_api import ApiError, HandoffUnavailable, api
 from .in_person import in_person_message
 from .session import SORRY_UNAVAILABLE
@@ -35,14 +35,9 @@ async def _checked(slot: str, value: Any, dispatcher: CollectingDispatcher, trac
     return succeeded(slot, normalised)
 
 
-class ValidateIdentityForm(FormValidationAction):
+class ValidateIdentityForm(GivingUpForm):
     def name(self) -> str:
         return "validate_identity_form"
-
-    async def required_slots(
-        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[str]:
-        return [] if tracker.get_slot("gave_up") else domain_slots
 
     async def validate_full_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         return await _checked("full_name", value, dispatcher, tracker)
