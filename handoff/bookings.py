@@ -287,9 +287,11 @@ class BookingStore:
             args=[from_status, only_picked_by, line, *_flatten(changes)],
         )
 
-    async def starting_between(self, start: datetime, end: datetime) -> list[Booking]:
-        """Every booking (any status) whose slot starts in [start, end), in time order."""
-        refs = await self._redis.zrangebyscore(BY_START, start.timestamp(), f"({end.timestamp()}")
+    async def starting_between(self, start: datetime, end: datetime, clerk: str | None = None) -> list[Booking]:
+        """Every booking (any status) whose slot starts in [start, end), in time order; only
+        one clerk's (from that clerk's own index) when `clerk` is given."""
+        index = clerk_queue_key(clerk) if clerk else BY_START
+        refs = await self._redis.zrangebyscore(index, start.timestamp(), f"({end.timestamp()}")
         async with self._redis.pipeline(transaction=False) as pipe:
             for ref in refs:
                 pipe.hgetall(booking_key(ref))

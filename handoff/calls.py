@@ -181,8 +181,8 @@ class Calls:
         if booking.status == "in_call":
             return None
         now = self._clock()
-        earlier = await self._appointments.bookings.starting_between(now - timedelta(hours=4), booking.start)
-        busy = [b for b in earlier if b.clerk == booking.clerk and b.status == "in_call" and b.reference != booking.reference]
+        earlier = await self._appointments.bookings.starting_between(now - timedelta(hours=4), booking.start, booking.clerk)
+        busy = [b for b in earlier if b.status == "in_call" and b.reference != booking.reference]
         return max(1, int((max(b.end for b in busy) - now).total_seconds() // 60)) if busy else None
 
     # -- housekeeping ----------------------------------------------------------------------
