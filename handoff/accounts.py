@@ -6,6 +6,7 @@ cannot lock out a whole branch at once from one address either.
 """
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -21,8 +22,13 @@ from .store import Redis, key
 MAX_FAILURES = 5
 LOCK_SECONDS = 15 * 60
 _hasher = PasswordHasher()
-# Verified against when the username does not exist, so both cases take the same time.
-_DUMMY_HASH = _hasher.hash("not a password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the username does not exist, so both cases take the same time.
+    Made on first need, not at import: argon2 is slow on purpose."""
+    return _hasher.hash("not a password")
 
 
 class LockedOut(DomainError):
@@ -69,7 +75,7 @@ class AccountStore:
                             f"Πολλές αποτυχημένες προσπάθειες. Δοκιμάστε ξανά σε {LOCK_SECONDS // 60} λεπτά.")
         account = await self.get(username)
         try:
-            _hasher.verify(account.password_hash if account else _DUMMY_HASH, password)
+            _hasher.verify(account.password_hash if account else _dummy_hash(), password)
             if account is None:
                 raise VerificationError()
         except (VerificationError, InvalidHashError):

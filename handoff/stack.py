@@ -8,6 +8,7 @@ virtualenv (.venv-bot); this module only starts it.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import secrets
 import shutil
@@ -67,7 +68,7 @@ class Stack:
     def rasa_url(self) -> str:
         return f"http://{LOCAL}:{self.rasa_port}"
 
-    @property
+    @functools.cached_property
     def secrets(self) -> dict[str, str]:
         return load_secrets(self.var_dir / "secrets.env")
 

@@ -2,6 +2,7 @@
 a citizen typed inert: no inline scripts (CSP), no framing, no MIME sniffing."""
 from __future__ import annotations
 
+import functools
 from html import escape
 from pathlib import Path
 
@@ -32,8 +33,17 @@ async def security_headers(request: web.Request, handler):
     return response
 
 
-def page(name: str) -> web.Response:
-    return web.Response(text=(WEB / name).read_text(encoding="utf-8"), content_type="text/html", charset="utf-8")
+@functools.cache
+def _html(name: str) -> str:
+    """Read once per process: the pages are part of the release, not edited at run time."""
+    return (WEB / name).read_text(encoding="utf-8")
+
+
+def page(name: str, status: int = 200, **values: str) -> web.Response:
+    html = _html(name)
+    for field, value in values.items():
+        html = html.replace("{" + field + "}", escape(value))
+    return web.Response(text=html, content_type="text/html", charset="utf-8", status=status)
 
 
 @routes.get("/")
@@ -52,8 +62,7 @@ async def citizen_call(request: web.Request) -> web.Response:
     try:
         await request.app[CALLS].citizen_booking(request.match_info["token"])
     except DomainError as e:
-        html = (WEB / "call-refused.html").read_text(encoding="utf-8").replace("{message}", escape(e.message))
-        return web.Response(text=html, content_type="text/html", charset="utf-8", status=e.status)
+        return page("call-refused.html", e.status, message=e.message)
     return page("call.html")
 
 
