@@ -129,6 +129,10 @@ class Calls:
     # -- the clerk's decisions -------------------------------------------------------------
     async def verify_id(self, booking: Booking, clerk: str, matches: Any, reason: Any) -> None:
         if matches is True:
+            room = self.rooms.get(booking.reference)
+            if not (room and room.receiving_video("clerk")):
+                raise Conflict("video", "no_live_video",
+                               "Η εικόνα του πολίτη δεν έρχεται αυτή τη στιγμή. Η ταυτότητα επιβεβαιώνεται μόνο με ζωντανή εικόνα.")
             await self._require(booking.reference, "id_verified", clerk,
                                 "Η ταυτότητα επιβεβαιώνεται όταν η κλήση είναι συνδεδεμένη με εικόνα.")
             return
@@ -171,6 +175,8 @@ class Calls:
             "picked_up": booking.status == "in_call",
             "citizen_connected": bool(room and room.connected("citizen")),
             "clerk_connected": bool(room and room.connected("clerk")),
+            "citizen_video": bool(room and room.receiving_video("clerk")),  # what the clerk sees, live
+            "clerk_video": bool(room and room.receiving_video("citizen")),
             "video": bool(room is None or room.video_relayed),
             "messages": messages,
             "clerk_busy_minutes": await self._clerk_busy_minutes(booking),

@@ -10,17 +10,20 @@ media simply starts, stops and resumes as the other side comes and goes.
 from __future__ import annotations
 
 import asyncio
+import fractions
 import logging
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import aioice.ice
 import aiortc.rtp
+import av
 import numpy
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 from aiortc.contrib.media import MediaRelay
-from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.mediastreams import VIDEO_CLOCK_RATE, MediaStreamError, MediaStreamTrack
 
 log = logging.getLogger(__name__)
 
@@ -51,25 +54,72 @@ def rtc_configuration(ice_servers: list[dict]) -> RTCConfiguration:
     ])
 
 
+class Retimer:
+    """Gives the frames of one output a single, strictly rising timeline, whatever their
+    source. Each browser connection stamps its media with its own random RTP clock, so when a
+    participant rejoins, the frames relayed to the other side jump in time (backwards half
+    the time); the encoder of the outgoing sender then fails (libvpx refuses a non-rising
+    pts: `avcodec_send_frame()` InvalidDataError), aiortc's sender stops for good and the
+    other side's picture freezes. Within one source the source's own spacing is kept; at a
+    change of source the timeline continues from the last frame by the time that passed."""
+
+    def __init__(self, kind: str):
+        self._kind = kind
+        self._offset: int | None = None  # output pts − source pts, in the output time base
+        self._last: int | None = None
+        self._last_at = 0.0
+
+    def restart(self) -> None:
+        """The next frame comes from a new source."""
+        self._offset = None
+
+    def __call__(self, frame) -> None:
+        rate = VIDEO_CLOCK_RATE if self._kind == "video" else frame.sample_rate
+        now = time.monotonic()
+        pts = int(frame.pts * frame.time_base * rate) if frame.pts is not None and frame.time_base else None
+        if self._offset is None or pts is None:
+            if self._last is None:
+                start = 0
+            else:
+                start = self._last + max(1, round((now - self._last_at) * rate))
+            self._offset = start - (pts or 0)
+        out = (pts or 0) + self._offset
+        if self._last is not None and out <= self._last:  # the source itself went back: re-anchor
+            out = self._last + 1
+            self._offset = out - (pts or 0)
+        frame.pts, frame.time_base = out, fractions.Fraction(1, rate)
+        self._last, self._last_at = out, now
+
+
 class SwitchableTrack(MediaStreamTrack):
+    """What one participant receives: the other participant's frames when there are some
+    (`use` switches to a new source at once: a rejoin), nothing while there are none or while
+    paused. The frames are re-timed onto one timeline and, after a change of source, the
+    first video frame is a key frame, so the encoder behind this track never sees the switch."""
+
     def __init__(self, kind: str):
         super().__init__()
         self.kind = kind
         self._source: MediaStreamTrack | None = None
         self._paused = False
         self._changed = asyncio.Event()
+        self._retime = Retimer(kind)
+        self._fresh_source = False
+        self.last_frame_at: float | None = None  # time.monotonic() of the last frame handed on
 
     def use(self, source: MediaStreamTrack | None) -> None:
-        # The previous relay proxy is not stopped here: a `recv` waiting on it would never
-        # return (a stopped proxy gets no more frames, not even the end). Its source ends when
-        # that participant's connection closes, which ends the proxy and that `recv`; frames it
-        # still delivers meanwhile are dropped below.
-        self._source = source
+        previous, self._source = self._source, source
+        if previous is not None and previous is not source:
+            previous.stop()
+        self._fresh_source = True
         self._changed.set()
 
     def pause(self, paused: bool) -> None:
         self._paused = paused
         self._changed.set()
+
+    def flowing(self, within: float = 2.0) -> bool:
+        return self.last_frame_at is not None and time.monotonic() - self.last_frame_at < within
 
     def stop(self) -> None:
         self.use(None)
@@ -80,18 +130,40 @@ class SwitchableTrack(MediaStreamTrack):
             if self.readyState != "live":
                 raise MediaStreamError
             source = self._source
+            self._changed.clear()
             if source is None or self._paused:
-                self._changed.clear()
                 await self._changed.wait()
                 continue
-            try:
-                frame = await source.recv()
-            except MediaStreamError:
-                if self._source is source:  # the other side left; wait for them to come back
-                    self._source = None
+            frame = await self._next_from(source)
+            if frame is None or self._paused or self._source is not source:
                 continue
-            if not self._paused and self._source is source:
-                return frame
+            if self._fresh_source:
+                self._fresh_source = False
+                self._retime.restart()
+                if self.kind == "video":
+                    frame.pict_type = av.video.frame.PictureType.I
+            self._retime(frame)
+            self.last_frame_at = time.monotonic()
+            return frame
+
+    async def _next_from(self, source: MediaStreamTrack):
+        """The source's next frame, or None when the source changes or ends first."""
+        receiving = asyncio.ensure_future(source.recv())
+        changing = asyncio.ensure_future(self._changed.wait())
+        try:
+            await asyncio.wait([receiving, changing], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            changing.cancel()
+            if not receiving.done():
+                receiving.cancel()
+        if not receiving.done() or receiving.cancelled():
+            return None
+        try:
+            return receiving.result()
+        except MediaStreamError:
+            if self._source is source:  # the other side left; wait for them to come back
+                self._source = None
+            return None
 
 
 @dataclass
@@ -124,6 +196,11 @@ class CallRoom:
     def has_video(self, role: str) -> bool:
         p = self.participants.get(role)
         return bool(p and p.connected and "video" in p.incoming)
+
+    def receiving_video(self, role: str) -> bool:
+        """Live video of the other participant is being sent to `role` right now."""
+        p = self.participants.get(role)
+        return bool(p and p.connected and p.outgoing["video"].flowing())
 
     async def join(self, role: str, sdp: str, sdp_type: str) -> RTCSessionDescription:
         """Answer a participant's offer; a second offer for the same role replaces the first

@@ -57,3 +57,50 @@ async def test_tampered_join_link_gets_a_greek_page(browser, service):
     assert response.status == 403
     await expect(page.get_by_role("heading")).to_have_text("Δεν μπορείτε να μπείτε σε αυτή την κλήση")
     await expect(page.locator("main")).to_contain_text("Ο σύνδεσμος δεν είναι έγκυρος")
+
+
+async def video_advancing(page: Page, selector: str, timeout: float = 10) -> None:
+    """New frames are being decoded (not a frozen picture)."""
+    frames = "v => v.getVideoPlaybackQuality().totalVideoFrames"
+    video = page.locator(selector)
+    before = await video.evaluate(frames)
+    for _ in range(int(timeout * 10)):
+        await page.wait_for_timeout(100)
+        if await video.evaluate(frames) > before + 5:
+            return
+    raise AssertionError(f"{selector}: the picture is frozen")
+
+
+async def test_either_side_comes_back_and_the_pictures_move_again(browser, service):
+    booking = await book(service, "identity_documents", "Θα ήθελα νέα ταυτότητα", branch="kep-athina")
+    clerk = await signed_in_page(browser, service, "ath-alexiou")
+    card = clerk.locator(f'li.card[data-reference="{booking["reference"]}"]')
+    await card.get_by_role("button", name="Ανάληψη").click()
+    await card.get_by_role("link", name="Έναρξη βιντεοκλήσης").click()
+    citizen_context = await browser.new_context(locale="el-GR")
+    citizen = await citizen_context.new_page()
+    await citizen.goto(booking["join_url"])
+    await citizen.get_by_role("button", name="Έναρξη κάμερας και μικροφώνου").click()
+    await expect(clerk.locator("#status")).to_contain_text("Συνδεδεμένοι")
+
+    await citizen.reload()  # the citizen's page reloads: it rejoins by itself
+    await video_advancing(clerk, "#remote")
+    await video_advancing(citizen, "#remote")
+    await expect(clerk.locator("#status")).to_contain_text("Συνδεδεμένοι")
+
+    await citizen.close()  # the citizen's network is gone: the clerk is told, the ID cannot be confirmed
+    await expect(clerk.locator("#status")).to_contain_text("Η εικόνα του πολίτη δεν έρχεται")
+    await expect(clerk.get_by_role("button", name="Η ταυτότητα ταιριάζει με το ραντεβού")).to_be_disabled()
+    await clerk.screenshot(path=screenshot_path("call-clerk-citizen-away"))
+    citizen = await citizen_context.new_page()
+    await citizen.goto(booking["join_url"])
+    await citizen.get_by_role("button", name="Έναρξη κάμερας και μικροφώνου").click()
+    await expect(clerk.locator("#status")).to_contain_text("Συνδεδεμένοι")
+    await video_advancing(clerk, "#remote")
+
+    for _ in range(2):
+        await clerk.reload()  # the clerk's page reloads twice
+        await video_advancing(citizen, "#remote")
+        await video_advancing(clerk, "#remote")
+    await expect(clerk.get_by_role("button", name="Η ταυτότητα ταιριάζει με το ραντεβού")).to_be_enabled()
+    await expect(citizen.locator("#status")).to_contain_text("Δείξτε την αστυνομική σας ταυτότητα")

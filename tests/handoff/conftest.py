@@ -3,6 +3,7 @@
 database per test, and the app with a fixed clock so schedules are predictable."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -12,7 +13,7 @@ from handoff.app import create_app
 from handoff.config import PROJECT_ROOT, Settings
 from handoff.redis_server import RedisServer
 
-from .helpers import NOW, SERVICE_TOKEN
+from .helpers import NOW, SERVICE_TOKEN, add_accounts
 
 
 @pytest.fixture(scope="session")
@@ -62,3 +63,11 @@ def clock() -> Clock:
 @pytest.fixture
 async def client(aiohttp_client, redis, settings, clock):
     return await aiohttp_client(create_app(settings, redis=redis, clock=clock))
+
+
+@pytest.fixture
+async def call_service(aiohttp_client, redis, settings, clock):
+    """The service with console accounts and loopback-only ICE, for calls with aiortc peers."""
+    await add_accounts(redis)
+    app = create_app(replace(settings, ice_addresses=("127.0.0.1",)), redis=redis, clock=clock)
+    return await aiohttp_client(app)

@@ -70,3 +70,11 @@ async def sign_in(aiohttp_client, client, username: str):
     resp = await own.post("/api/clerk/login", json={"username": username, "password": PASSWORD})
     assert resp.status == 200, await resp.text()
     return own, (await resp.json())["csrf_token"]
+
+
+async def appointment_and_clerk(aiohttp_client, http):
+    """A booking (its join token and reference) and its clerk signed in (client, CSRF headers)."""
+    slot = await first_free_slot(http, "identity_documents", branch="kep-athina")
+    booking = await (await http.post("/api/bookings", json=booking_body(slot["slot_id"], "identity_documents"), headers=AUTH)).json()
+    clerk_http, csrf = await sign_in(aiohttp_client, http, "ath-alexiou")
+    return booking["join_url"].rsplit("/", 1)[1], booking["reference"], clerk_http, {"X-CSRF-Token": csrf}

@@ -4,74 +4,18 @@ Loopback only: no STUN server, host candidates restricted to 127.0.0.1."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections import Counter
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
-from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamTrack
 
 from handoff.api.keys import CALLS
-from handoff.app import create_app
 
-from .helpers import AUTH, add_accounts, booking_body, first_free_slot, sign_in
+from .helpers import AUTH, appointment_and_clerk, booking_body, sign_in
+from .peers import Peer, eventually, eventually_async
 
 pytestmark = pytest.mark.slow
-
-
-class Peer:
-    """A browser stand-in: sends synthetic audio and video, counts what it receives."""
-
-    def __init__(self):
-        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        self.received: Counter[str] = Counter()
-        self._readers: list[asyncio.Task] = []
-        self.pc.addTrack(AudioStreamTrack())
-        self.pc.addTrack(VideoStreamTrack())
-        self.pc.on("track", lambda track: self._readers.append(asyncio.ensure_future(self._read(track))))
-
-    async def _read(self, track) -> None:
-        with contextlib.suppress(MediaStreamError):
-            while True:
-                await track.recv()
-                self.received[track.kind] += 1
-
-    async def join(self, http, path: str, headers: dict[str, str]) -> None:
-        await self.pc.setLocalDescription(await self.pc.createOffer())
-        resp = await http.post(path, json={"sdp": self.pc.localDescription.sdp, "type": "offer"}, headers=headers)
-        assert resp.status == 200, await resp.text()
-        answer = await resp.json()
-        await self.pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], answer["type"]))
-
-    async def close(self) -> None:
-        for reader in self._readers:
-            reader.cancel()
-        await self.pc.close()
-
-
-async def eventually(check, timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not check():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.05)
-
-
-async def appointment_and_clerk(aiohttp_client, http):
-    """A booking (its join token and reference) and its clerk signed in (client, CSRF headers)."""
-    slot = await first_free_slot(http, "identity_documents", branch="kep-athina")
-    booking = await (await http.post("/api/bookings", json=booking_body(slot["slot_id"], "identity_documents"), headers=AUTH)).json()
-    clerk_http, csrf = await sign_in(aiohttp_client, http, "ath-alexiou")
-    return booking["join_url"].rsplit("/", 1)[1], booking["reference"], clerk_http, {"X-CSRF-Token": csrf}
-
-
-@pytest.fixture
-async def call_service(aiohttp_client, redis, settings, clock):
-    await add_accounts(redis)
-    app = create_app(replace(settings, ice_addresses=("127.0.0.1",)), redis=redis, clock=clock)
-    return await aiohttp_client(app)
 
 
 async def test_media_flows_both_ways_and_audio_only_stops_video(aiohttp_client, call_service, redis):
@@ -118,13 +62,6 @@ async def test_media_flows_both_ways_and_audio_only_stops_video(aiohttp_client, 
     finally:
         await citizen.close()
         await clerk.close()
-
-
-async def eventually_async(check, get, timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not check(await get()):
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.1)
 
 
 async def test_a_reloaded_page_rejoins_the_same_call_and_an_empty_call_ends(aiohttp_client, call_service, clock):

@@ -5,9 +5,15 @@
 const $ = (id) => document.getElementById(id);
 const token = decodeURIComponent(location.pathname.split("/").pop());
 const api = (path) => `/api/calls/${encodeURIComponent(token)}${path}`;
+const startedKey = `kep-call-started:${token}`;
+
+let clerkVideoMoving = () => false;
 
 function describe(s) {
   if (s.state === "ended") return "Η κλήση τελείωσε. Ευχαριστούμε!";
+  if (["connected", "id_verified"].includes(s.state) && !(s.clerk_video && clerkVideoMoving())) {
+    return "Η σύνδεση με τον υπάλληλο διακόπηκε για λίγο και αποκαθίσταται αυτόματα. Μην κλείσετε τη σελίδα.";
+  }
   if (s.state === "audio_only") return "Η ταυτότητα επιβεβαιώθηκε. Η κλήση συνεχίζεται μόνο με ήχο.";
   if (s.state === "id_verified") return "Η ταυτότητα επιβεβαιώθηκε. Συνεχίστε με τον υπάλληλο.";
   if (s.state === "connected") return "Ο υπάλληλος συνδέθηκε. Δείξτε την αστυνομική σας ταυτότητα στην κάμερα.";
@@ -48,7 +54,9 @@ async function start() {
       + "επιλέξτε «Επιτρέπεται» και πατήστε ξανά το κουμπί.";
     return;
   }
+  sessionStorage.setItem(startedKey, "1");  // a reload rejoins without asking again
   $("local").srcObject = stream;
+  clerkVideoMoving = KepCall.frameWatch($("remote"));
   $("permissions").hidden = true;
   const first = await (await fetch(api("/state"), { credentials: "same-origin" })).json();
   const connection = new KepCall.Connection({
@@ -64,4 +72,5 @@ async function start() {
 document.addEventListener("DOMContentLoaded", () => {
   $("start").addEventListener("click", start);
   heartbeat();
+  if (sessionStorage.getItem(startedKey)) start();
 });

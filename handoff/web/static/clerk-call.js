@@ -6,6 +6,7 @@ const $ = (id) => document.getElementById(id);
 const reference = decodeURIComponent(location.pathname.split("/").pop());
 const api = (path) => `/api/clerk/calls/${encodeURIComponent(reference)}${path}`;
 const session = { csrf: null };
+let citizenVideoMoving = () => false;
 
 const STATES = {
   waiting: "Αναμονή του πολίτη…", connected: "Συνδεδεμένοι. Ζητήστε να δείτε την αστυνομική ταυτότητα.",
@@ -22,9 +23,17 @@ async function act(path, body = {}) {
 }
 
 function show(s) {
-  $("status").textContent = STATES[s.state] + (s.state === "waiting" && s.citizen_connected ? " Ο πολίτης είναι στην αίθουσα αναμονής." : "");
+  // «Συνδεδεμένοι» only while the citizen's picture is live: the service relays it and this
+  // page decodes new frames; otherwise an ID could be "checked" against a frozen image.
+  const live = s.citizen_video && citizenVideoMoving();
+  let text = STATES[s.state] + (s.state === "waiting" && s.citizen_connected ? " Ο πολίτης είναι στην αίθουσα αναμονής." : "");
+  if (["connected", "id_verified"].includes(s.state) && !live) {
+    text = "Η εικόνα του πολίτη δεν έρχεται αυτή τη στιγμή. Η σύνδεση αποκαθίσταται αυτόματα· περιμένετε.";
+  }
+  $("status").textContent = text;
   document.body.dataset.state = s.state;
-  $("verify").disabled = s.state !== "connected";
+  document.body.dataset.citizenVideo = live ? "live" : "none";
+  $("verify").disabled = s.state !== "connected" || !live;
   $("audio-only-button").disabled = s.state !== "id_verified";
   $("audio-only").hidden = s.video;
   KepCall.showMessages($("messages"), s.messages);
@@ -64,6 +73,7 @@ document.addEventListener("DOMContentLoaded", async () => {
     stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
   } catch (e) { $("error").textContent = "Δεν δόθηκε άδεια για κάμερα ή μικρόφωνο."; return; }
   $("local").srcObject = stream;
+  citizenVideoMoving = KepCall.frameWatch($("remote"));
   const first = await (await fetch(api("/state"), { credentials: "same-origin" })).json();
   const connection = new KepCall.Connection({
     stream, iceServers: first.ice_servers,

@@ -58,10 +58,22 @@ window.KepCall = (() => {
     return data;
   }
 
+  // Whether a <video> is showing new pictures: its decoded-frame count rose in the last 2 s.
+  // A frozen picture (a still image of an ID card) is not a live video.
+  function frameWatch(video) {
+    let frames = -1; let changedAt = 0;
+    return () => {
+      const now = Date.now();
+      const count = video.getVideoPlaybackQuality ? video.getVideoPlaybackQuality().totalVideoFrames : 0;
+      if (count !== frames) { frames = count; if (count > 0) changedAt = now; }
+      return count > 0 && now - changedAt < 2000;
+    };
+  }
+
   function showMessages(list, messages) {
     if (list.childElementCount === messages.length) return;
     list.replaceChildren(...messages.map((m) => { const li = document.createElement("li"); KepText.withLinks(li, m.text); return li; }));
   }
 
-  return { Connection, postJson, showMessages };
+  return { Connection, postJson, showMessages, frameWatch };
 })();

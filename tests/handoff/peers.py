@@ -1,0 +1,104 @@
+"""Browser stand-ins for the call tests: real aiortc peers that send synthetic audio and a
+video whose picture changes every frame, and record what they receive (so a test can tell
+fresh video from a frozen picture). Loopback only: no STUN server."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamTrack
+from av import VideoFrame
+
+
+class ChangingVideo(VideoStreamTrack):
+    """320×240 frames whose brightness steps every frame (a saw-tooth), so that consecutive
+    frames differ even after lossy encoding."""
+
+    def __init__(self, size: tuple[int, int] = (320, 240)):
+        super().__init__()
+        self.size = size
+        self.index = 0
+
+    async def recv(self) -> VideoFrame:
+        pts, time_base = await self.next_timestamp()
+        width, height = self.size
+        self.index += 1
+        luma = numpy.full((height * 3 // 2, width), 128, dtype=numpy.uint8)
+        luma[:height] = 30 + (self.index * 9) % 190
+        frame = VideoFrame.from_ndarray(luma, format="yuv420p")
+        frame.pts, frame.time_base = pts, time_base
+        return frame
+
+
+@dataclass
+class Received:
+    at: float  # time.monotonic() on arrival
+    brightness: int  # mean luma, for video
+    pts: int
+
+
+class Peer:
+    """One browser's connection with the service: sends audio and changing video, counts
+    and records what it receives."""
+
+    def __init__(self, video_size: tuple[int, int] = (320, 240)):
+        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        self.received: Counter[str] = Counter()
+        self.video: list[Received] = []
+        self._readers: list[asyncio.Task] = []
+        self.pc.addTrack(AudioStreamTrack())
+        self.pc.addTrack(ChangingVideo(video_size))
+        self.pc.on("track", lambda track: self._readers.append(asyncio.ensure_future(self._read(track))))
+
+    async def _read(self, track) -> None:
+        with contextlib.suppress(MediaStreamError):
+            while True:
+                frame = await track.recv()
+                self.received[track.kind] += 1
+                if track.kind == "video":
+                    y = frame.to_ndarray(format="yuv420p")[: frame.height]
+                    self.video.append(Received(time.monotonic(), int(y.mean()), frame.pts))
+                    del self.video[:-300]
+
+    async def offer(self) -> dict[str, str]:
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        return {"sdp": self.pc.localDescription.sdp, "type": "offer"}
+
+    async def join(self, http, path: str, headers: dict[str, str]) -> None:
+        resp = await http.post(path, json=await self.offer(), headers=headers)
+        assert resp.status == 200, await resp.text()
+        answer = await resp.json()
+        await self.pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], answer["type"]))
+
+    def fresh_video_since(self, since: float, frames: int = 10) -> bool:
+        """At least `frames` video frames arrived after `since`, their timestamps rising and
+        their pictures changing (not one picture over and over)."""
+        recent = [r for r in self.video if r.at > since]
+        if len(recent) < frames:
+            return False
+        rising = all(b.pts > a.pts for a, b in zip(recent, recent[1:], strict=False))
+        return rising and len({r.brightness for r in recent}) >= frames // 2
+
+    async def close(self) -> None:
+        for reader in self._readers:
+            reader.cancel()
+        await self.pc.close()
+
+
+async def eventually(check, timeout: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+async def eventually_async(check, get, timeout: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check(await get()):
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.1)
