@@ -33,6 +33,8 @@ function show(s) {
   $("status").textContent = text;
   document.body.dataset.state = s.state;
   document.body.dataset.citizenVideo = live ? "live" : "none";
+  $("no-video").hidden = live || !["connected", "id_verified"].includes(s.state);
+  $("remote").classList.toggle("frozen", !$("no-video").hidden);
   $("verify").disabled = s.state !== "connected" || !live;
   $("audio-only-button").disabled = s.state !== "id_verified";
   $("audio-only").hidden = s.video;
