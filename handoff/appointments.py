@@ -15,6 +15,7 @@ from .clerks import Clerk, clerk_roster
 from .config import Settings
 from .errors import Conflict, Forbidden, NotFound, Unprocessable
 from .links import JoinLinks, new_manage_token, token_matches
+from .notifications import NotificationKind
 from .slots import Slot, SlotFinder, SlotRules
 from .store import Redis
 from .topics import Topic, topic_catalogue
@@ -134,12 +135,32 @@ class Appointments:
         return await self.find(booking.reference, None, trusted=True)
 
     async def reassign(self, booking: Booking, clerk_id: str, actor: str) -> Booking:
-        """The same time with another clerk of the topic (a supervisor's decision)."""
+        """The same time with another clerk of the topic (a supervisor's decision; the citizen's
+        appointment does not change, so they are not told)."""
         slot_id = f"{clerk_id}@{booking.slot_id.partition('@')[2]}"
         if slot_id == booking.slot_id:
             raise Conflict("clerk", "same_clerk", "Το ραντεβού είναι ήδη σε αυτόν τον υπάλληλο.")
         slot = await self._bookable_slot(slot_id, booking.topic)
-        await self.bookings.reschedule(booking, slot, actor, self._clock(), event="booking.reassigned")
+        await self.bookings.reschedule(booking, slot, actor, self._clock(), event="booking.reassigned", kind=None)
+        return await self.find(booking.reference, None, trusted=True)
+
+    async def move_by_service(self, booking: Booking, slot_id: str, actor: str, reason: str) -> Booking:
+        """Another time for the citizen, decided by the service (e.g. the clerk is away); the
+        citizen is told the new time and why."""
+        slot = await self._bookable_slot(slot_id, booking.topic)
+        if slot.start == booking.start:
+            raise Conflict("slot_id", "same_time", "Η νέα ώρα είναι ίδια με την τωρινή· για άλλον υπάλληλο, ανάθεση.")
+        await self.bookings.reschedule(
+            booking, slot, actor, self._clock(), event="booking.moved_by_service",
+            kind=NotificationKind.MOVED_BY_SERVICE, reason=reason,
+        )
+        await events.announce(self._redis, "rescheduled", booking)
+        return await self.find(booking.reference, None, trusted=True)
+
+    async def cancel_by_service(self, booking: Booking, actor: str, reason: str) -> Booking:
+        """The service cancels (any time before the call); the citizen is told why."""
+        await self.bookings.cancel(booking, actor, self._clock(), NotificationKind.CANCELLED_BY_SERVICE, reason)
+        await events.announce(self._redis, "cancelled", booking)
         return await self.find(booking.reference, None, trusted=True)
 
     async def booking_for_join(self, token: str) -> Booking:

@@ -1,7 +1,7 @@
 """Bookings: a citizen's hold on one clerk's slot, with everything the clerk needs to prepare.
 
-Every state change is one Lua script, so the slot hold, the booking record, its indexes and
-its audit entry change together or not at all. Two citizens racing for one slot both run
+Every state change is one Lua script, so the slot hold, the booking record, its indexes, its
+audit entry and what the citizen is told (the notification outbox) change together or not at all. Two citizens racing for one slot both run
 `SET kep:slot:<id> <ref> NX`; Redis runs scripts one at a time, so exactly one wins.
 """
 from __future__ import annotations
@@ -10,14 +10,15 @@ import json
 import math
 import secrets
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from . import audit
+from . import audit, notifications
 from .citizens import Citizen, parse_citizen
 from .errors import Conflict, InvalidFields, NotFound
 from .links import hash_token
+from .notifications import LUA_OUTBOX, OUTBOX_KEYS, SILENT, NotificationKind, OutboxPlan
 from .slots import Slot, hold_key
 from .store import Redis, key
 
@@ -145,22 +146,26 @@ def _flatten(mapping: dict[str, str]) -> list[str]:
     return [x for pair in mapping.items() for x in pair]
 
 
-# KEYS: hold, booking, by_start, clerk_queue, audit stream, audit subject
-# ARGV: reference, hold expiry (unix s), score, audit entry, field, value, ...
-_BOOK = """
+# Every script ends with `write_outbox(k, plan)` (notifications.LUA_OUTBOX): the citizen's
+# message and reminders are written with the change, KEYS[k..k+2] = notifications.OUTBOX_KEYS.
+
+# KEYS: hold, booking, by_start, clerk_queue, audit stream, audit subject, outbox (3)
+# ARGV: reference, hold expiry (unix s), score, audit entry, outbox plan, field, value, ...
+_BOOK = LUA_OUTBOX + """
 if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EXAT', ARGV[2]) then return 0 end
-redis.call('HSET', KEYS[2], unpack(ARGV, 5))
+redis.call('HSET', KEYS[2], unpack(ARGV, 6))
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
 redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
 redis.call('XADD', KEYS[5], '*', 'entry', ARGV[4])
 redis.call('RPUSH', KEYS[6], ARGV[4])
+write_outbox(7, ARGV[5])
 return 1
 """
 
-# KEYS: booking, hold, audit stream, audit subject
-# ARGV: reference, expected slot id, updated_at, audit entry
-_CANCEL = """
+# KEYS: booking, hold, audit stream, audit subject, outbox (3)
+# ARGV: reference, expected slot id, updated_at, audit entry, outbox plan
+_CANCEL = LUA_OUTBOX + """
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return 'missing' end
 if status ~= 'booked' then return status end
@@ -169,39 +174,43 @@ redis.call('HSET', KEYS[1], 'status', 'cancelled', 'updated_at', ARGV[3])
 if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
 redis.call('XADD', KEYS[3], '*', 'entry', ARGV[4])
 redis.call('RPUSH', KEYS[4], ARGV[4])
+write_outbox(5, ARGV[5])
 return 'ok'
 """
 
-# KEYS: booking, old hold, new hold, by_start, old clerk queue, new clerk queue, audit stream, audit subject
-# ARGV: reference, expected slot id, new hold expiry, score, audit entry, field, value, ...
-_RESCHEDULE = """
+# KEYS: booking, old hold, new hold, by_start, old clerk queue, new clerk queue, audit stream, audit subject,
+#       outbox (3)
+# ARGV: reference, expected slot id, new hold expiry, score, audit entry, outbox plan, field, value, ...
+_RESCHEDULE = LUA_OUTBOX + """
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return 'missing' end
 if status ~= 'booked' then return status end
 if redis.call('HGET', KEYS[1], 'slot_id') ~= ARGV[2] then return 'changed' end
 if not redis.call('SET', KEYS[3], ARGV[1], 'NX', 'EXAT', ARGV[3]) then return 'taken' end
 if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
-redis.call('HSET', KEYS[1], unpack(ARGV, 6))
+redis.call('HSET', KEYS[1], unpack(ARGV, 7))
 redis.call('ZADD', KEYS[4], ARGV[4], ARGV[1])
 redis.call('ZREM', KEYS[5], ARGV[1])
 redis.call('ZADD', KEYS[6], ARGV[4], ARGV[1])
 redis.call('XADD', KEYS[7], '*', 'entry', ARGV[5])
 redis.call('RPUSH', KEYS[8], ARGV[5])
+write_outbox(9, ARGV[6])
 return 'ok'
 """
 
-# KEYS: booking, audit stream, audit subject
-# ARGV: required status, required picked_by ('' = any), audit entry, field, value, ...
+# KEYS: booking, audit stream, audit subject, outbox (3)
+# ARGV: required status, required picked_by ('' = any), audit entry, outbox plan, field, value, ...
 # One status change, only from the expected state: pick-up (booked → in_call, first clerk
 # wins), finishing (in_call → completed, by the clerk who picked up), no-show (booked → no_show).
-_TRANSITION = """
+_TRANSITION = LUA_OUTBOX + """
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return 'missing' end
 if status ~= ARGV[1] then return status end
 if ARGV[2] ~= '' and redis.call('HGET', KEYS[1], 'picked_by') ~= ARGV[2] then return 'not_yours' end
-redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('HSET', KEYS[1], unpack(ARGV, 5))
 redis.call('XADD', KEYS[2], '*', 'entry', ARGV[3])
 redis.call('RPUSH', KEYS[3], ARGV[3])
+write_outbox(4, ARGV[4])
 return 'ok'
 """
 
@@ -239,52 +248,66 @@ class BookingStore:
                 "created_at": now.isoformat(),
                 **_slot_fields(slot, now),
             }
+            booking = Booking.from_hash(fields)
             line = audit.entry("booking.created", "bot", reference, now, slot_id=slot.id, topic=request.topic)
             result = await self._book(
                 keys=[hold_key(slot.id), booking_key(reference), BY_START, clerk_queue_key(slot.clerk),
-                      audit.STREAM, audit.subject_key(reference)],
-                args=[reference, _hold_expiry(slot), slot.start.timestamp(), line, *_flatten(fields)],
+                      audit.STREAM, audit.subject_key(reference), *OUTBOX_KEYS],
+                args=[reference, _hold_expiry(slot), slot.start.timestamp(), line,
+                      notifications.booked(booking, manage_token, now).to_arg(), *_flatten(fields)],
             )
             if result == 1:
-                return Booking.from_hash(fields)
+                return booking
             if result == 0:
                 raise SLOT_TAKEN
         raise RuntimeError("could not draw an unused booking reference")
 
-    async def cancel(self, booking: Booking, actor: str, now: datetime) -> None:
-        line = audit.entry("booking.cancelled", actor, booking.reference, now, slot_id=booking.slot_id)
+    async def cancel(
+        self, booking: Booking, actor: str, now: datetime,
+        kind: NotificationKind = NotificationKind.CANCELLED, reason: str = "",
+    ) -> None:
+        """Cancel (by the citizen, or by the service with a reason the citizen is told)."""
+        detail = {"reason": reason} if reason else {}
+        event = "booking.cancelled_by_service" if kind is NotificationKind.CANCELLED_BY_SERVICE else "booking.cancelled"
+        line = audit.entry(event, actor, booking.reference, now, slot_id=booking.slot_id, **detail)
         result = await self._cancel(
             keys=[booking_key(booking.reference), hold_key(booking.slot_id), audit.STREAM,
-                  audit.subject_key(booking.reference)],
-            args=[booking.reference, booking.slot_id, now.isoformat(), line],
+                  audit.subject_key(booking.reference), *OUTBOX_KEYS],
+            args=[booking.reference, booking.slot_id, now.isoformat(), line,
+                  notifications.ended(booking, kind, now, reason).to_arg()],
         )
         _raise_for_outcome(result, booking.reference)
 
     async def reschedule(
-        self, booking: Booking, slot: Slot, actor: str, now: datetime, event: str = "booking.rescheduled"
+        self, booking: Booking, slot: Slot, actor: str, now: datetime, event: str = "booking.rescheduled",
+        kind: NotificationKind | None = NotificationKind.RESCHEDULED, reason: str = "",
     ) -> None:
-        """Move to another slot (another time, or another clerk at the same time: reassignment)."""
-        line = audit.entry(event, actor, booking.reference, now, from_slot=booking.slot_id, to_slot=slot.id)
+        """Move to another slot: another time (the citizen's wish, or the service's with a
+        reason), or another clerk at the same time (reassignment: `kind` None, nothing to tell)."""
+        detail = {"reason": reason} if reason else {}
+        line = audit.entry(event, actor, booking.reference, now, from_slot=booking.slot_id, to_slot=slot.id, **detail)
+        slot_fields = _slot_fields(slot, now)
+        after = replace(booking, slot_id=slot.id, clerk=slot.clerk, branch=slot.branch, start=slot.start, end=slot.end)
         result = await self._reschedule(
             keys=[booking_key(booking.reference), hold_key(booking.slot_id), hold_key(slot.id), BY_START,
                   clerk_queue_key(booking.clerk), clerk_queue_key(slot.clerk), audit.STREAM,
-                  audit.subject_key(booking.reference)],
+                  audit.subject_key(booking.reference), *OUTBOX_KEYS],
             args=[booking.reference, booking.slot_id, _hold_expiry(slot), slot.start.timestamp(), line,
-                  *_flatten(_slot_fields(slot, now))],
+                  notifications.moved(booking, after, kind, now, reason).to_arg(), *_flatten(slot_fields)],
         )
         _raise_for_outcome(result, booking.reference)
 
     async def transition(
         self, reference: str, event: str, actor: str, now: datetime, *, from_status: str, to_status: str,
-        only_picked_by: str = "", **fields: str,
+        only_picked_by: str = "", outbox: OutboxPlan = SILENT, **fields: str,
     ) -> str:
         """Change the status atomically if it is still `from_status`; returns 'ok' or why not
-        ('missing', the current status, or 'not_yours')."""
+        ('missing', the current status, or 'not_yours'). `outbox`: what the citizen is told."""
         line = audit.entry(event, actor, reference, now, **fields)
         changes = {"status": to_status, "updated_at": now.isoformat(), **fields}
         return await self._transition(
-            keys=[booking_key(reference), audit.STREAM, audit.subject_key(reference)],
-            args=[from_status, only_picked_by, line, *_flatten(changes)],
+            keys=[booking_key(reference), audit.STREAM, audit.subject_key(reference), *OUTBOX_KEYS],
+            args=[from_status, only_picked_by, line, outbox.to_arg(), *_flatten(changes)],
         )
 
     async def starting_between(self, start: datetime, end: datetime, clerk: str | None = None) -> list[Booking]:

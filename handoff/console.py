@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from . import events, presence
+from . import events, notifications, presence
 from .accounts import Account
 from .appointments import Appointments, Clock
 from .bookings import Booking
@@ -19,10 +19,12 @@ from .catalogue_search import search
 from .clerks import Clerk
 from .config import ATHENS
 from .errors import Conflict, Forbidden, InvalidFields, NotFound
+from .notifications import NotificationKind
 from .store import Redis
 
 OUTCOMES = {"resolved": "Επιλύθηκε", "in_person": "Χρειάζεται επίσκεψη στο ΚΕΠ", "follow_up": "Χρειάζεται συνέχεια"}
 MAX_NOTES = 2000
+MAX_REASON = 200  # told to the citizen by e-mail
 QUEUE_DAYS = 14
 ACTIVE = ("booked", "in_call")
 
@@ -40,6 +42,16 @@ def masked_citizen(citizen: dict[str, str]) -> dict[str, str]:
         "full_name": " ".join(p[0] + "." for p in name_parts),
         **{k: mask(citizen.get(k, "")) if citizen.get(k) else "" for k in ("id_card", "afm", "amka", "mobile", "email")},
     }
+
+
+def _reason(raw: Any) -> str:
+    """Why the service changed a citizen's appointment: they are told, so it must be said."""
+    reason = raw.strip() if isinstance(raw, str) else ""
+    if not reason or len(reason) > MAX_REASON:
+        raise InvalidFields({"reason": (
+            "reason_required", f"Γράψτε στον πολίτη τον λόγο (έως {MAX_REASON} χαρακτήρες): θα τον λάβει σε μήνυμα.",
+        )})
+    return reason
 
 
 @dataclass(frozen=True)
@@ -152,6 +164,27 @@ class Console:
         await events.announce(self._redis, "reassigned", moved)
         return await self._item_of(viewer, booking.reference)
 
+    async def cancel(self, viewer: Viewer, reference: str, reason: Any) -> dict[str, Any]:
+        """The service cancels an appointment (a supervisor's decision); the citizen is told why."""
+        booking = await self._supervised(viewer, reference)
+        cancelled = await self._appointments.cancel_by_service(booking, viewer.account.username, _reason(reason))
+        return await self._item_of(viewer, cancelled.reference)
+
+    async def move(self, viewer: Viewer, reference: str, slot_id: Any, reason: Any) -> dict[str, Any]:
+        """The service gives the appointment another time (a supervisor's decision); the citizen
+        is told the new time and why."""
+        if not isinstance(slot_id, str) or not slot_id:
+            raise InvalidFields({"slot_id": ("required", "Διαλέξτε τη νέα ώρα.")})
+        why = _reason(reason)
+        booking = await self._supervised(viewer, reference)
+        moved = await self._appointments.move_by_service(booking, slot_id, viewer.account.username, why)
+        return await self._item_of(viewer, moved.reference)
+
+    async def _supervised(self, viewer: Viewer, reference: str) -> Booking:
+        if not viewer.account.is_supervisor:
+            raise Forbidden("role", "supervisors_only", "Μόνο ο προϊστάμενος ακυρώνει ή μετακινεί ραντεβού.")
+        return await self._visible(viewer, reference)
+
     async def search(self, query: str) -> list[dict[str, Any]]:
         return search(await self._appointments.topics.all(), query)
 
@@ -163,7 +196,8 @@ class Console:
             if booking.status != "booked" or await presence.ever_joined(self._redis, booking.reference):
                 continue
             result = await self._bookings.transition(
-                booking.reference, "booking.no_show", "system", now, from_status="booked", to_status="no_show"
+                booking.reference, "booking.no_show", "system", now, from_status="booked", to_status="no_show",
+                outbox=notifications.ended(booking, NotificationKind.NO_SHOW, now),
             )
             if result == "ok":
                 marked.append(booking.reference)

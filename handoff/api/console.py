@@ -84,6 +84,28 @@ async def reassign(request: web.Request) -> web.Response:
     ))
 
 
+@routes.post("/api/clerk/bookings/{reference}/cancel")
+async def cancel(request: web.Request) -> web.Response:
+    _, account = await signed_in(request)
+    body = await json_body(request)
+    body = body if isinstance(body, dict) else {}
+    console = request.app[CONSOLE]
+    return json_response(await console.cancel(
+        await console.viewer(account), request.match_info["reference"], body.get("reason")
+    ))
+
+
+@routes.post("/api/clerk/bookings/{reference}/move")
+async def move(request: web.Request) -> web.Response:
+    _, account = await signed_in(request)
+    body = await json_body(request)
+    body = body if isinstance(body, dict) else {}
+    console = request.app[CONSOLE]
+    return json_response(await console.move(
+        await console.viewer(account), request.match_info["reference"], body.get("slot_id"), body.get("reason")
+    ))
+
+
 @routes.get("/api/clerk/search")
 async def search(request: web.Request) -> web.Response:
     await signed_in(request)

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from handoff.accounts import Account, AccountStore, hash_password
 from handoff.config import ATHENS
+from handoff.notifications import STREAM, Notification
 
 SERVICE_TOKEN = "test-service-token"
 AUTH = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
@@ -37,6 +38,17 @@ def booking_body(slot_id: str, topic: str = "tax", **overrides) -> dict:
         "citizen": citizen(),
         "consent": {"video_call": True, "show_id": True, "data_processing": True},
     } | overrides
+
+
+TOMORROW = "2030-02-05T08:00:00+02:00"  # beyond the 8-hour change notice
+
+
+async def book(client, topic: str = "tax", after: str | None = TOMORROW, **overrides) -> dict:
+    """A booking through the API, as the bot makes it; returns the API's answer."""
+    slot = await first_free_slot(client, topic, after=after)
+    resp = await client.post("/api/bookings", json=booking_body(slot["slot_id"], topic, **overrides), headers=AUTH)
+    assert resp.status == 201, await resp.text()
+    return await resp.json()
 
 
 async def first_free_slot(client, topic: str = "tax", **params: str | None) -> dict:
@@ -78,3 +90,8 @@ async def appointment_and_clerk(aiohttp_client, http):
     booking = await (await http.post("/api/bookings", json=booking_body(slot["slot_id"], "identity_documents"), headers=AUTH)).json()
     clerk_http, csrf = await sign_in(aiohttp_client, http, "ath-alexiou")
     return booking["join_url"].rsplit("/", 1)[1], booking["reference"], clerk_http, {"X-CSRF-Token": csrf}
+
+
+async def outbox_messages(redis) -> list[Notification]:
+    """The notifications waiting in the outbox stream, oldest first."""
+    return [Notification.from_json(fields["n"]) for _, fields in await redis.xrange(STREAM)]

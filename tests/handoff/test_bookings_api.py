@@ -5,16 +5,7 @@ from icalendar import Calendar
 
 from handoff.bookings import BookingStore
 
-from .helpers import AUTH, booking_body, first_free_slot
-
-TOMORROW = "2030-02-05T08:00:00+02:00"  # beyond the 8-hour change notice
-
-
-async def book(client, topic="tax", after=TOMORROW) -> dict:
-    slot = await first_free_slot(client, topic, after=after)
-    resp = await client.post("/api/bookings", json=booking_body(slot["slot_id"], topic), headers=AUTH)
-    assert resp.status == 201, await resp.text()
-    return await resp.json()
+from .helpers import AUTH, TOMORROW, book, booking_body, first_free_slot
 
 
 async def test_booking_round_trip(client):
