@@ -1,0 +1,99 @@
+"""The domain's vocabulary (data/lexicon/): one file per topic of the catalogue plus the
+matters that are not a KEP matter, in one schema, the catalogue's procedures first, and
+every phrase pointing to one topic only."""
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.nlu.greek_text import normalise
+
+ROOT = Path(__file__).resolve().parents[2]
+LEXICON = ROOT / "data" / "lexicon"
+CATALOGUE = yaml.safe_load((ROOT / "data" / "topics.yml").read_text(encoding="utf-8"))["topics"]
+TOPIC_IDS = [topic["id"] for topic in CATALOGUE]
+OUT_OF_SCOPE = "out_of_scope"
+SECTIONS = ("agencies", "procedures", "terms")
+
+
+def load(name: str) -> dict:
+    return yaml.safe_load((LEXICON / f"{name}.yml").read_text(encoding="utf-8"))
+
+
+def present_topics() -> list[dict]:
+    return [topic for topic in CATALOGUE if (LEXICON / f"{topic['id']}.yml").exists()]
+
+
+def entries(lexicon: dict) -> list[dict]:
+    sections = ("matters",) if lexicon["topic"] == OUT_OF_SCOPE else SECTIONS
+    return [entry for section in sections for entry in lexicon[section]]
+
+
+def phrases(lexicon: dict) -> list[str]:
+    """Every name and alias of a file: what the classifier and the search match on."""
+    return [phrase for entry in entries(lexicon) for phrase in [entry["name"], *entry["aliases"]]]
+
+
+def every_lexicon() -> list[dict]:
+    return [load(path.stem) for path in sorted(LEXICON.glob("*.yml"))]
+
+
+def test_every_file_is_a_catalogue_topic_or_out_of_scope():
+    stems = {path.stem for path in LEXICON.glob("*.yml")}
+    assert stems <= {*TOPIC_IDS, OUT_OF_SCOPE}, stems - {*TOPIC_IDS, OUT_OF_SCOPE}
+
+
+@pytest.mark.parametrize("topic", present_topics(), ids=lambda topic: topic["id"])
+def test_topic_file_follows_the_schema(topic):
+    lexicon = load(topic["id"])
+    assert set(lexicon) == {"topic", *SECTIONS}
+    assert lexicon["topic"] == topic["id"]
+    for section in SECTIONS:
+        assert lexicon[section], f"{section} is empty"
+        for entry in lexicon[section]:
+            assert set(entry) == {"name", "aliases"}, entry
+            assert isinstance(entry["name"], str) and entry["name"].strip(), entry
+            assert isinstance(entry["aliases"], list), entry
+            assert all(isinstance(alias, str) and alias.strip() for alias in entry["aliases"]), entry
+    aliases = sum(len(entry["aliases"]) for entry in entries(lexicon))
+    assert aliases >= 40, f"only {aliases} aliases"
+
+
+@pytest.mark.parametrize("topic", present_topics(), ids=lambda topic: topic["id"])
+def test_procedures_start_with_the_catalogue_ones_exactly(topic):
+    names = [procedure["name"] for procedure in load(topic["id"])["procedures"]]
+    assert names[: len(topic["procedures"])] == topic["procedures"]
+
+
+def test_no_phrase_is_written_twice_in_a_file():
+    for lexicon in every_lexicon():
+        counts = Counter(normalise(phrase) for phrase in phrases(lexicon))
+        twice = sorted(form for form, count in counts.items() if count > 1)
+        assert not twice, f"{lexicon['topic']}: {twice}"
+
+
+def test_no_phrase_points_to_two_topics():
+    owners: dict[str, set[str]] = defaultdict(set)
+    for lexicon in every_lexicon():
+        for phrase in phrases(lexicon):
+            owners[normalise(phrase)].add(lexicon["topic"])
+    shared = {form: sorted(topics) for form, topics in owners.items() if len(topics) > 1}
+    assert not shared, shared
+
+
+def test_every_phrase_keeps_a_meaningful_normal_form():
+    # "ΕΕΕ" or "ΑΕΙ" collapse to one letter once doubled letters and digraphs are merged.
+    too_short = [(lexicon["topic"], phrase) for lexicon in every_lexicon()
+                 for phrase in phrases(lexicon) if len(normalise(phrase)) < 2]
+    assert not too_short, too_short
+
+
+def test_out_of_scope_matters_say_who_handles_them():
+    lexicon = load(OUT_OF_SCOPE)
+    assert set(lexicon) == {"topic", "matters"} and lexicon["topic"] == OUT_OF_SCOPE
+    assert len(lexicon["matters"]) >= 20
+    for matter in lexicon["matters"]:
+        assert set(matter) == {"name", "aliases", "handled_by"}, matter
+        assert matter["aliases"] and all(isinstance(alias, str) and alias.strip() for alias in matter["aliases"])
+        assert isinstance(matter["handled_by"], str) and matter["handled_by"].strip(), matter
