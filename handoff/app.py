@@ -64,7 +64,7 @@ def create_app(settings: Settings, redis: Redis | None = None, clock: Clock = ut
         app[APPOINTMENTS] = Appointments(app[REDIS], settings, clock)
         app[CONSOLE] = Console(app[REDIS], app[APPOINTMENTS], clock, settings.no_show_minutes)
         app[CALLS] = Calls(app[REDIS], app[APPOINTMENTS], rtc_configuration(list(settings.ice_servers)), clock,
-                           settings.call_idle_seconds)
+                           settings.call_idle_seconds, settings.call_offers_per_minute)
         report = await seed_if_empty(app[REDIS], settings.data_dir)
         if report:
             log.info("first start: loaded %s", report)

@@ -5,8 +5,8 @@ and in the audit trail.
                    │                                   │
                    └─ rejected ─▶ ended                └─▶ audio_only (clerk only) ─▶ ended
 
-Asking for audio-only before the ID is verified is refused. A call with nobody connected
-for `idle_seconds` ends by itself. The media lives in one process (`media.CallRoom`); a
+Asking for audio-only before the ID is verified is refused. A call that had begun and that
+everybody then left for `idle_seconds` ends by itself; one that never began stays open. The media lives in one process (`media.CallRoom`); a
 deployment with several handoff processes routes a call's requests to one of them.
 """
 from __future__ import annotations
@@ -18,11 +18,11 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from . import audit, events, presence
+from . import audit, events, presence, ratelimit
 from .appointments import Appointments, Clock
 from .bookings import Booking
-from .errors import Conflict, Forbidden, InvalidFields
-from .media import CallRoom, RTCConfiguration
+from .errors import BadRequest, Conflict, DomainError, Forbidden, InvalidFields
+from .media import CallRoom, RTCConfiguration, UnusableOffer
 from .store import Redis, key
 
 log = logging.getLogger(__name__)
@@ -49,21 +49,26 @@ return state
 """
 
 
+class TooManyOffers(DomainError):
+    status = 429
+
+
 def call_key(reference: str) -> str:
     return key("call", reference)
 
 
 class Calls:
     def __init__(self, redis: Redis, appointments: Appointments, config: RTCConfiguration, clock: Clock,
-                 idle_seconds: int):
+                 idle_seconds: int, offers_per_minute: int):
         self._redis = redis
         self._appointments = appointments
         self._config = config
         self._clock = clock
         self._idle = timedelta(seconds=idle_seconds)
         self._transition = redis.register_script(_TRANSITION)
+        self._offers_per_minute = offers_per_minute
         self.rooms: dict[str, CallRoom] = {}
-        self._last_seen: dict[str, datetime] = {}
+        self._left_at: dict[str, datetime] = {}  # calls everybody has left, since when
 
     # -- state -----------------------------------------------------------------------------
     async def state(self, reference: str) -> str:
@@ -100,30 +105,41 @@ class Calls:
         if await presence.arrive(self._redis, booking.reference):
             await events.announce(self._redis, "waiting", booking)
 
-    def _room(self, reference: str) -> CallRoom:
-        if reference not in self.rooms:
-            self.rooms[reference] = CallRoom(reference, self._config, lambda: self._changed(reference))
-        return self.rooms[reference]
-
     async def join(self, booking: Booking, role: str, offer: Any) -> dict[str, str]:
+        reference = booking.reference
+        if not await ratelimit.allow(self._redis, f"call-offers:{reference}", self._offers_per_minute):
+            raise TooManyOffers("sdp", "too_many_offers",
+                                "Πολλές προσπάθειες σύνδεσης σε λίγο χρόνο. Η σελίδα θα ξαναδοκιμάσει σε ένα λεπτό.")
         if not (isinstance(offer, dict) and offer.get("type") == "offer" and isinstance(offer.get("sdp"), str)
                 and len(offer["sdp"]) < 20000):
             raise InvalidFields({"sdp": ("offer_invalid", "Η σύνδεση δεν ξεκίνησε σωστά. Ανανεώστε τη σελίδα.")})
-        self._last_seen[booking.reference] = self._clock()
-        answer = await self._room(booking.reference).join(role, offer["sdp"], "offer")
-        await audit.AuditTrail(self._redis).append(f"call.{role}_joined", role, booking.reference, self._clock())
+        state = await self.state(reference)
+        room = self.rooms.get(reference)
+        if room is None:
+            room = self.rooms[reference] = CallRoom(reference, self._config, lambda: self._changed(reference),
+                                                    video_relayed=state != "audio_only")
+        try:
+            answer = await room.join(role, offer["sdp"])
+        except UnusableOffer as e:
+            self._changed(reference)
+            raise BadRequest("sdp", "offer_unusable",
+                             "Η σύνδεση δεν μπόρεσε να ξεκινήσει με αυτόν τον φυλλομετρητή. Ανανεώστε τη σελίδα· "
+                             "αν επαναληφθεί, δοκιμάστε άλλον φυλλομετρητή (Chrome, Firefox, Safari).") from e
+        await audit.AuditTrail(self._redis).append(f"call.{role}_joined", role, reference, self._clock())
         return {"sdp": answer.sdp, "type": answer.type}
 
     def _changed(self, reference: str) -> None:
         """A peer connected or left: both sides up with video make the call `connected`; a
-        room both have left is dropped (its clock for the idle end keeps running)."""
+        room nobody is in (and nobody is joining) is dropped, and from then on a call that
+        had begun counts as idle."""
         room = self.rooms.get(reference)
         if room is None:
             return
-        if not room.participants:
+        if room.empty:
             self.rooms.pop(reference, None)
-            self._last_seen[reference] = self._clock()
+            self._left_at[reference] = self._clock()
         elif room.has_video("citizen") and room.has_video("clerk"):
+            self._left_at.pop(reference, None)
             asyncio.get_running_loop().create_task(self._move(reference, "connected", "system"))
 
     # -- the clerk's decisions -------------------------------------------------------------
@@ -143,6 +159,7 @@ class Calls:
         await self._close_room(booking.reference)
 
     async def audio_only(self, booking: Booking, clerk: str) -> None:
+        """Recorded in the call's state in Redis: a room made again later relays no video either."""
         await self._require(booking.reference, "audio_only", clerk,
                             "Μόνο ήχος επιτρέπεται αφού επιβεβαιωθεί η ταυτότητα στην κάμερα.")
         if booking.reference in self.rooms:
@@ -161,7 +178,7 @@ class Calls:
 
     async def _close_room(self, reference: str) -> None:
         room = self.rooms.pop(reference, None)
-        self._last_seen.pop(reference, None)
+        self._left_at.pop(reference, None)
         if room is not None:
             await room.close()
 
@@ -169,15 +186,16 @@ class Calls:
     async def status(self, booking: Booking) -> dict[str, Any]:
         room = self.rooms.get(booking.reference)
         messages = [json.loads(m) for m in await self._redis.lrange(key("call", booking.reference, "messages"), 0, -1)]
+        state = await self.state(booking.reference)
         return {
             "reference": booking.reference,
-            "state": await self.state(booking.reference),
+            "state": state,
             "picked_up": booking.status == "in_call",
             "citizen_connected": bool(room and room.connected("citizen")),
             "clerk_connected": bool(room and room.connected("clerk")),
             "citizen_video": bool(room and room.receiving_video("clerk")),  # what the clerk sees, live
             "clerk_video": bool(room and room.receiving_video("citizen")),
-            "video": bool(room is None or room.video_relayed),
+            "video": state != "audio_only",
             "messages": messages,
             "clerk_busy_minutes": await self._clerk_busy_minutes(booking),
         }
@@ -193,15 +211,19 @@ class Calls:
 
     # -- housekeeping ----------------------------------------------------------------------
     async def end_idle_calls(self) -> list[str]:
+        """End the calls that had begun (both sides were connected) and that everybody left
+        `idle_seconds` ago. A call that never began stays open: its join link is valid until
+        the link's grace period, so an early, reloading or disconnected citizen can come back."""
         ended = []
         now = self._clock()
-        for reference in list(self._last_seen):
-            room = self.rooms.get(reference)
-            if room and (room.connected("citizen") or room.connected("clerk")):
-                self._last_seen[reference] = now
-            elif now - self._last_seen[reference] >= self._idle:
-                await self.end(reference, "system", "nobody_connected")
-                ended.append(reference)
+        for reference, left_at in list(self._left_at.items()):
+            if reference in self.rooms or now - left_at < self._idle:
+                continue
+            if await self.state(reference) == "waiting":
+                self._left_at.pop(reference, None)
+                continue
+            await self.end(reference, "system", "nobody_connected")
+            ended.append(reference)
         return ended
 
     async def close_all(self) -> None:

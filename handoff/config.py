@@ -46,7 +46,8 @@ class Settings:
     behind_proxy: bool = False  # take the client's address from X-Forwarded-For (set by our proxy)
     ice_servers: tuple[dict, ...] = ()  # STUN/TURN for the calls, e.g. [{"urls": "turn:…", …}]
     ice_addresses: tuple[str, ...] = ()  # local addresses offered as ICE candidates; () = all but loopback
-    call_idle_seconds: int = 120  # a call with nobody connected this long ends
+    call_idle_seconds: int = 120  # a call both sides had joined, then nobody connected this long, ends
+    call_offers_per_minute: int = 30  # offers (joins and rejoins) per call, both sides together
     max_body_bytes: int = 64 * 1024
 
     @property
@@ -88,4 +89,5 @@ class Settings:
             ice_servers=tuple(json.loads(os.environ.get("HANDOFF_ICE_SERVERS") or "[]")),
             ice_addresses=tuple(a.strip() for a in os.environ.get("HANDOFF_ICE_ADDRESSES", "").split(",") if a.strip()),
             call_idle_seconds=_int("HANDOFF_CALL_IDLE_SECONDS", 120),
+            call_offers_per_minute=_int("HANDOFF_CALL_OFFERS_PER_MINUTE", 30),
         )

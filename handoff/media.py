@@ -14,11 +14,13 @@ import fractions
 import logging
 import math
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import aioice.ice
 import aiortc.rtp
+import aiortc.sdp
 import av
 import numpy
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
@@ -26,6 +28,12 @@ from aiortc.contrib.media import MediaRelay
 from aiortc.mediastreams import VIDEO_CLOCK_RATE, MediaStreamError, MediaStreamTrack
 
 log = logging.getLogger(__name__)
+_peer_connections: weakref.WeakSet[RTCPeerConnection] = weakref.WeakSet()  # the service's own
+
+
+def open_peer_connections() -> int:
+    """How many of this process's peer connections with browsers are not closed."""
+    return sum(1 for pc in _peer_connections if pc.connectionState != "closed")
 
 
 def audio_level_dbov(frame) -> int:
@@ -166,6 +174,28 @@ class SwitchableTrack(MediaStreamTrack):
             return None
 
 
+class UnusableOffer(Exception):
+    """The browser's offer could not be answered (malformed or incomplete SDP)."""
+
+
+def check_offer(sdp: str) -> None:
+    """aiortc answers nearly anything (even "hello", with an empty answer): an offer must
+    carry audio or video, each with ICE credentials, a DTLS fingerprint and a codec."""
+    try:
+        media = [m for m in aiortc.sdp.SessionDescription.parse(sdp).media if m.kind in ("audio", "video")]
+    except Exception as e:  # the parser raises whatever its input provokes
+        raise UnusableOffer(f"unparsable: {e!r}") from e
+    if not media:
+        raise UnusableOffer("no audio or video")
+    for m in media:
+        if not (m.ice.usernameFragment and m.ice.password):
+            raise UnusableOffer(f"{m.kind}: no ICE credentials")
+        if not (m.dtls and m.dtls.fingerprints):
+            raise UnusableOffer(f"{m.kind}: no DTLS fingerprint")
+        if not m.rtp.codecs:
+            raise UnusableOffer(f"{m.kind}: no codec")
+
+
 @dataclass
 class Participant:
     pc: RTCPeerConnection
@@ -175,19 +205,29 @@ class Participant:
 
 
 class CallRoom:
-    """One call's two peer connections and the relay between them (lives in one process)."""
+    """One call's peer connections, at most one per side, and the relay between them (lives
+    in one process). Offers are answered one at a time; a new offer from a side replaces that
+    side's connection (closed) only once it has been answered, so a bad offer leaves the live
+    call as it was."""
 
-    def __init__(self, reference: str, config: RTCConfiguration, on_change: Callable[[], None]):
+    def __init__(self, reference: str, config: RTCConfiguration, on_change: Callable[[], None], video_relayed: bool):
         self.reference = reference
         self._config = config
         self._relay = MediaRelay()
         self._on_change = on_change
+        self._answering = asyncio.Lock()
+        self._offers_pending = 0
         self.participants: dict[str, Participant] = {}
-        self.video_relayed = True
+        self.video_relayed = video_relayed
 
     @staticmethod
     def other(role: str) -> str:
         return "clerk" if role == "citizen" else "citizen"
+
+    @property
+    def empty(self) -> bool:
+        """Nobody in it and no offer being answered: it can be dropped."""
+        return not self.participants and not self._offers_pending
 
     def connected(self, role: str) -> bool:
         p = self.participants.get(role)
@@ -202,21 +242,38 @@ class CallRoom:
         p = self.participants.get(role)
         return bool(p and p.connected and p.outgoing["video"].flowing())
 
-    async def join(self, role: str, sdp: str, sdp_type: str) -> RTCSessionDescription:
-        """Answer a participant's offer; a second offer for the same role replaces the first
-        (a reload or a reconnection), without disturbing the other participant."""
-        await self.leave(role)
+    async def join(self, role: str, sdp: str) -> RTCSessionDescription:
+        """Answer a participant's offer; it replaces that side's previous connection (a
+        reload or a reconnection), without disturbing the other participant."""
+        self._offers_pending += 1
+        try:
+            async with self._answering:
+                me = await self._answer(role, sdp)
+                previous = self.participants.get(role)
+                self.participants[role] = me
+                other = self.participants.get(self.other(role))
+                if other is not None:
+                    for kind, track in me.incoming.items():
+                        other.outgoing[kind].use(self._relay.subscribe(track, buffered=False))
+                    for kind, track in other.incoming.items():
+                        me.outgoing[kind].use(self._relay.subscribe(track, buffered=False))
+                if previous is not None:
+                    await self._close(previous)
+                return me.pc.localDescription
+        finally:
+            self._offers_pending -= 1
+
+    async def _answer(self, role: str, sdp: str) -> Participant:
+        try:
+            check_offer(sdp)
+        except UnusableOffer as e:
+            log.info("call %s: unusable %s offer: %s", self.reference, role, e)
+            raise
         pc = RTCPeerConnection(self._config)
+        _peer_connections.add(pc)
         me = Participant(pc, {"audio": SwitchableTrack("audio"), "video": SwitchableTrack("video")})
         me.outgoing["video"].pause(not self.video_relayed)
-        self.participants[role] = me
-
-        @pc.on("track")
-        def on_track(track: MediaStreamTrack) -> None:
-            me.incoming[track.kind] = track
-            other = self.participants.get(self.other(role))
-            if other is not None:
-                other.outgoing[track.kind].use(self._relay.subscribe(track, buffered=False))
+        pc.on("track", lambda track: me.incoming.__setitem__(track.kind, track))
 
         @pc.on("connectionstatechange")
         async def on_state() -> None:
@@ -227,29 +284,34 @@ class CallRoom:
                 await self.leave(role)
             self._on_change()
 
-        await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type=sdp_type))
-        for kind, track in me.outgoing.items():
-            if any(t.kind == kind for t in pc.getTransceivers()):
-                pc.addTrack(track)
-        other = self.participants.get(self.other(role))
-        if other is not None:
-            for kind, track in other.incoming.items():
-                me.outgoing[kind].use(self._relay.subscribe(track, buffered=False))
-        await pc.setLocalDescription(await pc.createAnswer())
-        return pc.localDescription
+        try:
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+            for kind, track in me.outgoing.items():
+                if any(t.kind == kind for t in pc.getTransceivers()):
+                    pc.addTrack(track)
+            await pc.setLocalDescription(await pc.createAnswer())
+        except Exception as e:  # aiortc raises several kinds for SDP it cannot use
+            log.info("call %s: unusable %s offer: %r", self.reference, role, e)
+            await self._close(me)
+            raise UnusableOffer(str(e)) from e
+        return me
 
     async def leave(self, role: str) -> None:
         me = self.participants.pop(role, None)
         if me is None:
             return
-        for track in me.outgoing.values():
-            track.stop()
         other = self.participants.get(self.other(role))
         if other is not None:
             for track in other.outgoing.values():
                 track.use(None)
-        await me.pc.close()
+        await self._close(me)
         self._on_change()
+
+    @staticmethod
+    async def _close(participant: Participant) -> None:
+        for track in participant.outgoing.values():
+            track.stop()
+        await participant.pc.close()
 
     def relay_video(self, on: bool) -> None:
         self.video_relayed = on

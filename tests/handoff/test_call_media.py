@@ -10,8 +10,6 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from handoff.api.keys import CALLS
-
 from .helpers import AUTH, appointment_and_clerk, booking_body, sign_in
 from .peers import Peer, eventually, eventually_async
 
@@ -62,37 +60,6 @@ async def test_media_flows_both_ways_and_audio_only_stops_video(aiohttp_client, 
     finally:
         await citizen.close()
         await clerk.close()
-
-
-async def test_a_reloaded_page_rejoins_the_same_call_and_an_empty_call_ends(aiohttp_client, call_service, clock):
-    http = call_service
-    token, ref, clerk_http, headers = await appointment_and_clerk(aiohttp_client, http)
-    await clerk_http.post(f"/api/clerk/bookings/{ref}/pickup", headers=headers)
-    citizen, clerk = Peer(), Peer()
-    reloaded = Peer()
-    try:
-        await clerk.join(clerk_http, f"/api/clerk/calls/{ref}/offer", headers)
-        await citizen.join(http, f"/api/calls/{token}/offer", {})
-        await eventually(lambda: clerk.received["video"] > 5)
-
-        await citizen.close()  # the citizen's page reloads: a new connection, same link, no new pick-up
-        started = asyncio.get_running_loop().time()
-        await reloaded.join(http, f"/api/calls/{token}/offer", {})
-        seen = clerk.received["video"]
-        await eventually(lambda: clerk.received["video"] > seen + 5 and reloaded.received["video"] > 5)
-        assert asyncio.get_running_loop().time() - started < 10
-
-        await reloaded.close()
-        await clerk.close()
-        calls = http.server.app[CALLS]
-        await eventually(lambda: ref not in calls.rooms)  # both gone: the room is dropped
-        assert await calls.end_idle_calls() == []  # just left: not idle yet
-        clock.now = clock.now + timedelta(minutes=3)
-        assert await calls.end_idle_calls() == [ref]
-        assert (await (await http.get(f"/api/calls/{token}/state")).json())["state"] == "ended"
-    finally:
-        for peer in (citizen, clerk, reloaded):
-            await peer.close()
 
 
 async def test_waiting_citizen_hears_the_clerk_is_finishing_an_earlier_call(aiohttp_client, call_service, clock):

@@ -16,7 +16,7 @@ window.KepCall = (() => {
   class Connection {
     constructor({ stream, iceServers, send, onRemote, onState }) {
       Object.assign(this, { stream, iceServers, send, onRemote, onState });
-      this.pc = null; this.closed = false; this.retry = null;
+      this.pc = null; this.closed = false; this.retry = null; this.failures = 0;
     }
 
     async open() {
@@ -28,8 +28,10 @@ window.KepCall = (() => {
       const remote = new MediaStream();
       pc.addEventListener("track", (e) => { remote.addTrack(e.track); this.onRemote(remote); });
       pc.addEventListener("connectionstatechange", () => {
+        if (pc !== this.pc) return;
         this.onState(pc.connectionState);
-        if (pc === this.pc && ["failed", "disconnected"].includes(pc.connectionState)) this.rejoinSoon();
+        if (pc.connectionState === "connected") this.failures = 0;
+        if (["failed", "disconnected"].includes(pc.connectionState)) this.rejoinSoon();
       });
       await pc.setLocalDescription(await pc.createOffer());
       await gathered(pc);
@@ -38,23 +40,31 @@ window.KepCall = (() => {
         await pc.setRemoteDescription(answer);
       } catch (e) {
         this.onState("failed");
-        this.rejoinSoon();
+        // The call is over or not ours (403/409): the state poll says so; no point offering again.
+        if (![401, 403, 409].includes(e.status)) this.rejoinSoon(e.status === 429 ? 30000 : 0);
       }
     }
 
-    rejoinSoon() {
+    // Again after 2 s, then 4, 8… up to 20 s while it keeps failing.
+    rejoinSoon(delay = 0) {
       if (this.retry || this.closed) return;
-      this.retry = setTimeout(() => { this.retry = null; this.open(); }, 2000);
+      const wait = Math.max(delay, Math.min(2000 * 2 ** this.failures, 20000));
+      this.failures += 1;
+      this.retry = setTimeout(() => { this.retry = null; this.open(); }, wait);
     }
 
-    close() { this.closed = true; if (this.pc) this.pc.close(); }
+    close() { this.closed = true; clearTimeout(this.retry); if (this.pc) this.pc.close(); }
   }
 
   async function postJson(url, body, headers = {}) {
     const response = await fetch(url, { method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) });
     const data = await response.json().catch(() => null);
-    if (!response.ok) throw new Error((data && data.error && data.error.message) || "Σφάλμα σύνδεσης.");
+    if (!response.ok) {
+      const error = new Error((data && data.error && data.error.message) || "Σφάλμα σύνδεσης.");
+      error.status = response.status;
+      throw error;
+    }
     return data;
   }
 

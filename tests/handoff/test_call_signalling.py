@@ -1,0 +1,169 @@
+"""Signalling that survives real life: one peer connection per side whatever the offers,
+bad offers refused without touching the live call, a limit on offers, no call that ends
+before it began, and no peer connection that outlives its call."""
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from handoff.api.keys import CALLS
+from handoff.app import create_app
+from handoff.media import open_peer_connections
+
+from .helpers import add_accounts, appointment_and_clerk
+from .peers import Peer, eventually
+
+pytestmark = pytest.mark.slow
+
+
+async def call_between(aiohttp_client, http):
+    """A picked-up appointment: (citizen offer path, clerk client, clerk offer path, CSRF headers, reference)."""
+    token, ref, clerk_http, headers = await appointment_and_clerk(aiohttp_client, http)
+    assert (await clerk_http.post(f"/api/clerk/bookings/{ref}/pickup", headers=headers)).status == 200
+    return f"/api/calls/{token}/offer", clerk_http, f"/api/clerk/calls/{ref}/offer", headers, ref
+
+
+async def test_an_offer_while_the_other_side_is_away_keeps_the_call_for_them(aiohttp_client, call_service):
+    http = call_service
+    citizen_path, clerk_http, clerk_path, headers, _ = await call_between(aiohttp_client, http)
+    first, again, clerk = Peer(), Peer(), Peer()
+    try:
+        await first.join(http, citizen_path, {})
+        await first.close()  # the citizen reloads before the clerk has come
+        await again.join(http, citizen_path, {})
+        started = time.monotonic()
+        await clerk.join(clerk_http, clerk_path, headers)
+        await eventually(lambda: clerk.fresh_video_since(started) and again.fresh_video_since(started))
+    finally:
+        for peer in (first, again, clerk):
+            await peer.close()
+
+
+async def test_concurrent_offers_leave_one_peer_connection_per_side(aiohttp_client, call_service):
+    http = call_service
+    citizen_path, clerk_http, clerk_path, headers, ref = await call_between(aiohttp_client, http)
+    tabs = [Peer() for _ in range(4)]  # four tabs (or a script) offering at once
+    clerk = Peer()
+    before = open_peer_connections()
+    try:
+        await asyncio.gather(*(tab.join(http, citizen_path, {}) for tab in tabs))
+        assert open_peer_connections() - before == 1
+        await clerk.join(clerk_http, clerk_path, headers)
+        assert open_peer_connections() - before == 2
+        started = time.monotonic()
+        await eventually(lambda: clerk.fresh_video_since(started))  # from the tab that won
+        end = await clerk_http.post(f"/api/clerk/calls/{ref}/end", json={"outcome": "resolved"}, headers=headers)
+        assert end.status == 200
+        assert open_peer_connections() == before  # none outlives its call
+    finally:
+        for peer in (*tabs, clerk):
+            await peer.close()
+
+
+@pytest.mark.parametrize("sdp", [
+    "hello",
+    "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n",
+    None,  # a real offer with its DTLS fingerprint cut out
+])
+async def test_a_malformed_offer_gets_a_clear_400_and_the_live_call_goes_on(aiohttp_client, call_service, sdp):
+    http = call_service
+    citizen_path, clerk_http, clerk_path, headers, _ = await call_between(aiohttp_client, http)
+    citizen, clerk = Peer(), Peer()
+    before = open_peer_connections()
+    try:
+        await citizen.join(http, citizen_path, {})
+        await clerk.join(clerk_http, clerk_path, headers)
+        if sdp is None:
+            offer = await Peer().offer()
+            sdp = "\r\n".join(line for line in offer["sdp"].split("\r\n") if not line.startswith("a=fingerprint"))
+        resp = await http.post(citizen_path, json={"type": "offer", "sdp": sdp})
+        assert resp.status == 400, await resp.text()
+        error = (await resp.json())["error"]
+        assert error["code"] == "offer_unusable" and "σύνδεση" in error["message"]
+        assert open_peer_connections() - before == 2
+        since = time.monotonic()
+        await eventually(lambda: clerk.fresh_video_since(since) and citizen.fresh_video_since(since))
+    finally:
+        await citizen.close()
+        await clerk.close()
+
+
+async def test_too_many_offers_for_one_call_get_429(aiohttp_client, redis, settings, clock):
+    await add_accounts(redis)
+    http = await aiohttp_client(create_app(replace(settings, ice_addresses=("127.0.0.1",), call_offers_per_minute=3),
+                                           redis=redis, clock=clock))
+    citizen_path, clerk_http, clerk_path, headers, _ = await call_between(aiohttp_client, http)
+    for _ in range(3):
+        assert (await http.post(citizen_path, json={"type": "offer", "sdp": "x"})).status == 400
+    resp = await clerk_http.post(clerk_path, json={"type": "offer", "sdp": "x"}, headers=headers)  # per call, both sides
+    assert resp.status == 429
+    assert (await resp.json())["error"]["code"] == "too_many_offers"
+
+
+async def test_a_call_that_never_began_does_not_end_by_itself(aiohttp_client, call_service, clock):
+    http = call_service
+    citizen_path, clerk_http, clerk_path, headers, ref = await call_between(aiohttp_client, http)
+    calls = http.server.app[CALLS]
+    early, later, clerk = Peer(), Peer(), Peer()
+    try:
+        await early.join(http, citizen_path, {})
+        await eventually(lambda: early.pc.connectionState == "connected")
+        await early.close()  # the citizen came early and left
+        await eventually(lambda: not calls.rooms)
+        clock.now = clock.now + timedelta(minutes=10)
+        assert await calls.end_idle_calls() == []
+        await later.join(http, citizen_path, {})  # the link still works
+        await clerk.join(clerk_http, clerk_path, headers)
+        state = f"/api/clerk/calls/{ref}/state"
+        await eventually_state(clerk_http, state, "connected")
+
+        await later.close()  # now both were there: once both have gone, the idle clock runs
+        await clerk.close()
+        await eventually(lambda: ref not in calls.rooms)
+        assert open_peer_connections() == 0
+        assert await calls.end_idle_calls() == []
+        clock.now = clock.now + timedelta(minutes=3)
+        assert await calls.end_idle_calls() == [ref]
+        assert (await (await clerk_http.get(state)).json())["error"]["code"] == "call_over"
+    finally:
+        for peer in (early, later, clerk):
+            await peer.close()
+
+
+async def eventually_state(client, path: str, state: str) -> None:
+    deadline = time.monotonic() + 10
+    while (await (await client.get(path)).json()).get("state") != state:
+        assert time.monotonic() < deadline, f"never {state}"
+        await asyncio.sleep(0.1)
+
+
+async def test_audio_only_holds_when_the_room_is_made_again(aiohttp_client, call_service):
+    http = call_service
+    citizen_path, clerk_http, clerk_path, headers, ref = await call_between(aiohttp_client, http)
+    calls = http.server.app[CALLS]
+    citizen, clerk = Peer(), Peer()
+    again: list[Peer] = []
+    try:
+        await citizen.join(http, citizen_path, {})
+        await clerk.join(clerk_http, clerk_path, headers)
+        await eventually_state(clerk_http, f"/api/clerk/calls/{ref}/state", "connected")
+        await eventually(lambda: clerk.fresh_video_since(time.monotonic() - 1))
+        assert (await clerk_http.post(f"/api/clerk/calls/{ref}/verify", json={"matches": True}, headers=headers)).status == 200
+        assert (await clerk_http.post(f"/api/clerk/calls/{ref}/audio-only", headers=headers)).status == 200
+        await citizen.close()
+        await clerk.close()
+        await eventually(lambda: ref not in calls.rooms)  # everybody left: the room is gone
+
+        again = [Peer(), Peer()]
+        await again[0].join(http, citizen_path, {})
+        await again[1].join(clerk_http, clerk_path, headers)
+        await eventually(lambda: all(p.received["audio"] > 50 for p in again))
+        assert [p.received["video"] for p in again] == [0, 0]
+        assert (await (await clerk_http.get(f"/api/clerk/calls/{ref}/state")).json())["video"] is False
+    finally:
+        for peer in (citizen, clerk, *again):
+            await peer.close()
