@@ -65,7 +65,8 @@ class Appointments:
         return branch
 
     async def free_slots(
-        self, topic_id: str, branch_id: str | None, after: datetime | None, limit: int
+        self, topic_id: str, branch_id: str | None, after: datetime | None, limit: int,
+        before: datetime | None = None,
     ) -> list[Slot]:
         await self.topic(topic_id)
         if branch_id:
@@ -76,7 +77,7 @@ class Appointments:
             if c.serves(topic_id) and c.branch in branches and (not branch_id or c.branch == branch_id)
         ]
         now = self._clock()
-        return await self._finder.free_slots(clerks, branches, after or now, now, limit)
+        return await self._finder.free_slots(clerks, branches, after or now, now, limit, before)
 
     async def _bookable_slot(self, slot_id: str, topic_id: str) -> Slot:
         clerk_id = slot_id.partition("@")[0]

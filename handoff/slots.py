@@ -98,10 +98,14 @@ class SlotFinder:
         after: datetime,
         now: datetime,
         limit: int,
+        before: datetime | None = None,
     ) -> list[Slot]:
-        """The earliest free slots of `clerks`, walking forward one day at a time."""
+        """The earliest free slots of `clerks` starting in [after, before), walking forward one
+        day at a time."""
         start = max(after, self._rules.earliest(now))
         last_day = (now + self._rules.horizon).astimezone(ATHENS).date()
+        if before is not None:
+            last_day = min(last_day, before.astimezone(ATHENS).date())
         day = start.astimezone(ATHENS).date()
         found: list[Slot] = []
         while day <= last_day and len(found) < limit:
@@ -110,7 +114,7 @@ class SlotFinder:
                     s
                     for c in clerks
                     for s in slots_on(c, branches[c.branch], day, self._rules.minutes)
-                    if s.start >= start
+                    if s.start >= start and (before is None or s.start < before)
                 ),
                 key=lambda s: (s.start, s.clerk),
             )

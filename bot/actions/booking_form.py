@@ -1,5 +1,7 @@
-"""The booking form: which KEP (any is fine — the call is from home) and which slot, from the
-buttons or from a free-text wish ("αύριο το πρωί") answered with the nearest free slots."""
+"""The booking form: which KEP (any is fine — the call is from home) and which slot: a button,
+an unmistakable pick of one («το δεύτερο»), or a time wish in the citizen's words («την
+Παρασκευή το απόγευμα»), answered with the free slots inside it or, when there are none, the
+nearest ones and how they differ (`offer.py`)."""
 from __future__ import annotations
 
 import re
@@ -16,15 +18,24 @@ from bot.nlu.greek_text import normalise
 from .attempts import GivingUpForm, failed, succeeded
 from .greek_format import ATHENS, slot_buttons, when
 from .handoff_api import HandoffUnavailable, api
+from .offer import OFFERED, distinct_times, offer_message, picked, slots_for_wish, start_of
 from .session import SORRY_UNAVAILABLE
-from .time_wish import TimeWish, parse_time_wish
+from .time_wish import parse_time_wish
 
 ANY_BRANCH = "any"
 SLOT_ID = re.compile(r"[a-z0-9-]+@\d{8}T\d{4}Z")
-OFFERED = 4
 # Word stems, normalised like the citizen's text (accents, case, Greeklish, spelling).
 _ANY_WORDS = tuple(normalise(w) for w in ("οποιο", "όπου", "αδιάφορ", "ενδιαφέρ", "σημασία", "οτιδήποτε", "όλα", "any"))
-_ORDINALS = {normalise(stem): i for stem, i in (("πρώτ", 0), ("1", 0), ("δεύτερ", 1), ("2", 1), ("τρίτ", 2), ("3", 2), ("τέταρτ", 3), ("4", 3))}
+NOT_UNDERSTOOD = (
+    "Δεν κατάλαβα ποια μέρα ή ώρα θέλετε. Πατήστε μία από τις ώρες, ή γράψτε π.χ. «αύριο το πρωί», "
+    "«την Πέμπτη μετά τις 12», «15/12 στις 10:30» ή «όσο πιο νωρίς γίνεται»."
+)
+
+
+def conversation_time(tracker: Tracker) -> datetime:
+    """The time of the citizen's latest message, in Athens: what "αύριο" is relative to."""
+    stamp = next((e.get("timestamp") for e in reversed(tracker.events) if e.get("event") == "user"), None)
+    return datetime.fromtimestamp(stamp, ATHENS) if stamp else datetime.now(ATHENS)
 
 
 def match_branch(text: str, branches: dict[str, dict[str, Any]], entity: str | None) -> str | None:
@@ -41,33 +52,9 @@ def match_branch(text: str, branches: dict[str, dict[str, Any]], entity: str | N
     return None
 
 
-def distinct_times(slots: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One slot per start time: the citizen chooses a time, not a clerk (slots come in time order)."""
-    seen: set[str] = set()
-    return [s for s in slots if not (s["start"] in seen or seen.add(s["start"]))]
-
-
-def nearest_to_wish(slots: list[dict[str, Any]], wish: TimeWish, count: int = OFFERED) -> list[dict[str, Any]]:
-    """The free slots inside the wished window closest to its target, in time order."""
-    inside = [s for s in distinct_times(slots) if wish.latest is None or datetime.fromisoformat(s["start"]) < wish.latest]
-    closest = sorted(inside, key=lambda s: abs(datetime.fromisoformat(s["start"]) - wish.target))[:count]
-    return sorted(closest, key=lambda s: s["start"])
-
-
 def _branch_filter(tracker: Tracker) -> str | None:
     branch = tracker.get_slot("branch")
     return None if branch in (None, ANY_BRANCH) else branch
-
-
-def _offered(tracker: Tracker, text: str) -> dict[str, Any] | None:
-    """A slot picked by its place in the last offer ("το δεύτερο")."""
-    offer = tracker.get_slot("slot_offer") or []
-    said = normalise(text).split()
-    for word in said[:3]:
-        for stem, index in _ORDINALS.items():
-            if word.startswith(stem) and index < len(offer) and len(said) <= 3:
-                return offer[index]
-    return None
 
 
 class ValidateBookingForm(GivingUpForm):
@@ -107,35 +94,36 @@ class ValidateBookingForm(GivingUpForm):
         if value is None:
             return {}
         text = str(value)
-        picked = SLOT_ID.search(text)
+        button = SLOT_ID.search(text)
         offer = tracker.get_slot("slot_offer") or []
-        if picked:
-            if (tracker.get_slot("appointment") or {}).get("slot_id") == picked.group(0):
+        if button:
+            if (tracker.get_slot("appointment") or {}).get("slot_id") == button.group(0):
                 return {}  # chosen earlier; the form is checking it again after a correction
-            slot = next((s for s in offer if s["slot_id"] == picked.group(0)), {"slot_id": picked.group(0)})
+            slot = next((s for s in offer if s["slot_id"] == button.group(0)), {"slot_id": button.group(0)})
             return succeeded("slot_id", slot["slot_id"]) | {"appointment": slot, "slot_offer": None}
-        by_place = _offered(tracker, text)
-        if by_place:
-            return succeeded("slot_id", by_place["slot_id"]) | {"appointment": by_place, "slot_offer": None}
-        wish = parse_time_wish(text, datetime.now(ATHENS))
-        if wish is None:
+        index = picked(text)
+        if index is not None and offer:
+            if -len(offer) <= index < len(offer):
+                return succeeded("slot_id", offer[index]["slot_id"]) | {"appointment": offer[index], "slot_offer": None}
             return await failed(
                 dispatcher, tracker, "slot_id",
-                "Δεν κατάλαβα ποια ώρα θέλετε. Πατήστε μία από τις ώρες ή γράψτε π.χ. «αύριο το πρωί», "
-                "«την Τρίτη στις 11» ή «15/12 10:30».",
+                f"Σας έδειξα {len(offer)} ώρες· πατήστε μία από αυτές, ή γράψτε μου μέρα και ώρα.",
             )
+        now = conversation_time(tracker)
+        wish = parse_time_wish(text, now, max((start_of(s) for s in offer), default=None))
+        if wish is None:
+            return await failed(dispatcher, tracker, "slot_id", NOT_UNDERSTOOD)
         try:
-            slots = await api.free_slots(tracker.get_slot("topic"), _branch_filter(tracker), wish.earliest.isoformat(), 60)
+            horizon = (await api.config())["horizon_days"]
+            found, inside = await slots_for_wish(wish, tracker.get_slot("topic"), _branch_filter(tracker), now, horizon)
         except HandoffUnavailable:
             dispatcher.utter_message(text=SORRY_UNAVAILABLE)
             return {"slot_id": None, "gave_up": True}
-        nearest = nearest_to_wish(slots, wish)
-        if nearest:
-            dispatcher.utter_message(text="Οι πιο κοντινές ελεύθερες ώρες σε αυτό που ζητήσατε:")
-        else:
-            nearest = distinct_times(slots)[:OFFERED]
-            dispatcher.utter_message(text="Εκείνη την ώρα δεν υπάρχει ελεύθερο ραντεβού. Οι πιο κοντινές που βρήκα:")
-        return {"slot_id": None, "slot_offer": nearest}
+        if not found:
+            dispatcher.utter_message(text="Δεν βρήκα καμία ελεύθερη ώρα κοντά σε αυτό που ζητήσατε.")
+            return {"slot_id": None, "attempts": 0}
+        dispatcher.utter_message(text=offer_message(wish, found, inside, now, horizon))
+        return {"slot_id": None, "slot_offer": found, "attempts": 0}
 
 
 class ActionAskBranch(Action):
@@ -168,7 +156,7 @@ class ActionAskSlotId(Action):
         try:
             branches = await api.branches()
             if first_offer:
-                after = (datetime.now(ATHENS) + timedelta(minutes=1)).isoformat()
+                after = (conversation_time(tracker) + timedelta(minutes=1)).isoformat()
                 slots = await api.free_slots(tracker.get_slot("topic"), _branch_filter(tracker), after, 5 * OFFERED)
                 offer = distinct_times(slots)[:OFFERED]
         except HandoffUnavailable:

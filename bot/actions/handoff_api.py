@@ -1,6 +1,6 @@
 """The action server's only way to the data: the handoff service's JSON API, with the
-service token. Topics and branches change rarely and are cached for a minute so that a
-chat turn costs at most one API call."""
+service token. Topics, branches and the public config change rarely and are cached for a
+minute so that a chat turn costs at most one API call."""
 from __future__ import annotations
 
 import os
@@ -69,14 +69,17 @@ class HandoffAPI:
     async def branches(self) -> dict[str, dict[str, Any]]:
         return {b["id"]: b for b in await self._cached("/api/branches")}
 
+    async def config(self) -> dict[str, Any]:
+        """The service's public rules: horizon, change deadline, the messages it really sends."""
+        return await self._cached("/api/config")
+
     async def free_slots(
-        self, topic: str, branch: str | None, after: str | None = None, limit: int = 5
+        self, topic: str, branch: str | None, after: str | None = None, limit: int = 5, before: str | None = None
     ) -> list[dict[str, Any]]:
         params = {"topic": topic, "limit": str(limit)}
-        if branch:
-            params["branch"] = branch
-        if after:
-            params["after"] = after
+        for name, value in (("branch", branch), ("after", after), ("before", before)):
+            if value:
+                params[name] = value
         return await self._request("GET", "/api/slots", params=params)
 
     async def check_identity_field(self, field: str, value: str) -> tuple[str, str]:

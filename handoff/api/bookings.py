@@ -24,6 +24,7 @@ async def list_slots(request: web.Request) -> web.Response:
         request.query.get("branch") or None,
         query_datetime(request, "after"),
         query_int(request, "limit", 10, 1, 100),
+        query_datetime(request, "before"),
     )
     return json_response([s.to_dict() for s in slots])
 

@@ -1,9 +1,11 @@
-"""Reference data the bot and the console read: topics and KEP branches."""
+"""Reference data the bot, the pages and the console read: topics, KEP branches, and the
+service's public rules (booking window, change deadline, messages sent)."""
 from __future__ import annotations
 
 from aiohttp import web
 
-from .keys import APPOINTMENTS
+from ..public_config import public_config
+from .keys import APPOINTMENTS, SETTINGS
 from .responses import json_response
 
 routes = web.RouteTableDef()
@@ -19,3 +21,8 @@ async def list_topics(request: web.Request) -> web.Response:
 async def list_branches(request: web.Request) -> web.Response:
     branches = await request.app[APPOINTMENTS].branches.all()
     return json_response([b.to_dict() for b in branches])
+
+
+@routes.get("/api/config")
+async def service_config(request: web.Request) -> web.Response:
+    return json_response(public_config(request.app[SETTINGS]).to_dict())

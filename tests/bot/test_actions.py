@@ -2,9 +2,10 @@
 the transcript the clerk reads."""
 from datetime import datetime
 
-from bot.actions.booking_form import ANY_BRANCH, distinct_times, match_branch, nearest_to_wish
+from bot.actions.booking_form import ANY_BRANCH, match_branch
 from bot.actions.changes import parse_reference
-from bot.actions.time_wish import ATHENS, TimeWish
+from bot.actions.offer import distinct_times, how_they_differ, nearest, offer_message
+from bot.actions.time_wish import ATHENS, TimeWish, parse_time_wish
 from bot.actions.transcript import transcript
 
 BRANCHES = {
@@ -40,8 +41,35 @@ def test_nearest_slots_to_the_wish_in_time_order_one_per_time():
     wish = TimeWish(
         datetime(2030, 2, 5, 8, tzinfo=ATHENS), datetime(2030, 2, 5, 12, tzinfo=ATHENS), datetime(2030, 2, 5, 11, tzinfo=ATHENS)
     )
-    assert [s["start"][11:16] for s in nearest_to_wish(slots, wish, count=3)] == ["10:10", "10:50", "11:30"]
+    assert [s["start"][11:16] for s in nearest(slots, wish, count=3)] == ["10:10", "10:50", "11:30"]
     assert len(distinct_times(slots)) == 5
+
+
+def at(day: int, hhmm: str) -> dict:
+    return {"slot_id": f"c@{day}{hhmm}", "start": f"2030-02-{day:02d}T{hhmm}:00+02:00", "branch": "kep-athina"}
+
+
+def test_no_free_slot_in_the_wish_offers_the_nearest_and_says_how_they_differ():
+    monday = datetime(2030, 2, 4, 9, tzinfo=ATHENS)
+    wish = parse_time_wish("Παρασκευή απογευματινές ώρες", monday)
+    free = [at(7, "09:00"), at(8, "09:00"), at(8, "10:00"), at(11, "15:00"), at(11, "15:20"), at(12, "16:00")]
+    offer = nearest(free, wish)
+    # Thursday morning (30 hours before) is nearer than Monday afternoon (67 hours after)
+    assert [s["start"][5:16] for s in offer] == ["02-07T09:00", "02-08T09:00", "02-08T10:00", "02-11T15:00"]
+    assert offer_message(wish, offer, False, monday, 28) == (
+        "Την Παρασκευή 8 Φεβρουαρίου, μετά τις 15:00 δεν υπάρχει ελεύθερη ώρα· "
+        "οι πλησιέστερες είναι την Πέμπτη 7 Φεβρουαρίου, την ίδια μέρα νωρίτερα και τη Δευτέρα 11 Φεβρουαρίου."
+    )
+    eleven = parse_time_wish("την Τετάρτη κατά τις 11", monday)
+    assert how_they_differ(eleven, [at(6, "08:40"), at(6, "13:20")], monday) == "την ίδια μέρα νωρίτερα και αργότερα"
+
+
+def test_a_wish_already_past_or_beyond_the_horizon_is_said_so():
+    monday = datetime(2030, 2, 4, 13, tzinfo=ATHENS)
+    morning = parse_time_wish("σήμερα κατά τις 9 το πρωί", monday)
+    assert offer_message(morning, [at(4, "14:20")], False, monday, 28).startswith("Σήμερα, γύρω στις 09:00 έχει ήδη περάσει")
+    far = parse_time_wish("15 Ιουνίου", monday)
+    assert offer_message(far, [at(28, "12:00")], False, monday, 28).startswith("Ραντεβού κλείνονται έως 28 ημέρες μπροστά")
 
 
 def test_transcript_shows_button_titles_and_only_this_session():

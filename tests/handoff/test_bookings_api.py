@@ -113,6 +113,20 @@ async def test_slots_respect_branch_and_topic(client):
     assert starts == sorted(starts)
 
 
+async def test_slots_inside_a_window_end_before_its_end(client):
+    params = {"topic": "tax", "after": "2030-02-05T11:00:00+02:00", "before": "2030-02-05T12:00:00+02:00", "limit": "100"}
+    slots = await (await client.get("/api/slots", params=params)).json()
+    assert slots and all("2030-02-05T11:00" <= s["start"][:16] < "2030-02-05T12:00" for s in slots)
+    params["before"] = "2030-02-05T11:00:00+02:00"
+    assert await (await client.get("/api/slots", params=params)).json() == []
+
+
+async def test_public_config_states_the_rules_and_promises_no_message(client):
+    config = await (await client.get("/api/config")).json()
+    assert config["change_notice_hours"] == 8 and config["horizon_days"] == 28 and config["min_lead_minutes"] == 60
+    assert config["notifications"] == {"channels": [], "confirmation": False, "reminders_hours_before": []}
+
+
 async def test_topics_and_branches(client):
     topics = await (await client.get("/api/topics")).json()
     assert len(topics) == 16

@@ -45,7 +45,7 @@ def response_validator(path: str, method: str, status: str) -> OAS30Validator:
 async def test_responses_match_their_schemas(client):
     resp = await client.get("/api/openapi.json")
     assert (await resp.json())["openapi"].startswith("3.")
-    for path in ("/api/topics", "/api/branches"):
+    for path in ("/api/topics", "/api/branches", "/api/config"):
         response_validator(path, "get", "200").validate(await (await client.get(path)).json())
     slots = await (await client.get("/api/slots", params={"topic": "tax"})).json()
     response_validator("/api/slots", "get", "200").validate(slots)
