@@ -222,9 +222,9 @@ def _plain(text: str) -> str:
     return " " + " ".join(words) + " "
 
 
-def _take(pattern: str, text: str, reader, flags: int = 0) -> str:
+def _take(pattern: str, text: str, reader) -> str:
     """Apply `reader` to every match of `pattern` (a whole-word match) and blank the match out."""
-    compiled = re.compile(rf"(?<!\S){pattern}(?!\S)", flags)
+    compiled = re.compile(rf"(?<!\S){pattern}(?!\S)")
 
     def blank(match: re.Match) -> str:
         return " " if reader(match) is not False else match.group(0)

@@ -168,7 +168,7 @@ SCRIPTS: dict[str, list[Step]] = {
     "time_in_greek_words": [
         Say("thelo na kano forologiki dilosi", ("Φορολογικά",)),
         Say("Αθήνα", ("ελεύθερη ώρα",)),
-        Say("μεθαύριο κάπου μετά τις 12 αν βολεύει", ("ελεύθερ",)),
+        Say("μεθαύριο κάπου μετά τις 12 αν βολεύει", ("Διαλέξτε μία από αυτές",)),
         Click(0, ("Πώς λέγεστε",)),
         *IDENTITY,
         Say("ναι", ("κλείστηκε",)),
@@ -177,7 +177,7 @@ SCRIPTS: dict[str, list[Step]] = {
         Say("θέλω να αλλάξω την ώρα του ραντεβού μου", ("κωδικός του ραντεβού",)),
         Say(last_booking("reference"), ("κωδικό διαχείρισης",)),
         Say(last_booking("manage_code"), ("Βρήκα το ραντεβού σας", "ελεύθερη ώρα")),
-        Say("κάποια μέρα της επόμενης βδομάδας", ("ελεύθερ",)),  # far enough ahead to still be cancellable
+        Say("κάποια μέρα της επόμενης βδομάδας", ("Διαλέξτε μία από αυτές",)),  # far enough ahead to still be cancellable
         Click(1, ("μεταφέρθηκε",)),
     ],
     "cancel": [
