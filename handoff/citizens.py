@@ -1,8 +1,8 @@
 """The citizen's identity-check data: what the clerk compares with the ID card on camera.
 
 ΑΦΜ and ΑΜΚΑ are checked with python-stdnum (check digits included); phone and ID-card
-formats are Greek-specific and small enough to state here. The mobile is required (reminders
-go there); e-mail is optional, since many citizens who need a KEP have none. Every error names its field and
+formats are Greek-specific and small enough to state here. The mobile is required (the KEP
+can reach the citizen there); e-mail is optional, since many citizens who need a KEP have none. Every error names its field and
 says in plain Greek what is wrong, so the bot can re-ask precisely.
 """
 from __future__ import annotations

@@ -12,9 +12,11 @@ from rasa_sdk.types import DomainDict
 
 from bot.nlu.greek_text import normalise
 
+from .booking_form import conversation_time
 from .greek_format import bullet_list, when
 from .handoff_api import ApiError, HandoffUnavailable, api
 from .identity_form import NO_EMAIL
+from .promises import change_deadline_note, messages_sentence
 from .session import SORRY_UNAVAILABLE, forget_everything, fresh_booking
 from .transcript import transcript
 from .triage import CHOICES, offer_choices, topic_ranking
@@ -56,11 +58,15 @@ class ActionShowSummary(Action):
         if tracker.get_slot("gave_up"):  # the way out was already given when the form gave up
             return forget_everything(tracker)
         try:
-            topics, branches = await api.topics(), await api.branches()
+            topics, branches, config = await api.topics(), await api.branches(), await api.config()
         except HandoffUnavailable:
             dispatcher.utter_message(text=SORRY_UNAVAILABLE)
             return []
         appointment = tracker.get_slot("appointment") or {}
+        deadline = ""
+        if appointment.get("start"):
+            start = datetime.fromisoformat(appointment["start"])
+            deadline = change_deadline_note(start, conversation_time(tracker), config["change_notice_hours"]) + "\n"
         topic = topics.get(tracker.get_slot("topic"), {}).get("label", "")
         branch = branches.get(appointment.get("branch", ""), {}).get("name", "ΚΕΠ")
         buttons = [{"title": "Ναι, κλείστε το ραντεβού", "payload": "/affirm"}]
@@ -69,7 +75,8 @@ class ActionShowSummary(Action):
             for slot, (label, _) in CORRECTABLE.items()
         ]
         dispatcher.utter_message(
-            text="Ελέγξτε τα στοιχεία σας:\n" + bullet_list(_summary_lines(tracker, topic, branch)) + "\nΝα κλείσω το ραντεβού;",
+            text="Ελέγξτε τα στοιχεία σας:\n" + bullet_list(_summary_lines(tracker, topic, branch)) + "\n"
+            + deadline + "Να κλείσω το ραντεβού;",
             buttons=buttons,
         )
         return []
@@ -137,7 +144,7 @@ def booking_request(tracker: Tracker) -> dict[str, Any]:
     }
 
 
-def confirmation(booking: dict[str, Any], topic: dict[str, Any], branch: dict[str, Any]) -> str:
+def confirmation(booking: dict[str, Any], topic: dict[str, Any], branch: dict[str, Any], notifications: dict[str, Any]) -> str:
     documents = ["Την αστυνομική σας ταυτότητα (θα τη δείξετε στην κάμερα στην αρχή)", *topic.get("documents", [])]
     return (
         f"Το ραντεβού σας κλείστηκε! ✔\n"
@@ -146,7 +153,8 @@ def confirmation(booking: dict[str, Any], topic: dict[str, Any], branch: dict[st
         f"ΚΕΠ: {branch.get('name', booking['branch'])}\n"
         f"Σύνδεσμος για τη βιντεοκλήση: {booking['join_url']}\n"
         f"Προσθήκη στο ημερολόγιο: {booking['calendar_url']}\n"
-        f"Κωδικός διαχείρισης (για αλλαγή ή ακύρωση): {booking['manage_token']}\n"
+        f"Κωδικός διαχείρισης (για αλλαγή ή ακύρωση έως {when(booking['change_deadline'])}): {booking['manage_token']}\n"
+        f"{messages_sentence(notifications, bool(booking.get('citizen', {}).get('email')))}\n"
         f"Να έχετε έτοιμα:\n{bullet_list(documents)}"
     )
 
@@ -161,14 +169,15 @@ class ActionBook(Action):
             return [SlotSet("booking_outcome", "failed")]
         try:
             booking = await api.book(booking_request(tracker))
-            topics, branches = await api.topics(), await api.branches()
+            topics, branches, config = await api.topics(), await api.branches(), await api.config()
         except HandoffUnavailable:
             dispatcher.utter_message(text=SORRY_UNAVAILABLE)
             return [SlotSet("booking_outcome", "failed")]
         except ApiError as e:
             return self._refused(dispatcher, e)
         dispatcher.utter_message(
-            text=confirmation(booking, topics.get(booking["topic"], {}), branches.get(booking["branch"], {})),
+            text=confirmation(booking, topics.get(booking["topic"], {}), branches.get(booking["branch"], {}),
+                              config["notifications"]),
             json_message={"booking": _card(booking, branches.get(booking["branch"], {}))},
         )
         return [*fresh_booking(tracker), SlotSet("booking_outcome", "booked"), SlotSet("booking_reference", booking["reference"])]

@@ -57,7 +57,7 @@ class ValidateManageForm(GivingUpForm):
         if reference is None:
             return await failed(
                 dispatcher, tracker, "booking_reference",
-                "Ο κωδικός ραντεβού μοιάζει με KEP-7K3F9Q: «KEP», παύλα και 6 γράμματα ή ψηφία. Θα τον βρείτε στο μήνυμα επιβεβαίωσης.",
+                "Ο κωδικός ραντεβού μοιάζει με KEP-7K3F9Q: «KEP», παύλα και 6 γράμματα ή ψηφία. Σας δόθηκε όταν κλείσατε το ραντεβού.",
             )
         return succeeded("booking_reference", reference)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -14,6 +15,7 @@ from bot.nlu.greek_text import normalise
 from .attempts import GivingUpForm, failed, succeeded
 from .handoff_api import ApiError, HandoffUnavailable, api
 from .in_person import in_person_message
+from .promises import email_question, mobile_question
 from .session import SORRY_UNAVAILABLE
 
 NO_EMAIL = "-"
@@ -73,3 +75,32 @@ class ValidateIdentityForm(GivingUpForm):
             )
             return {"consent": None, "gave_up": True}
         return await failed(dispatcher, tracker, "consent", "Απαντήστε με «Ναι» ή «Όχι», παρακαλώ.")
+
+
+async def _notifications() -> dict[str, Any]:
+    try:
+        return (await api.config())["notifications"]
+    except HandoffUnavailable:
+        return {}  # promise nothing
+
+
+class ActionAskMobile(Action):
+    """The mobile question says what the number is for: messages only if the service sends them."""
+
+    def name(self) -> str:
+        return "action_ask_mobile"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(text=mobile_question(await _notifications()))
+        return []
+
+
+class ActionAskEmail(Action):
+    def name(self) -> str:
+        return "action_ask_email"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(
+            text=email_question(await _notifications()), buttons=[{"title": "Δεν έχω email", "payload": "δεν έχω"}]
+        )
+        return []

@@ -19,6 +19,7 @@ class Chat:
 
     sender: str
     replies: list[dict[str, Any]] = field(default_factory=list)
+    said: list[str] = field(default_factory=list)  # every text of the bot, in order
     booking: dict[str, Any] | None = None
     latencies: list[float] = field(default_factory=list)
 
@@ -208,6 +209,7 @@ class ChatClient:
         async with self._session.post(f"{self._rasa}/webhooks/rest/webhook", json={"sender": chat.sender, "message": text}) as resp:
             resp.raise_for_status()
             chat.replies = await resp.json()
+        chat.said += [r["text"] for r in chat.replies if r.get("text")]
         chat.latencies.append(time.perf_counter() - started)
         for reply in chat.replies:
             if "booking" in (reply.get("custom") or {}):

@@ -3,9 +3,13 @@ action server, handoff service and Redis; then the outcome as the clerk will see
 through the handoff API."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import aiohttp
 import pytest
 
+from bot.actions.promises import messages_sentence
+from handoff.config import ATHENS
 from handoff.stack import Stack
 
 from .conversations import SCRIPTS, ChatClient
@@ -63,3 +67,19 @@ async def test_slot_taken_between_offer_and_confirmation_books_another(stack, cl
     chat = await client.play("slot_taken_before_confirmation", sender, {"bookings": []})
     booking = await api_booking(stack, chat.booking["reference"])
     assert booking["sender_id"] == sender and booking["status"] == "booked"
+
+
+async def test_the_chat_promises_the_messages_the_service_sends_and_the_deadline_before_booking(stack, client, sender):
+    async with aiohttp.ClientSession() as session, session.get(f"{stack.handoff_url}/api/config") as resp:
+        config = await resp.json()
+    chat = await client.play("happy_path", sender, {"bookings": []})
+    said = "\n".join(chat.said)
+    assert messages_sentence(config["notifications"], has_email=True) in said
+    if not config["notifications"]["channels"]:
+        assert "υπενθύμιση" not in said and "Θα λάβετε" not in said
+
+    summary = next(text for text in chat.said if text.startswith("Ελέγξτε τα στοιχεία σας"))
+    start = datetime.fromisoformat(chat.booking["start"])
+    inside_deadline = start - timedelta(hours=config["change_notice_hours"]) <= datetime.now(ATHENS)
+    assert ("Προσοχή: αυτή η ώρα είναι σε λιγότερο από" in summary) == inside_deadline
+    assert ("Αλλαγή ή ακύρωση: έως" in summary) == (not inside_deadline)
