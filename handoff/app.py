@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 
 import aiohttp
@@ -18,6 +19,7 @@ from .chat import ChatRelay
 from .config import Settings
 from .console import Console
 from .media import restrict_host_addresses, rtc_configuration
+from .notify_worker import NotificationWorker
 from .seed import seed_if_empty
 from .store import Redis, connect
 
@@ -47,6 +49,17 @@ async def _housekeeping(app: web.Application):
     with contextlib.suppress(asyncio.CancelledError):
         await task
     await app[CALLS].close_all()
+
+
+async def _embedded_notifications(app: web.Application, settings: Settings, clock: Clock):
+    """With the embedded store no other process can see the outbox: this one delivers it."""
+    log.warning("embedded store: notifications are delivered by this process (no `notify` worker can reach it)")
+    stop = asyncio.Event()
+    task = asyncio.create_task(NotificationWorker(app[REDIS], settings, clock, lanes=1).run(stop))
+    yield
+    stop.set()
+    with contextlib.suppress(asyncio.CancelledError, asyncio.TimeoutError):
+        await asyncio.wait_for(task, 5)
 
 
 def create_app(settings: Settings, redis: Redis | None = None, clock: Clock = utc_now) -> web.Application:
@@ -82,6 +95,8 @@ def create_app(settings: Settings, redis: Redis | None = None, clock: Clock = ut
 
     app.cleanup_ctx.append(store_context)
     app.cleanup_ctx.append(_housekeeping)
+    if redis is None and not settings.redis_url:
+        app.cleanup_ctx.append(functools.partial(_embedded_notifications, settings=settings, clock=clock))
     for module in (catalogue, bookings, identity, chat, console, waiting_room, calls, health, openapi, pages):
         app.add_routes(module.routes)
     return app

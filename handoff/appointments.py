@@ -107,7 +107,10 @@ class Appointments:
 
     def change_deadline(self, booking: Booking) -> datetime:
         """Last moment the citizen may cancel or move the booking themselves."""
-        return booking.start - timedelta(hours=self._settings.change_notice_hours)
+        return self.change_deadline_for(booking.start)
+
+    def change_deadline_for(self, start: datetime) -> datetime:
+        return start - timedelta(hours=self._settings.change_notice_hours)
 
     def _check_change_notice(self, booking: Booking) -> None:
         if self._clock() > self.change_deadline(booking):
@@ -172,6 +175,14 @@ class Appointments:
     def join_url(self, booking: Booking) -> str:
         expires = booking.end + timedelta(minutes=self._settings.join_grace_minutes)
         return f"{self._settings.base_url}/call/{self.links.sign(booking.reference, expires)}"
+
+    def short_join_url(self, booking: Booking) -> str:
+        """The join link short enough for an SMS; it redirects to `join_url`."""
+        return f"{self._settings.base_url}/k/{self.links.short_code(booking.reference)}"
+
+    async def join_url_for_short_code(self, code: str) -> str:
+        reference = self.links.reference_for_short_code(code)
+        return self.join_url(await self.find(reference, None, trusted=True))
 
     def calendar_url(self, booking: Booking, manage_token: str) -> str:
         return f"{self._settings.base_url}/api/bookings/{booking.reference}/calendar.ics?token={manage_token}"

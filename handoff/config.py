@@ -24,6 +24,10 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in ("1", "true", "yes")
+
+
 @dataclass(frozen=True)
 class Settings:
     host: str = "127.0.0.1"
@@ -49,6 +53,22 @@ class Settings:
     call_idle_seconds: int = 120  # a call both sides had joined, then nobody connected this long, ends
     call_offers_per_minute: int = 30  # offers (joins and rejoins) per call, both sides together
     max_body_bytes: int = 64 * 1024
+    # Notifications (see notify_worker): SMTP and an SMS gateway; unset → files in outbox_dir.
+    smtp_host: str = ""
+    smtp_port: int = 0  # 0: 465 with TLS, 587 with STARTTLS, else 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_tls: bool = False
+    smtp_from: str = ""  # e.g. "ΚΕΠ <no-reply@kep.example.gr>"
+    sms_url: str = ""
+    sms_key: str = ""
+    sms_sender: str = "KEP"
+    outbox_dir: Path = PROJECT_ROOT / "var" / "outbox"
+    notify_max_attempts: int = 10
+    notify_retry_seconds: float = 30.0  # first retry; doubles each time, at most an hour
+    notify_claim_idle_seconds: int = 120  # a message held this long by a silent worker is taken over
+    notify_lanes: int = 4  # messages one worker sends at the same time
 
     @property
     def secure_cookies(self) -> bool:
@@ -85,9 +105,24 @@ class Settings:
             rasa_url=os.environ.get("HANDOFF_RASA_URL", "http://127.0.0.1:5005"),
             rasa_token=os.environ.get("HANDOFF_RASA_TOKEN") or os.environ.get("RASA_TOKEN") or None,
             chat_messages_per_minute=_int("HANDOFF_CHAT_MESSAGES_PER_MINUTE", 20),
-            behind_proxy=os.environ.get("HANDOFF_BEHIND_PROXY", "") in ("1", "true", "yes"),
+            behind_proxy=_flag("HANDOFF_BEHIND_PROXY"),
             ice_servers=tuple(json.loads(os.environ.get("HANDOFF_ICE_SERVERS") or "[]")),
             ice_addresses=tuple(a.strip() for a in os.environ.get("HANDOFF_ICE_ADDRESSES", "").split(",") if a.strip()),
             call_idle_seconds=_int("HANDOFF_CALL_IDLE_SECONDS", 120),
             call_offers_per_minute=_int("HANDOFF_CALL_OFFERS_PER_MINUTE", 30),
+            smtp_host=os.environ.get("HANDOFF_SMTP_HOST", ""),
+            smtp_port=_int("HANDOFF_SMTP_PORT", 0),
+            smtp_user=os.environ.get("HANDOFF_SMTP_USER", ""),
+            smtp_password=os.environ.get("HANDOFF_SMTP_PASSWORD", ""),
+            smtp_starttls=_flag("HANDOFF_SMTP_STARTTLS"),
+            smtp_tls=_flag("HANDOFF_SMTP_TLS"),
+            smtp_from=os.environ.get("HANDOFF_SMTP_FROM", ""),
+            sms_url=os.environ.get("HANDOFF_SMS_URL", ""),
+            sms_key=os.environ.get("HANDOFF_SMS_KEY", ""),
+            sms_sender=os.environ.get("HANDOFF_SMS_SENDER", "KEP"),
+            outbox_dir=Path(os.environ.get("HANDOFF_OUTBOX_DIR", PROJECT_ROOT / "var" / "outbox")),
+            notify_max_attempts=_int("HANDOFF_NOTIFY_MAX_ATTEMPTS", 10),
+            notify_retry_seconds=float(os.environ.get("HANDOFF_NOTIFY_RETRY_SECONDS") or 30),
+            notify_claim_idle_seconds=_int("HANDOFF_NOTIFY_CLAIM_IDLE_SECONDS", 120),
+            notify_lanes=_int("HANDOFF_NOTIFY_LANES", 4),
         )

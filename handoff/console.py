@@ -19,7 +19,8 @@ from .catalogue_search import search
 from .clerks import Clerk
 from .config import ATHENS
 from .errors import Conflict, Forbidden, InvalidFields, NotFound
-from .notifications import NotificationKind
+from .notifications import Notification, NotificationKind
+from .outbox import Outbox
 from .store import Redis
 
 OUTCOMES = {"resolved": "Επιλύθηκε", "in_person": "Χρειάζεται επίσκεψη στο ΚΕΠ", "follow_up": "Χρειάζεται συνέχεια"}
@@ -77,6 +78,7 @@ class Console:
         self._bookings = appointments.bookings
         self._clock = clock
         self._no_show_after = timedelta(minutes=no_show_minutes)
+        self._outbox = Outbox(redis)
 
     async def viewer(self, account: Account) -> Viewer:
         return Viewer(account, None if account.is_supervisor else await self._appointments.clerks.get(account.username))
@@ -184,6 +186,32 @@ class Console:
         if not viewer.account.is_supervisor:
             raise Forbidden("role", "supervisors_only", "Μόνο ο προϊστάμενος ακυρώνει ή μετακινεί ραντεβού.")
         return await self._visible(viewer, reference)
+
+    async def failed_notifications(self, viewer: Viewer) -> list[dict[str, Any]]:
+        """Messages that could not reach a citizen after every retry, for a supervisor to act on
+        (send again once the cause is fixed, or call the citizen)."""
+        if not viewer.account.is_supervisor:
+            raise Forbidden("role", "supervisors_only", "Μόνο ο προϊστάμενος βλέπει τα μηνύματα που δεν στάλθηκαν.")
+        items = []
+        for record in await self._outbox.failed():
+            try:
+                notification = Notification.from_json(record["notification"])
+            except (ValueError, KeyError, TypeError):
+                notification = None
+            if notification and not viewer.sees(notification.branch, notification.topic):
+                continue
+            items.append({
+                "id": record["id"], "kind": record["kind"], "reference": record["reference"],
+                "start": notification.start.isoformat() if notification else None,
+                "attempts": record["attempts"], "errors": record["errors"], "failed_at": record["failed_at"],
+            })
+        return items
+
+    async def send_notification_again(self, viewer: Viewer, notification_id: str) -> dict[str, Any]:
+        visible = {item["id"] for item in await self.failed_notifications(viewer)}
+        if notification_id not in visible or not await self._outbox.send_again(notification_id):
+            raise NotFound("id", "notification_not_found", "Δεν βρέθηκε αυτό το μήνυμα στα αποτυχημένα.")
+        return {"id": notification_id, "queued": True}
 
     async def search(self, query: str) -> list[dict[str, Any]]:
         return search(await self._appointments.topics.all(), query)

@@ -41,9 +41,28 @@ class JoinClaim:
     expires_at: datetime
 
 
+SHORT_SIGNATURE_LENGTH = 6
+
+
 class JoinLinks:
     def __init__(self, secret_key: str):
         self._serializer = URLSafeSerializer(secret_key, salt="kep-join")
+        self._short_key = hmac.new(secret_key.encode(), b"kep-short-link", hashlib.sha256).digest()
+
+    def short_code(self, reference: str) -> str:
+        """A short path for an SMS (`/k/<code>`): the reference's 6 characters and 6 of a
+        signature (30 bits: guessing one is millions of requests). It leads to the full join
+        link, which carries the expiry."""
+        digest = hmac.new(self._short_key, reference.encode(), hashlib.sha256).digest()
+        signature = "".join(MANAGE_ALPHABET[b % len(MANAGE_ALPHABET)] for b in digest[:SHORT_SIGNATURE_LENGTH])
+        return reference.removeprefix("KEP-") + signature
+
+    def reference_for_short_code(self, code: str) -> str:
+        """The reference a short code was made for (else Forbidden)."""
+        reference = "KEP-" + code.upper()[:-SHORT_SIGNATURE_LENGTH]
+        if len(code) <= SHORT_SIGNATURE_LENGTH or not hmac.compare_digest(self.short_code(reference), code.upper()):
+            raise Forbidden("token", "join_link_invalid", "Ο σύνδεσμος δεν είναι έγκυρος.")
+        return reference
 
     def sign(self, reference: str, expires_at: datetime) -> str:
         return self._serializer.dumps({"ref": reference, "exp": int(expires_at.timestamp())})

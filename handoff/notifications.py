@@ -104,6 +104,9 @@ class Notification:
     def retried(self) -> Notification:
         return replace(self, attempt=self.attempt + 1)
 
+    def restarted(self) -> Notification:
+        return replace(self, attempt=0)
+
 
 def reminder_member(reference: str, kind: NotificationKind) -> str:
     return f"{reference}|{kind.value}"

@@ -1,5 +1,6 @@
-"""The whole of KEP Connect as local processes: Redis, the handoff service, the bot's action
-server and the Rasa server, each bound to 127.0.0.1 and started in dependency order.
+"""The whole of KEP Connect as local processes: Redis, the handoff service, the notification
+worker, the bot's action server and the Rasa server, each bound to 127.0.0.1 and started in
+dependency order.
 
 One launcher for `make run` (python -m handoff.stack), the end-to-end tests and the chat
 benchmark, so that what is tested is what is run. The bot lives in its own Python 3.10
@@ -84,6 +85,7 @@ class Stack:
             PYTHONPATH=str(PROJECT_ROOT),
         )
         env.setdefault("HANDOFF_PUBLIC_URL", self.handoff_url)
+        env.setdefault("HANDOFF_OUTBOX_DIR", str(self.var_dir / "outbox"))
         if self.redis_url:
             env["REDIS_URL"] = self.redis_url
         else:
@@ -120,6 +122,8 @@ class Stack:
                 self.redis_url = self._redis.url
             self._spawn("handoff", [sys.executable, "-m", "handoff", "serve"])
             self._wait("handoff", f"{self.handoff_url}/healthz", 30)
+            if self.redis_url:  # with the embedded store the service delivers notifications itself
+                self._spawn("notify", [sys.executable, "-m", "handoff", "notify"])
             self._spawn("actions", [str(BOT_VENV / "bin" / "python"), "-m", "rasa_sdk", "--actions", "bot.actions",
                                     "--port", str(self.actions_port)])
             self._wait("actions", f"http://{LOCAL}:{self.actions_port}/health", 60)
@@ -158,6 +162,17 @@ class Stack:
         self.stop()
 
 
+def _notification_transports(var_dir: Path) -> str:
+    email = f"e-mail by SMTP ({os.environ['HANDOFF_SMTP_HOST']})" if os.environ.get("HANDOFF_SMTP_HOST") else None
+    sms = "SMS by the gateway" if os.environ.get("HANDOFF_SMS_URL") else None
+    files = [name for name, real in (("e-mail", email), ("SMS", sms)) if not real]
+    parts = [p for p in (email, sms) if p]
+    if files:
+        outbox = os.environ.get("HANDOFF_OUTBOX_DIR", str(var_dir / "outbox"))
+        parts.append(f"{' and '.join(files)} written to {outbox}/ (one file each; README: turning on SMTP and SMS)")
+    return "; ".join(parts)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m handoff.stack", description="Run all of KEP Connect locally.")
     parser.add_argument("--var", type=Path, default=PROJECT_ROOT / "var")
@@ -170,7 +185,8 @@ def main() -> None:
         redis_url=os.environ.get("REDIS_URL"),
         redis_port=int(os.environ.get("REDIS_PORT", 6379)),
     )
-    print("Starting Redis, the handoff service, the action server and Rasa (about a minute)…", flush=True)
+    print("Starting Redis, the handoff service, the notification worker, the action server and Rasa "
+          "(about a minute)…", flush=True)
     stack.start()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"""
@@ -183,6 +199,7 @@ KEP Connect is running (Ctrl-C to stop). Logs in {args.var}/.
   Handoff API        {stack.handoff_url}/api/topics
   OpenAPI document   {stack.handoff_url}/api/openapi.json
   Redis              {stack.redis_url or "embedded (NOTHING WILL PERSIST: apt-get install -y redis-server)"}
+  Messages to citizens  {_notification_transports(args.var)}
   Secrets            {args.var}/secrets.env (service token, Rasa API token)
 """, flush=True)
     try:

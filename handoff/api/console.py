@@ -106,6 +106,20 @@ async def move(request: web.Request) -> web.Response:
     ))
 
 
+@routes.get("/api/clerk/notifications/failed")
+async def failed_notifications(request: web.Request) -> web.Response:
+    _, account = await signed_in(request)
+    console = request.app[CONSOLE]
+    return json_response(await console.failed_notifications(await console.viewer(account)))
+
+
+@routes.post("/api/clerk/notifications/failed/{id}/send-again")
+async def send_notification_again(request: web.Request) -> web.Response:
+    _, account = await signed_in(request)
+    console = request.app[CONSOLE]
+    return json_response(await console.send_notification_again(await console.viewer(account), request.match_info["id"]))
+
+
 @routes.get("/api/clerk/search")
 async def search(request: web.Request) -> web.Response:
     await signed_in(request)

@@ -1,9 +1,12 @@
-"""Liveness for operators and orchestrators: the service is healthy when Redis answers."""
+"""Liveness for operators and orchestrators: the service is healthy when Redis answers. It
+also counts the notifications still to send and those that failed for good (a failed count
+above zero is for a person to look at, not a reason to restart anything)."""
 from __future__ import annotations
 
 from aiohttp import web
 from redis.exceptions import RedisError
 
+from ..outbox import Outbox
 from .keys import REDIS
 from .responses import json_response
 
@@ -14,6 +17,7 @@ routes = web.RouteTableDef()
 async def healthz(request: web.Request) -> web.Response:
     try:
         await request.app[REDIS].ping()
+        notifications = await Outbox(request.app[REDIS]).counts()
     except (RedisError, OSError) as e:
         return json_response({"status": "unavailable", "redis": str(e)}, status=503)
-    return json_response({"status": "ok", "redis": "ok"})
+    return json_response({"status": "ok", "redis": "ok", "notifications": notifications})

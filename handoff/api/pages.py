@@ -9,7 +9,7 @@ from pathlib import Path
 from aiohttp import web
 
 from ..errors import DomainError
-from .keys import CALLS
+from .keys import APPOINTMENTS, CALLS
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 CSP = (
@@ -64,6 +64,16 @@ async def citizen_call(request: web.Request) -> web.Response:
     except DomainError as e:
         return page("call-refused.html", e.status, message=e.message)
     return page("call.html")
+
+
+@routes.get("/k/{code}")
+async def short_join_link(request: web.Request) -> web.Response:
+    """The join link as sent by SMS: on to the full, expiring join link."""
+    try:
+        url = await request.app[APPOINTMENTS].join_url_for_short_code(request.match_info["code"])
+    except DomainError as e:
+        return page("call-refused.html", e.status, message=e.message)
+    raise web.HTTPFound(url)
 
 
 @routes.get("/clerk/call/{reference}")

@@ -3,17 +3,21 @@
 database per test, and the app with a fixed clock so schedules are predictable."""
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import datetime
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
 import pytest
 import redis.asyncio as aioredis
+from aiohttp import web
 
 from handoff.app import create_app
 from handoff.config import PROJECT_ROOT, Settings
 from handoff.redis_server import RedisServer
 
 from .helpers import NOW, SERVICE_TOKEN, add_accounts
+from .mail_sink import MailSink
 
 
 @pytest.fixture(scope="session")
@@ -58,6 +62,71 @@ class Clock:
 @pytest.fixture
 def clock() -> Clock:
     return Clock(NOW)
+
+
+class RunningClock:
+    """A clock that runs in real time from where `clock` stands (for workers, whose retries
+    wait real seconds); moving `clock.now` moves it too."""
+
+    def __init__(self, clock: Clock):
+        self._clock = clock
+        self._started = time.monotonic()
+
+    def __call__(self) -> datetime:
+        return self._clock.now + timedelta(seconds=time.monotonic() - self._started)
+
+
+@pytest.fixture
+def running_clock(clock) -> RunningClock:
+    return RunningClock(clock)
+
+
+@pytest.fixture
+def mail_sink():
+    sink = MailSink().start()
+    yield sink
+    sink.stop()
+
+
+@dataclass
+class SmsGateway:
+    """A local HTTP endpoint that records the SMS calls; `status` is what it answers;
+    `on_call` runs once a call is recorded, before the answer (a test can kill the sender)."""
+
+    url: str = ""
+    calls: list[dict] = field(default_factory=list)
+    headers: list[dict] = field(default_factory=list)
+    status: int = 200
+    on_call: Callable[[], Awaitable[None]] | None = None
+
+    async def handle(self, request: web.Request) -> web.Response:
+        if self.status == 200:
+            self.calls.append(await request.json())
+            self.headers.append(dict(request.headers))
+            if self.on_call:
+                await self.on_call()
+        return web.json_response({"accepted": self.status == 200}, status=self.status)
+
+
+@pytest.fixture
+async def sms_gateway(aiohttp_server) -> SmsGateway:
+    gateway = SmsGateway()
+    app = web.Application()
+    app.router.add_post("/sms", gateway.handle)
+    server = await aiohttp_server(app, host="127.0.0.1")
+    gateway.url = str(server.make_url("/sms"))
+    return gateway
+
+
+@pytest.fixture
+def notify_settings(settings, mail_sink, sms_gateway, tmp_path) -> Settings:
+    """The service's settings with e-mail to the local SMTP server and SMS to the local
+    gateway; retries and take-overs in fractions of a second."""
+    return replace(
+        settings, smtp_host="127.0.0.1", smtp_port=mail_sink.port, smtp_from="ΚΕΠ <no-reply@kep.test>",
+        sms_url=sms_gateway.url, sms_key="test-sms-key", outbox_dir=tmp_path / "outbox",
+        notify_retry_seconds=0.2, notify_claim_idle_seconds=1,
+    )
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ from handoff.config import PROJECT_ROOT
 
 def test_compose_file_describes_the_services():
     compose = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
-    assert {"redis", "handoff", "rasa", "actions"} <= set(compose["services"])
+    assert {"redis", "handoff", "notify", "rasa", "actions"} <= set(compose["services"])
+    assert compose["services"]["notify"]["command"] == ["python", "-m", "handoff", "notify"]
     assert "redis.conf" in " ".join(compose["services"]["redis"]["command"])  # the AOF configuration
     for service in compose["services"].values():
         if "build" in service:

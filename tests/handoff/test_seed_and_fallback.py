@@ -1,5 +1,8 @@
 """Reference data is loaded from data/, idempotently; without Redis the service still runs."""
+import asyncio
 import shutil
+import time
+from dataclasses import replace
 
 import pytest
 
@@ -7,6 +10,8 @@ from handoff.app import create_app
 from handoff.config import PROJECT_ROOT
 from handoff.seed import seed
 from handoff.topics import topic_catalogue
+
+from .helpers import AUTH, booking_body, first_free_slot
 
 TOPIC_IDS = {
     "civil_registry", "identity_documents", "authorizations", "tax", "insurance_pension", "employment",
@@ -52,3 +57,16 @@ async def test_embedded_fallback_when_no_redis_is_configured(aiohttp_client, set
     assert "NOTHING WILL PERSIST" in caplog.text
     resp = await client.get("/api/topics")
     assert resp.status == 200 and len(await resp.json()) == 16
+
+
+async def test_embedded_store_delivers_notifications_itself(aiohttp_client, settings, tmp_path):
+    client = await aiohttp_client(create_app(replace(settings, outbox_dir=tmp_path / "outbox")))
+    slot = await first_free_slot(client)
+    resp = await client.post("/api/bookings", json=booking_body(slot["slot_id"]), headers=AUTH)
+    assert resp.status == 201
+    reference = (await resp.json())["reference"]
+    deadline = time.monotonic() + 10
+    while len(files := sorted((tmp_path / "outbox").glob("*"))) < 2 and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    assert [f.suffix for f in files] == [".eml", ".txt"]
+    assert all(reference in f.read_text(encoding="utf-8") for f in files)
