@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from .config import Settings
+from .notifications import REMINDER_HOURS_BEFORE
 
 
 @dataclass(frozen=True)
@@ -26,8 +27,13 @@ class Notifications:
 
 
 def announced_notifications(settings: Settings) -> Notifications:
-    """Today nothing sends a message to citizens, so nothing is announced."""
-    return Notifications()
+    """The channels with a real transport (SMTP, the SMS gateway) and what goes through them:
+    a message at every change and the two reminders (`notify_worker`). The file transport of
+    `make run` reaches nobody, so it announces nothing."""
+    channels = tuple(name for name, on in (("sms", bool(settings.sms_url)), ("email", bool(settings.smtp_host))) if on)
+    if not channels:
+        return Notifications()
+    return Notifications(channels, confirmation=True, reminders_hours_before=(24, REMINDER_HOURS_BEFORE))
 
 
 @dataclass(frozen=True)

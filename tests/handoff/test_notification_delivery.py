@@ -19,6 +19,7 @@ import pytest
 from icalendar import Calendar
 
 from handoff.api.keys import APPOINTMENTS, CONSOLE
+from handoff.app import create_app
 from handoff.channels import ChannelName, OutboxFolder, configured_channels, sms_segments, sms_units
 from handoff.config import ATHENS, PROJECT_ROOT
 from handoff.notification_texts import SMS_LIMIT, NoticeFacts, long_time, render_sms, short_time
@@ -429,3 +430,28 @@ async def test_file_transport_writes_one_readable_file_per_message(client, redis
     sms_text = sms_file.read_text(encoding="utf-8")
     assert sms_text.startswith("To: +306912345678\n") and booking["reference"] in sms_text and "segment" in sms_text
     assert OutboxFolder(ChannelName.SMS, tmp_path).dedupes
+
+
+async def test_what_the_chat_promises_is_what_is_sent(aiohttp_client, redis, clock, notify_settings, running_clock,
+                                                      mail_sink, sms_gateway):
+    """GET /api/config (from which the bot words its promise) names the channels that really
+    reach the citizen and the reminders that really come, and nothing else."""
+    app = await aiohttp_client(create_app(notify_settings, redis=redis, clock=clock))
+    promised = (await (await app.get("/api/config")).json())["notifications"]
+    assert promised == {"channels": ["sms", "email"], "confirmation": True, "reminders_hours_before": [24, 2]}
+    async with worker(redis, notify_settings, running_clock):
+        booking = await book(app, after=LATER)
+        start = datetime.fromisoformat(booking["start"])
+        for sent, hours in enumerate(promised["reminders_hours_before"], start=2):
+            clock.now = start - timedelta(hours=hours)
+            await until(lambda sent=sent: len(sms_gateway.calls) == sent, what=f"the reminder {hours} h before")
+        await mail_sink.wait_for(3)
+    assert len(sms_gateway.calls) == len(mail_sink.messages) == 3
+
+    sms_only = replace(notify_settings, smtp_host="")  # e-mails would only be files: not promised
+    app = await aiohttp_client(create_app(sms_only, redis=redis, clock=clock))
+    assert (await (await app.get("/api/config")).json())["notifications"]["channels"] == ["sms"]
+    nothing = replace(sms_only, sms_url="")
+    app = await aiohttp_client(create_app(nothing, redis=redis, clock=clock))
+    assert (await (await app.get("/api/config")).json())["notifications"] == {
+        "channels": [], "confirmation": False, "reminders_hours_before": []}
