@@ -10,9 +10,9 @@ import aiohttp
 from aiohttp import web
 
 from .accounts import seed_demo_accounts
-from .api import bookings, calls, catalogue, chat, console, health, identity, openapi, pages, waiting_room
+from .api import bookings, calls, catalogue, chat, console, health, identity, openapi, pages, recovery, waiting_room
 from .api.errors import json_errors
-from .api.keys import APPOINTMENTS, CALLS, CHAT, CONSOLE, LIVE_FEEDS, REDIS, SETTINGS
+from .api.keys import APPOINTMENTS, CALLS, CHAT, CONSOLE, LIVE_FEEDS, RECOVERY, REDIS, SETTINGS
 from .appointments import Appointments, Clock, utc_now
 from .calls import Calls
 from .chat import ChatRelay
@@ -20,6 +20,7 @@ from .config import Settings
 from .console import Console
 from .media import restrict_host_addresses, rtc_configuration
 from .notify_worker import NotificationWorker
+from .recovery import BookingRecovery
 from .seed import seed_if_empty
 from .store import Redis, connect
 
@@ -75,6 +76,7 @@ def create_app(settings: Settings, redis: Redis | None = None, clock: Clock = ut
         own = redis is None
         app[REDIS] = redis if redis is not None else await connect(settings.redis_url)
         app[APPOINTMENTS] = Appointments(app[REDIS], settings, clock)
+        app[RECOVERY] = BookingRecovery(app[REDIS], app[APPOINTMENTS], clock)
         app[CONSOLE] = Console(app[REDIS], app[APPOINTMENTS], clock, settings.no_show_minutes)
         app[CALLS] = Calls(app[REDIS], app[APPOINTMENTS], rtc_configuration(list(settings.ice_servers)), clock,
                            settings.call_idle_seconds, settings.call_offers_per_minute)
@@ -97,6 +99,6 @@ def create_app(settings: Settings, redis: Redis | None = None, clock: Clock = ut
     app.cleanup_ctx.append(_housekeeping)
     if redis is None and not settings.redis_url:
         app.cleanup_ctx.append(functools.partial(_embedded_notifications, settings=settings, clock=clock))
-    for module in (catalogue, bookings, identity, chat, console, waiting_room, calls, health, openapi, pages):
+    for module in (catalogue, recovery, bookings, identity, chat, console, waiting_room, calls, health, openapi, pages):
         app.add_routes(module.routes)
     return app

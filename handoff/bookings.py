@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from . import audit, notifications
-from .citizens import Citizen, parse_citizen
+from .citizens import Citizen, citizen_lookup_key, parse_citizen
 from .errors import Conflict, InvalidFields, NotFound
 from .links import hash_token
 from .notifications import LUA_OUTBOX, OUTBOX_KEYS, SILENT, NotificationKind, OutboxPlan
@@ -35,6 +35,12 @@ def booking_key(reference: str) -> str:
 
 def clerk_queue_key(clerk_id: str) -> str:
     return key("bookings", "clerk", clerk_id)
+
+
+def citizen_index_key(lookup: str) -> str:
+    """The references booked with one identity document number and mobile (see
+    `citizens.citizen_lookup_key`): how a citizen who lost every code finds a booking again."""
+    return key("bookings", "citizen", lookup)
 
 
 def new_reference() -> str:
@@ -149,7 +155,7 @@ def _flatten(mapping: dict[str, str]) -> list[str]:
 # Every script ends with `write_outbox(k, plan)` (notifications.LUA_OUTBOX): the citizen's
 # message and reminders are written with the change, KEYS[k..k+2] = notifications.OUTBOX_KEYS.
 
-# KEYS: hold, booking, by_start, clerk_queue, audit stream, audit subject, outbox (3)
+# KEYS: hold, booking, by_start, clerk_queue, audit stream, audit subject, outbox (3), citizen index
 # ARGV: reference, hold expiry (unix s), score, audit entry, outbox plan, field, value, ...
 _BOOK = LUA_OUTBOX + """
 if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
@@ -157,6 +163,7 @@ if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EXAT', ARGV[2]) then return 0 
 redis.call('HSET', KEYS[2], unpack(ARGV, 6))
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
 redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
+redis.call('SADD', KEYS[10], ARGV[1])
 redis.call('XADD', KEYS[5], '*', 'entry', ARGV[4])
 redis.call('RPUSH', KEYS[6], ARGV[4])
 write_outbox(7, ARGV[5])
@@ -214,6 +221,20 @@ write_outbox(4, ARGV[4])
 return 'ok'
 """
 
+# KEYS: booking, audit stream, audit subject
+# ARGV: new manage code hash, updated_at, audit entry
+# A new manage code for a booking still booked (the citizen lost the old one and proved who
+# they are another way); the old code stops working at once.
+_NEW_MANAGE_CODE = """
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return 'missing' end
+if status ~= 'booked' then return status end
+redis.call('HSET', KEYS[1], 'manage_token_hash', ARGV[1], 'updated_at', ARGV[2])
+redis.call('XADD', KEYS[2], '*', 'entry', ARGV[3])
+redis.call('RPUSH', KEYS[3], ARGV[3])
+return 'ok'
+"""
+
 SLOT_TAKEN = Conflict("slot_id", "slot_taken", "Αυτή η ώρα μόλις κλείστηκε από άλλον. Διαλέξτε μια άλλη.")
 
 
@@ -226,6 +247,7 @@ class BookingStore:
         self._cancel = redis.register_script(_CANCEL)
         self._reschedule = redis.register_script(_RESCHEDULE)
         self._transition = redis.register_script(_TRANSITION)
+        self._new_manage_code = redis.register_script(_NEW_MANAGE_CODE)
 
     async def get(self, reference: str) -> Booking | None:
         h = await self._redis.hgetall(booking_key(reference))
@@ -252,7 +274,8 @@ class BookingStore:
             line = audit.entry("booking.created", "bot", reference, now, slot_id=slot.id, topic=request.topic)
             result = await self._book(
                 keys=[hold_key(slot.id), booking_key(reference), BY_START, clerk_queue_key(slot.clerk),
-                      audit.STREAM, audit.subject_key(reference), *OUTBOX_KEYS],
+                      audit.STREAM, audit.subject_key(reference), *OUTBOX_KEYS,
+                      citizen_index_key(citizen_lookup_key(request.citizen.id_card, request.citizen.mobile))],
                 args=[reference, _hold_expiry(slot), slot.start.timestamp(), line,
                       notifications.booked(booking, manage_token, now).to_arg(), *_flatten(fields)],
             )
@@ -309,6 +332,20 @@ class BookingStore:
             keys=[booking_key(reference), audit.STREAM, audit.subject_key(reference), *OUTBOX_KEYS],
             args=[from_status, only_picked_by, line, outbox.to_arg(), *_flatten(changes)],
         )
+
+    async def replace_manage_token(self, booking: Booking, manage_token: str, actor: str, now: datetime) -> None:
+        line = audit.entry("booking.manage_code_replaced", actor, booking.reference, now)
+        result = await self._new_manage_code(
+            keys=[booking_key(booking.reference), audit.STREAM, audit.subject_key(booking.reference)],
+            args=[hash_token(manage_token), now.isoformat(), line],
+        )
+        _raise_for_outcome(result, booking.reference)
+
+    async def booked_with(self, lookup: str) -> list[Booking]:
+        """Every booking (any status) made with this document number and mobile."""
+        refs = sorted(await self._redis.smembers(citizen_index_key(lookup)))
+        found = [await self.get(ref) for ref in refs]
+        return [b for b in found if b is not None]
 
     async def starting_between(self, start: datetime, end: datetime, clerk: str | None = None) -> list[Booking]:
         """Every booking (any status) whose slot starts in [start, end), in time order; only

@@ -7,6 +7,7 @@ says in plain Greek what is wrong, so the bot can re-ask precisely.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import asdict, dataclass
@@ -46,6 +47,22 @@ class Citizen:
 def normalise_id_card(raw: str) -> str:
     text = unicodedata.normalize("NFC", raw).upper().replace(" ", "").replace("-", "")
     return text.translate(_LATIN_TO_GREEK)
+
+
+_GREEK_TO_LATIN = str.maketrans("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABEZHIKMNOPTYX")
+
+
+def document_number_key(raw: str) -> str:
+    """A document number however it was typed: capitals, no spaces or dashes, and letters
+    that look alike in Greek and Latin (Α/A, Κ/K…) read as one, whichever document it is."""
+    text = unicodedata.normalize("NFC", raw).upper().translate(_GREEK_TO_LATIN)
+    return re.sub(r"[\W_]", "", text)
+
+
+def citizen_lookup_key(document_number: str, mobile: str) -> str:
+    """One opaque key for a document number and an E.164 mobile: what a citizen who lost
+    every code still knows. Hashed, so that the index names no personal data."""
+    return hashlib.sha256(f"{document_number_key(document_number)}|{mobile}".encode()).hexdigest()
 
 
 def normalise_mobile(raw: str) -> str | None:

@@ -29,7 +29,7 @@ async def list_slots(request: web.Request) -> web.Response:
     return json_response([s.to_dict() for s in slots])
 
 
-def _booking_json(request: web.Request, booking: Booking, token: str | None) -> dict:
+def booking_json(request: web.Request, booking: Booking, token: str | None) -> dict:
     appointments = request.app[APPOINTMENTS]
     body = booking.to_public_dict() | {
         "join_url": appointments.join_url(booking),
@@ -45,7 +45,7 @@ async def create_booking(request: web.Request) -> web.Response:
     require_service(request, request.app[SETTINGS].service_token)
     new = parse_new_booking(await json_body(request))
     confirmation = await request.app[APPOINTMENTS].book(new)
-    body = _booking_json(request, confirmation.booking, confirmation.manage_token)
+    body = booking_json(request, confirmation.booking, confirmation.manage_token)
     body["manage_token"] = confirmation.manage_token
     return json_response(body, status=201)
 
@@ -59,14 +59,14 @@ def _caller(request: web.Request) -> tuple[str | None, str, bool]:
 async def get_booking(request: web.Request) -> web.Response:
     token, _, trusted = _caller(request)
     booking = await request.app[APPOINTMENTS].find(request.match_info["reference"], token, trusted)
-    return json_response(_booking_json(request, booking, token))
+    return json_response(booking_json(request, booking, token))
 
 
 @routes.post("/api/bookings/{reference}/cancel")
 async def cancel_booking(request: web.Request) -> web.Response:
     token, actor, trusted = _caller(request)
     booking = await request.app[APPOINTMENTS].cancel(request.match_info["reference"], token, actor, trusted)
-    return json_response(_booking_json(request, booking, token))
+    return json_response(booking_json(request, booking, token))
 
 
 @routes.post("/api/bookings/{reference}/reschedule")
@@ -79,7 +79,7 @@ async def reschedule_booking(request: web.Request) -> web.Response:
     booking = await request.app[APPOINTMENTS].reschedule(
         request.match_info["reference"], slot_id, token, actor, trusted
     )
-    return json_response(_booking_json(request, booking, token))
+    return json_response(booking_json(request, booking, token))
 
 
 @routes.get("/api/bookings/{reference}/calendar.ics")

@@ -8,6 +8,7 @@ from ..calls import Calls
 from ..chat import ChatRelay
 from ..config import Settings
 from ..console import Console
+from ..recovery import BookingRecovery
 from ..store import Redis
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -17,3 +18,4 @@ CONSOLE = web.AppKey("console", Console)
 LIVE_FEEDS = web.AppKey("live_feeds", set[asyncio.Task])  # open SSE streams, closed at shutdown
 CHAT = web.AppKey("chat", ChatRelay)
 CALLS = web.AppKey("calls", Calls)
+RECOVERY = web.AppKey("recovery", BookingRecovery)
