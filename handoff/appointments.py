@@ -184,5 +184,9 @@ class Appointments:
         reference = self.links.reference_for_short_code(code)
         return self.join_url(await self.find(reference, None, trusted=True))
 
+    def appointment_page_url(self) -> str:
+        """Where the citizen sees, changes or cancels the booking (after typing its codes)."""
+        return f"{self._settings.base_url}/appointment"
+
     def calendar_url(self, booking: Booking, manage_token: str) -> str:
         return f"{self._settings.base_url}/api/bookings/{booking.reference}/calendar.ics?token={manage_token}"

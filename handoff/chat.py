@@ -29,7 +29,8 @@ def check_message(text: Any) -> str:
 
 
 def _reply(message: dict[str, Any]) -> dict[str, Any]:
-    """Only what the page draws: text, quick-reply buttons, a booking card."""
+    """Only what the page draws: text, quick-reply buttons, a booking card. A message with a
+    card is drawn as the card alone: its text is the same booking for text-only channels."""
     reply: dict[str, Any] = {"text": message.get("text") or ""}
     buttons = [{"title": b["title"], "payload": b["payload"]} for b in message.get("buttons") or []
                if isinstance(b, dict) and "title" in b and "payload" in b]
@@ -38,18 +39,21 @@ def _reply(message: dict[str, Any]) -> dict[str, Any]:
     booking = (message.get("custom") or {}).get("booking")
     if isinstance(booking, dict):
         reply["booking"] = booking
+        reply["text"] = ""
     return reply
 
 
-def _merged(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rasa sends a booking card as a message of its own: fold it into the text before it."""
-    merged: list[dict[str, Any]] = []
-    for reply in replies:
-        if merged and not reply["text"] and "booking" in reply and "booking" not in merged[-1]:
-            merged[-1]["booking"] = reply["booking"]
-        else:
-            merged.append(reply)
-    return merged
+def _without_card_twins(messages: list[Any]) -> list[dict[str, Any]]:
+    """Rasa's REST channel sends a message's text and its card as two messages, the text
+    first: the card takes that text's place."""
+    kept: list[dict[str, Any]] = []
+    for message in (m for m in messages if isinstance(m, dict)):
+        booking = (message.get("custom") or {}).get("booking")
+        if (isinstance(booking, dict) and kept and not kept[-1].get("custom") and not kept[-1].get("buttons")
+                and str(booking.get("reference")) in (kept[-1].get("text") or "")):
+            kept.pop()
+        kept.append(message)
+    return kept
 
 
 class ChatRelay:
@@ -65,7 +69,7 @@ class ChatRelay:
                 messages = await resp.json()
         except (aiohttp.ClientError, TimeoutError, ValueError):
             raise BotUnavailable() from None
-        return _merged([_reply(m) for m in messages if isinstance(m, dict)])
+        return [_reply(m) for m in _without_card_twins(messages)]
 
     async def history(self, sender: str) -> list[dict[str, Any]]:
         """The conversation so far, as the page shows it (button clicks as their titles)."""
@@ -90,4 +94,4 @@ class ChatRelay:
                 titles = {b["payload"]: b["title"] for b in reply.get("buttons", [])}
                 if reply["text"] or "booking" in reply:
                     turns.append({"sender": "bot", **reply})
-        return _merged(turns)
+        return turns

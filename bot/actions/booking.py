@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.nlu.greek_text import normalise
 
+from .booking_card import booking_card, card_text
 from .booking_form import conversation_time
 from .greek_format import bullet_list, when
 from .handoff_api import ApiError, HandoffUnavailable, api
@@ -144,21 +145,6 @@ def booking_request(tracker: Tracker) -> dict[str, Any]:
     }
 
 
-def confirmation(booking: dict[str, Any], topic: dict[str, Any], branch: dict[str, Any], notifications: dict[str, Any]) -> str:
-    documents = ["Την αστυνομική σας ταυτότητα (θα τη δείξετε στην κάμερα στην αρχή)", *topic.get("documents", [])]
-    return (
-        f"Το ραντεβού σας κλείστηκε! ✔\n"
-        f"Κωδικός ραντεβού: {booking['reference']}\n"
-        f"Πότε: {when(booking['start'])}\n"
-        f"ΚΕΠ: {branch.get('name', booking['branch'])}\n"
-        f"Σύνδεσμος για τη βιντεοκλήση: {booking['join_url']}\n"
-        f"Προσθήκη στο ημερολόγιο: {booking['calendar_url']}\n"
-        f"Κωδικός διαχείρισης (για αλλαγή ή ακύρωση έως {when(booking['change_deadline'])}): {booking['manage_token']}\n"
-        f"{messages_sentence(notifications, bool(booking.get('citizen', {}).get('email')))}\n"
-        f"Να έχετε έτοιμα:\n{bullet_list(documents)}"
-    )
-
-
 class ActionBook(Action):
     def name(self) -> str:
         return "action_book"
@@ -175,11 +161,10 @@ class ActionBook(Action):
             return [SlotSet("booking_outcome", "failed")]
         except ApiError as e:
             return self._refused(dispatcher, e)
-        dispatcher.utter_message(
-            text=confirmation(booking, topics.get(booking["topic"], {}), branches.get(booking["branch"], {}),
-                              config["notifications"]),
-            json_message={"booking": _card(booking, branches.get(booking["branch"], {}))},
-        )
+        has_email = bool(booking.get("citizen", {}).get("email"))
+        card = booking_card("Το ραντεβού σας κλείστηκε! ✔", booking, topics.get(booking["topic"], {}),
+                            branches.get(booking["branch"], {}), (messages_sentence(config["notifications"], has_email),))
+        dispatcher.utter_message(text=card_text(card), json_message={"booking": card})
         return [*fresh_booking(tracker), SlotSet("booking_outcome", "booked"), SlotSet("booking_reference", booking["reference"])]
 
     @staticmethod
@@ -191,20 +176,6 @@ class ActionBook(Action):
         details = " ".join(f["message"] for f in error.fields.values()) or error.message
         dispatcher.utter_message(text=f"Δεν μπόρεσα να κλείσω το ραντεβού: {details} Πατήστε «Διόρθωση» στην περίληψη ή γράψτε «άκυρο».")
         return [SlotSet("booking_outcome", "failed")]
-
-
-def _card(booking: dict[str, Any], branch: dict[str, Any]) -> dict[str, Any]:
-    """What a web page needs to draw the booking as a card (the chat page renders it)."""
-    start = datetime.fromisoformat(booking["start"])
-    return {
-        "reference": booking["reference"],
-        "start": start.isoformat(),
-        "when": when(booking["start"]),
-        "branch": branch.get("name", booking["branch"]),
-        "join_url": booking["join_url"],
-        "calendar_url": booking["calendar_url"],
-        "manage_code": booking["manage_token"],
-    }
 
 
 class ActionStopBooking(Action):

@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from .attempts import GivingUpForm, failed, succeeded
+from .booking_card import booking_card, card_text
 from .greek_format import when
 from .handoff_api import ApiError, HandoffUnavailable, api
 from .session import SORRY_UNAVAILABLE, fresh_booking
@@ -104,8 +105,9 @@ class ActionCancelBooking(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if not tracker.get_slot("gave_up"):
-            await _apply(dispatcher, api.cancel(tracker.get_slot("booking_reference"), tracker.get_slot("manage_code")),
-                         "Το ραντεβού {reference} ακυρώθηκε. Αν χρειαστείτε νέο, γράψτε μου τι χρειάζεστε.")
+            booking = await _apply(dispatcher, api.cancel(tracker.get_slot("booking_reference"), tracker.get_slot("manage_code")))
+            if booking:
+                dispatcher.utter_message(text=f"Το ραντεβού {booking['reference']} ακυρώθηκε. Αν χρειαστείτε νέο, γράψτε μου τι χρειάζεστε.")
         return fresh_booking(tracker)
 
 
@@ -116,18 +118,23 @@ class ActionRescheduleBooking(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if tracker.get_slot("gave_up"):
             return fresh_booking(tracker)
-        await _apply(
-            dispatcher,
-            api.reschedule(tracker.get_slot("booking_reference"), tracker.get_slot("manage_code"), tracker.get_slot("slot_id")),
-            "Έγινε! Το ραντεβού {reference} μεταφέρθηκε: {when}. Ο σύνδεσμος της βιντεοκλήσης: {join_url}",
-        )
+        code = tracker.get_slot("manage_code")
+        booking = await _apply(dispatcher, api.reschedule(tracker.get_slot("booking_reference"), code, tracker.get_slot("slot_id")))
+        if booking:
+            try:
+                topics, branches = await api.topics(), await api.branches()
+            except HandoffUnavailable:
+                topics, branches = {}, {}
+            card = booking_card("Έγινε! Το ραντεβού σας μεταφέρθηκε.", booking | {"manage_token": code},
+                                topics.get(booking["topic"], {}), branches.get(booking["branch"], {}))
+            dispatcher.utter_message(text=card_text(card), json_message={"booking": card})
         return fresh_booking(tracker)
 
 
-async def _apply(dispatcher: CollectingDispatcher, call: Any, done: str) -> None:
-    """Run a cancel/reschedule call and tell the citizen how it went."""
+async def _apply(dispatcher: CollectingDispatcher, call: Any) -> dict[str, Any] | None:
+    """Run a cancel/reschedule call: the booking after it, or None once the citizen was told why not."""
     try:
-        booking = await call
+        return await call
     except HandoffUnavailable:
         dispatcher.utter_message(text=SORRY_UNAVAILABLE)
     except ApiError as e:
@@ -138,5 +145,4 @@ async def _apply(dispatcher: CollectingDispatcher, call: Any, done: str) -> None
             )
         else:
             dispatcher.utter_message(text=e.message)
-    else:
-        dispatcher.utter_message(text=done.format(reference=booking["reference"], when=when(booking["start"]), join_url=booking["join_url"]))
+    return None

@@ -101,6 +101,12 @@ class HandoffAPI:
             "POST", f"/api/bookings/{reference}/reschedule", json={"slot_id": slot_id}, headers=_manage(manage_token)
         )
 
+    async def recover(self, sender_id: str, **details: str) -> list[dict[str, Any]]:
+        """Upcoming bookings found by reference + manage_code, or document_number + mobile
+        (ApiError 404 for any miss, 429 after too many tries)."""
+        body = await self._request("POST", "/api/bookings/recover", json={"sender_id": sender_id, **details})
+        return body["bookings"]
+
 
 def _manage(token: str) -> dict[str, str]:
     """Citizen calls go with the manage code *instead of* the service token: the citizen

@@ -14,6 +14,7 @@ MAX_ATTEMPTS = 3
 IDENTITY_SLOTS = ("full_name", "id_card", "afm_or_amka", "mobile", "email", "consent")
 BOOKING_SLOTS = ("branch", "slot_id", "slot_offer", "booking_outcome", "attempts", "gave_up")
 CHANGE_SLOTS = ("booking_reference", "manage_code")
+RECOVERY_SLOTS = ("recovery_method", "recovery_document", "recovery_mobile", "found_bookings")  # find_booking.py
 TOPIC_SLOTS = ("topic", "question", "topic_confidence", "topic_candidates")
 
 
@@ -23,9 +24,9 @@ def _clear(tracker: Tracker, names: tuple[str, ...]) -> list[EventType]:
 
 
 def fresh_booking(tracker: Tracker) -> list[EventType]:
-    return _clear(tracker, BOOKING_SLOTS + ("appointment",) + CHANGE_SLOTS)
+    return _clear(tracker, BOOKING_SLOTS + ("appointment",) + CHANGE_SLOTS + RECOVERY_SLOTS)
 
 
 def forget_everything(tracker: Tracker) -> list[EventType]:
     """After a stop: nothing of the abandoned booking stays behind."""
-    return _clear(tracker, BOOKING_SLOTS + ("appointment",) + CHANGE_SLOTS + IDENTITY_SLOTS + TOPIC_SLOTS)
+    return _clear(tracker, BOOKING_SLOTS + ("appointment",) + CHANGE_SLOTS + RECOVERY_SLOTS + IDENTITY_SLOTS + TOPIC_SLOTS)

@@ -33,6 +33,7 @@ def booking_json(request: web.Request, booking: Booking, token: str | None) -> d
     appointments = request.app[APPOINTMENTS]
     body = booking.to_public_dict() | {
         "join_url": appointments.join_url(booking),
+        "appointment_url": appointments.appointment_page_url(),
         "change_deadline": appointments.change_deadline(booking).isoformat(),
     }
     if token:

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from bot.actions.booking_form import ANY_BRANCH, match_branch
 from bot.actions.changes import parse_reference
+from bot.actions.find_booking import document_typed, manage_code_typed
 from bot.actions.offer import distinct_times, how_they_differ, nearest, offer_message
 from bot.actions.time_wish import ATHENS, TimeWish, parse_time_wish
 from bot.actions.transcript import transcript
@@ -21,6 +22,16 @@ def test_references_are_read_however_they_are_typed():
     assert parse_reference("7k3f9q") == "KEP-7K3F9Q"
     assert parse_reference("θέλω να ακυρώσω το ραντεβού μου") is None
     assert parse_reference("ΑΚΥΡΩΣΗ ΡΑΝΤΕΒΟΥ") is None
+
+
+def test_manage_codes_and_document_numbers_however_they_are_typed():
+    assert manage_code_typed("7hrw 3nz9-dc") == "7HRW3NZ9DC"
+    assert manage_code_typed("ΒΧ4Ν7Κ2Ρ9Μ") == "BX4N7K2P9M"  # a Greek keyboard
+    assert manage_code_typed("δεν τον έχω") is None
+    assert manage_code_typed("7HRW3NZ9D") is None  # one character short
+    assert document_typed("ΑΒ 123456") == "ΑΒ123456"
+    assert document_typed("ak-1234567") == "ak1234567"
+    assert document_typed("δεν θυμάμαι") is None
 
 
 def test_branch_from_button_town_or_any():

@@ -22,6 +22,7 @@ PHRASES = {
     "topic_education": ["Πώς γράφω το παιδί στο νηπιαγωγείο;", "antigrafo ptyxiou"],
     "topic_agriculture": ["Το χαλάζι κατέστρεψε τα χωράφια μου", "dilosi osde"],
     "out_of_scope": ["τι καιρό θα κάνει αύριο;", "poios kerdise sto podosfairo"],
+    "find_booking": ["δεν ξέρω πια πού είναι το λινκ της βιντεοκλήσης", "Σβήστηκε το μήνυμα, πότε είχα ραντεβού;"],
 }
 
 

@@ -49,7 +49,7 @@ async def browser():
         yield launched
 
 
-async def book(base: str, topic: str, question: str, branch: str | None = None) -> dict:
+async def book(base: str, topic: str, question: str, branch: str | None = None, token: str = SERVICE_TOKEN) -> dict:
     """A booking made through the API, as the bot makes it."""
     async with aiohttp.ClientSession() as http:
         params = {"topic": topic, "limit": "1"} | ({"branch": branch} if branch else {})
@@ -62,7 +62,7 @@ async def book(base: str, topic: str, question: str, branch: str | None = None) 
                         "mobile": "6912345678"},
             "consent": {"video_call": True, "show_id": True, "data_processing": True},
         }
-        async with http.post(f"{base}/api/bookings", json=body, headers={"Authorization": f"Bearer {SERVICE_TOKEN}"}) as resp:
+        async with http.post(f"{base}/api/bookings", json=body, headers={"Authorization": f"Bearer {token}"}) as resp:
             assert resp.status == 201, await resp.text()
             return await resp.json()
 

@@ -174,6 +174,18 @@ SCRIPTS: dict[str, list[Step]] = {
         *IDENTITY,
         Say("ναι", ("κλείστηκε",)),
     ],
+    # A lost booking found again (after time_in_greek_words, whose booking it finds).
+    "find_booking_by_codes": [
+        Say("Δεν μπορώ να βρω πουθενά το λινκ για την κλήση μου", ("κωδικό του ραντεβού", "Δεν έχω τους κωδικούς")),
+        Say(last_booking("reference"), ("κωδικό διαχείρισης",)),
+        Say(lambda c: " ".join(c["bookings"][-1]["manage_code"].lower()), ("Βρήκα το ραντεβού σας", "/call/", "/appointment")),
+    ],
+    "find_booking_with_a_wrong_code": [
+        Say("μου διέφυγε πότε έχω κλείσει να με δει ο υπάλληλος", ("κωδικό του ραντεβού",)),
+        Say(last_booking("reference"), ("κωδικό διαχείρισης",)),
+        Say("QQQQQQQQQQ", ("Δεν βρήκα ενεργό ραντεβού", "κωδικό του ραντεβού")),
+        Say("καλύτερα να σταματήσουμε εδώ", ("σταματήσαμε",)),
+    ],
     "reschedule": [
         Say("θέλω να αλλάξω την ώρα του ραντεβού μου", ("κωδικός του ραντεβού",)),
         Say(last_booking("reference"), ("κωδικό διαχείρισης",)),
@@ -190,6 +202,23 @@ SCRIPTS: dict[str, list[Step]] = {
         Say(lambda c: f"ακύρωση ραντεβού {c['bookings'][-1]['reference']}", ("κωδικό διαχείρισης",)),  # reference in the request
         Say("ZZZZZZZZZZ", ("δεν ταιριάζει",)),
         Say("άκυρο", ("σταματήσαμε",)),
+    ],
+    # Books with its own identity, then finds that booking without the codes.
+    "find_booking_by_identity": [
+        Say("Ο γιατρός μου ζητάει βεβαίωση ότι είμαι ασφαλισμένος στον ΕΦΚΑ", ("Ασφάλιση",)),
+        Click(0),
+        Click(0, ("Πώς λέγεστε",)),
+        Say("Σταύρος Ιωαννίδης", ("ταυτότητας",)),
+        Say("ΑΗ 246813", ("ΑΦΜ",)),
+        Say("090000045", ("κινητό",)),
+        Say("6944556677", ("email",)),
+        Click(0, ("Συμφωνείτε",)),  # Δεν έχω email
+        Click(0, ("Ελέγξτε τα στοιχεία σας",)),  # Ναι, συμφωνώ
+        Click(0, ("κλείστηκε",)),  # Ναι, κλείστε το ραντεβού
+        Say("ποια μέρα είχα κλείσει για τη βιντεοκλήση;", ("κωδικό του ραντεβού",)),
+        Click(0, ("αριθμό εγγράφου",)),  # Δεν έχω τους κωδικούς
+        Say("ah-246813", ("κινητό",)),  # Latin letters, a dash
+        Say("+30 694 455 6677", ("Βρήκα το ραντεβού σας", "νέο κωδικό διαχείρισης", "Ασφάλιση")),
     ],
 }
 

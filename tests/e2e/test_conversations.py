@@ -44,7 +44,10 @@ async def test_booking_reaches_the_clerk_with_question_topic_and_transcript(stac
     assert booking["start"] == chat.booking["start"] and booking["join_url"] == chat.booking["join_url"]
 
 
-@pytest.mark.parametrize("script", [s for s in SCRIPTS if s not in ("happy_path", "reschedule", "cancel", "cancel_with_a_wrong_code")])
+NEEDS_A_BOOKING = ("reschedule", "cancel", "cancel_with_a_wrong_code", "find_booking_by_codes", "find_booking_with_a_wrong_code")
+
+
+@pytest.mark.parametrize("script", [s for s in SCRIPTS if s not in ("happy_path", *NEEDS_A_BOOKING)])
 async def test_script(client: ChatClient, sender, script):
     await client.play(script, sender, {"bookings": []})
 
@@ -83,3 +86,15 @@ async def test_the_chat_promises_the_messages_the_service_sends_and_the_deadline
     inside_deadline = start - timedelta(hours=config["change_notice_hours"]) <= datetime.now(ATHENS)
     assert ("Προσοχή: αυτή η ώρα είναι σε λιγότερο από" in summary) == inside_deadline
     assert ("Αλλαγή ή ακύρωση: έως" in summary) == (not inside_deadline)
+
+
+async def test_a_lost_booking_is_found_with_its_codes_and_its_card_comes_back(stack, client: ChatClient, sender):
+    context = {"bookings": []}
+    booked = (await client.play("time_in_greek_words", f"{sender}-1", context)).booking
+    found = (await client.play("find_booking_by_codes", f"{sender}-2", context)).booking
+    assert (found["reference"], found["start"], found["manage_code"]) == (booked["reference"], booked["start"], booked["manage_code"])
+    assert found["headline"].startswith("Βρήκα") and found["documents"] and found["appointment_url"].endswith("/appointment")
+
+    wrong = await client.play("find_booking_with_a_wrong_code", f"{sender}-3", context)
+    assert wrong.booking is None and booked["reference"] not in wrong.text  # nothing shown for a wrong code
+    assert (await api_booking(stack, booked["reference"]))["status"] == "booked"

@@ -14,19 +14,25 @@ function bookingCard(b) {
   const card = document.createElement("section");
   card.className = "booking-card";
   card.setAttribute("aria-label", "Το ραντεβού σας");
-  const h = document.createElement("h2"); h.textContent = "Το ραντεβού σας";
-  const dl = document.createElement("dl");
-  for (const [label, value] of [["Πότε", b.when], ["ΚΕΠ", b.branch], ["Κωδικός ραντεβού", b.reference], ["Κωδικός διαχείρισης", b.manage_code]]) {
-    const dt = document.createElement("dt"); dt.textContent = label;
-    const dd = document.createElement("dd"); dd.textContent = value;
-    dl.append(dt, dd);
-  }
+  card.dataset.reference = b.reference;
+  card.dataset.manageCode = b.manage_code;
+  const h = document.createElement("h2"); h.textContent = b.headline || "Το ραντεβού σας";
+  const change = b.change_until ? `έως ${b.change_until}` : b.branch_phone ? `μόνο στο τηλέφωνο του ΚΕΠ ${b.branch_phone}` : null;
+  const dl = KepText.details([["Πότε", b.when], ["ΚΕΠ", b.branch], ["Κωδικός ραντεβού", b.reference],
+    ["Κωδικός διαχείρισης", b.manage_code], ["Θέμα", b.topic], ["Αλλαγή ή ακύρωση", change]]);
   const links = document.createElement("p"); links.className = "links";
-  const join = document.createElement("a"); join.href = b.join_url; join.textContent = "Σύνδεσμος βιντεοκλήσης";
-  const ics = document.createElement("a"); ics.href = b.calendar_url; ics.textContent = "Προσθήκη στο ημερολόγιο (.ics)";
-  ics.setAttribute("download", `${b.reference}.ics`);
-  links.append(join, ics);
+  const link = (href, text) => { const a = document.createElement("a"); a.href = href; a.textContent = text; links.append(a); return a; };
+  link(b.join_url, "Σύνδεσμος βιντεοκλήσης");
+  link(b.calendar_url, "Προσθήκη στο ημερολόγιο (.ics)").setAttribute("download", `${b.reference}.ics`);
+  if (b.appointment_url) link(b.appointment_url, "Το ραντεβού μου: προβολή, αλλαγή, ακύρωση");
   card.append(h, dl, links);
+  if (b.documents && b.documents.length) {
+    const title = document.createElement("h3"); title.textContent = "Να έχετε έτοιμα";
+    card.append(title, KepText.list(b.documents));
+  }
+  for (const notice of b.notices || []) {
+    const p = document.createElement("p"); p.className = "notice"; p.textContent = notice; card.append(p);
+  }
   return card;
 }
 
@@ -36,11 +42,22 @@ function addMessage(sender, text, booking) {
   const who = document.createElement("span"); who.className = "who";
   who.textContent = sender === "user" ? "Εσείς: " : "Βοηθός: ";
   li.append(who);
-  KepText.withLinks(li, text);
+  if (text) KepText.withLinks(li, text);
   if (booking) li.append(bookingCard(booking));
   $("log").append(li);
-  li.scrollIntoView({ block: "nearest" });
   return li;
+}
+
+// The newest message from its first line, its buttons and the message box (always on screen:
+// it is docked at the bottom) in view; when they do not all fit, the message's start wins.
+function revealLatest() {
+  const last = $("log").lastElementChild;
+  if (!last) return;
+  const margin = 8;
+  const limit = $("dock").getBoundingClientRect().top - margin;
+  const top = last.getBoundingClientRect().top - margin;
+  const end = ($("quick").childElementCount ? $("quick") : last).getBoundingClientRect().bottom;
+  window.scrollBy({ top: Math.min(Math.max(end - limit, 0), top), behavior: "instant" });
 }
 
 function showQuickReplies(buttons) {
@@ -80,9 +97,10 @@ function showReplies(replies) {
   for (const reply of replies) {
     if (reply.text || reply.booking) addMessage("bot", reply.text, reply.booking);
     if (reply.buttons) buttons = reply.buttons;
-    speak(reply.text);
+    speak(reply.booking ? `${reply.booking.headline || ""} ${reply.booking.when}. ${reply.booking.branch}.` : reply.text);
   }
   showQuickReplies(buttons);
+  revealLatest();
 }
 
 function problem(text) {
@@ -100,6 +118,7 @@ async function send(payload, shown) {
   status("");
   if (!state.retrying) addMessage("user", shown || text);
   showQuickReplies([]);
+  revealLatest();
   let response, body = null;
   try {
     response = await fetch("/api/chat", { method: "POST", headers: { "Content-Type": "application/json" },
@@ -111,7 +130,7 @@ async function send(payload, shown) {
   if (response && response.ok) {
     state.retrying = false;
     showReplies(body.messages);
-    $("message").focus();
+    $("message").focus({ preventScroll: true });
     return;
   }
   const message = (body && body.error && body.error.message) || "Δεν υπάρχει σύνδεση με τον βοηθό. Ελέγξτε το διαδίκτυο και δοκιμάστε ξανά.";
@@ -130,6 +149,28 @@ async function loadHistory() {
   for (const turn of body.turns) addMessage(turn.sender, turn.text, turn.booking);
   const last = body.turns[body.turns.length - 1];
   if (last.sender === "bot") showQuickReplies(last.buttons);
+  revealLatest();
+}
+
+async function newChat() {
+  await fetch("/api/chat/reset", { method: "POST", credentials: "same-origin" });
+  $("log").replaceChildren();
+  showQuickReplies([]);
+  status("");
+  await loadHistory();
+  $("message").focus();
+}
+
+// A booking card on screen: say what "new chat" takes away and what stays, first.
+function askBeforeNewChat() {
+  const cards = $("log").querySelectorAll(".booking-card");
+  if (!cards.length) { newChat(); return; }
+  const last = cards[cards.length - 1];
+  $("confirm-new-codes").textContent = `Κρατήστε τους κωδικούς σας: κωδικός ραντεβού ${last.dataset.reference}, `
+    + `κωδικός διαχείρισης ${last.dataset.manageCode}. Με αυτούς βλέπετε, αλλάζετε ή ακυρώνετε το ραντεβού `
+    + "στη σελίδα «Το ραντεβού μου», ή το ξαναβρίσκω εδώ αν μου γράψετε «έχασα το ραντεβού μου».";
+  $("confirm-new").returnValue = "";
+  $("confirm-new").showModal();
 }
 
 function setScale(scale) {
@@ -158,7 +199,7 @@ function setUpVoiceInput() {
     listening.interimResults = false;
     listening.addEventListener("result", (e) => {
       $("message").value = Array.from(e.results).map((r) => r[0].transcript).join(" ");
-      $("message").focus();
+      $("message").focus({ preventScroll: true });
     });
     listening.addEventListener("end", () => { listening = null; mic.setAttribute("aria-pressed", "false"); mic.textContent = "Μιλήστε"; });
     listening.addEventListener("error", () => status("Δεν σας άκουσα. Ελέγξτε ότι το μικρόφωνο επιτρέπεται, ή γράψτε το μήνυμα."));
@@ -175,13 +216,9 @@ document.addEventListener("DOMContentLoaded", () => {
   $("smaller").addEventListener("click", () => setScale(state.scale - 0.15));
   $("larger").addEventListener("click", () => setScale(state.scale + 0.15));
   $("read-aloud").addEventListener("click", () => setReadAloud(!state.readAloud));
-  $("new-chat").addEventListener("click", async () => {
-    await fetch("/api/chat/reset", { method: "POST", credentials: "same-origin" });
-    $("log").replaceChildren();
-    showQuickReplies([]);
-    status("");
-    await loadHistory();
-    $("message").focus();
+  $("new-chat").addEventListener("click", askBeforeNewChat);
+  $("confirm-new").addEventListener("close", () => {
+    if ($("confirm-new").returnValue === "new") newChat(); else $("new-chat").focus();
   });
   const input = $("message");
   input.addEventListener("input", () => {
