@@ -81,7 +81,7 @@ class Booking:
     created_at: datetime
     updated_at: datetime
     picked_by: str = ""  # the clerk who took it (pick-up); only they may finish it
-    outcome: str = ""  # resolved | in_person | follow_up, when finished
+    outcome: str = ""  # resolved | in_person | follow_up | id_rejected, when finished
     notes: str = ""
 
     def to_public_dict(self) -> dict[str, Any]:

@@ -6,8 +6,11 @@ and in the audit trail.
                    └─ rejected ─▶ ended                └─▶ audio_only (clerk only) ─▶ ended
 
 Asking for audio-only before the ID is verified is refused. A call that had begun and that
-everybody then left for `idle_seconds` ends by itself; one that never began stays open. The media lives in one process (`media.CallRoom`); a
-deployment with several handoff processes routes a call's requests to one of them.
+everybody then left for `idle_seconds` ends by itself; one that never began stays open.
+Besides the state, the call's hash in Redis holds what each side's page reported (camera,
+microphone, "I left") and why the call ended, so both pages can say what is going on. The
+media lives in one process (`media.CallRoom`); a deployment with several handoff processes
+routes a call's requests to one of them.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import contextlib
 import json
 import logging
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from . import audit, events, presence, ratelimit
@@ -26,6 +30,19 @@ from .media import CallRoom, RTCConfiguration, UnusableOffer
 from .store import Redis, key
 
 log = logging.getLogger(__name__)
+
+
+class Side(StrEnum):
+    CITIZEN = "citizen"
+    CLERK = "clerk"
+
+
+class EndReason(StrEnum):
+    ID_REJECTED = "id_rejected"
+    FINISHED = "finished"
+    NOBODY_CONNECTED = "nobody_connected"
+
+
 ALLOWED_FROM = {
     "connected": ("waiting",),
     "id_verified": ("connected",),
@@ -33,6 +50,7 @@ ALLOWED_FROM = {
     "ended": ("waiting", "connected", "id_verified", "audio_only"),
 }
 MAX_MESSAGE = 500
+MAX_REJECTION = 300
 
 # KEYS: call, audit stream, audit subject. ARGV: new state, allowed (comma list), audit entry, field, value…
 _TRANSITION = """
@@ -55,6 +73,10 @@ class TooManyOffers(DomainError):
 
 def call_key(reference: str) -> str:
     return key("call", reference)
+
+
+def _flag(value: Any) -> str:
+    return "0" if value is False else "1"
 
 
 class Calls:
@@ -92,11 +114,14 @@ class Calls:
             raise Forbidden("token", "call_over", "Αυτό το ραντεβού έχει ολοκληρωθεί ή ακυρωθεί.")
         return booking
 
-    async def clerk_booking(self, reference: str, username: str) -> Booking:
+    async def clerk_booking(self, reference: str, username: str, finished_too: bool = False) -> Booking:
+        """The clerk's own call, while it is on; with `finished_too`, also once it has ended
+        (for the page to show how it ended)."""
         booking = await self._appointments.find(reference, None, trusted=True)
-        if booking.picked_by != username or booking.status != "in_call":
+        allowed = ("in_call", "completed") if finished_too else ("in_call",)
+        if booking.picked_by != username or booking.status not in allowed:
             raise Forbidden("reference", "not_your_call", "Αναλάβετε πρώτα το ραντεβού από τη λίστα σας.")
-        if await self.state(booking.reference) == "ended":
+        if not finished_too and await self.state(booking.reference) == "ended":
             raise Conflict("state", "call_over", "Η κλήση έχει τελειώσει.")
         return booking
 
@@ -105,7 +130,9 @@ class Calls:
         if await presence.arrive(self._redis, booking.reference):
             await events.announce(self._redis, "waiting", booking)
 
-    async def join(self, booking: Booking, role: str, offer: Any) -> dict[str, str]:
+    async def join(self, booking: Booking, role: Side, offer: Any) -> dict[str, str]:
+        """Answer a page's offer. The offer may say whether its camera and microphone are on
+        (`camera`, `microphone`: booleans, default on), as a rejoining page reports them."""
         reference = booking.reference
         if not await ratelimit.allow(self._redis, f"call-offers:{reference}", self._offers_per_minute):
             raise TooManyOffers("sdp", "too_many_offers",
@@ -125,8 +152,34 @@ class Calls:
             raise BadRequest("sdp", "offer_unusable",
                              "Η σύνδεση δεν μπόρεσε να ξεκινήσει με αυτόν τον φυλλομετρητή. Ανανεώστε τη σελίδα· "
                              "αν επαναληφθεί, δοκιμάστε άλλον φυλλομετρητή (Chrome, Firefox, Safari).") from e
+        await self._redis.hset(call_key(reference), mapping={
+            f"{role}_camera": _flag(offer.get("camera", True)), f"{role}_microphone": _flag(offer.get("microphone", True)),
+            f"{role}_left": "0",
+        })
         await audit.AuditTrail(self._redis).append(f"call.{role}_joined", role, reference, self._clock())
         return {"sdp": answer.sdp, "type": answer.type}
+
+    async def devices(self, booking: Booking, role: Side, camera: Any, microphone: Any) -> None:
+        """A page turned its camera or microphone on or off. The citizen's camera stays on
+        until the clerk has confirmed the ID card on it."""
+        if not (isinstance(camera, bool) and isinstance(microphone, bool)):
+            raise InvalidFields({"camera": ("devices_invalid", "Πείτε αν η κάμερα και το μικρόφωνο είναι ανοιχτά (true/false).")})
+        state = await self.state(booking.reference)
+        if role == Side.CITIZEN and not camera and state in ("waiting", "connected"):
+            raise Conflict("camera", "camera_needed_for_id",
+                           "Η κάμερα μένει ανοιχτή μέχρι ο υπάλληλος να επιβεβαιώσει την ταυτότητά σας. "
+                           "Μετά μπορείτε να την κλείσετε.")
+        await self._redis.hset(call_key(booking.reference),
+                               mapping={f"{role}_camera": _flag(camera), f"{role}_microphone": _flag(microphone)})
+
+    async def leave(self, booking: Booking, role: Side) -> None:
+        """A side pressed «Αποχώρηση»: its connection closes, the other side is told; the call
+        goes on (the citizen may come back with the same link while it is valid)."""
+        await self._redis.hset(call_key(booking.reference), f"{role}_left", "1")
+        await audit.AuditTrail(self._redis).append(f"call.{role}_left", role, booking.reference, self._clock())
+        room = self.rooms.get(booking.reference)
+        if room is not None:
+            await room.leave(role)
 
     def _changed(self, reference: str) -> None:
         """A peer connected or left: both sides up with video make the call `connected`; a
@@ -138,25 +191,28 @@ class Calls:
         if room.empty:
             self.rooms.pop(reference, None)
             self._left_at[reference] = self._clock()
-        elif room.has_video("citizen") and room.has_video("clerk"):
+        elif room.has_video(Side.CITIZEN) and room.has_video(Side.CLERK):
             self._left_at.pop(reference, None)
             asyncio.get_running_loop().create_task(self._move(reference, "connected", "system"))
 
     # -- the clerk's decisions -------------------------------------------------------------
-    async def verify_id(self, booking: Booking, clerk: str, matches: Any, reason: Any) -> None:
+    async def verify_id(self, booking: Booking, clerk: str, matches: Any, reason: Any) -> str | None:
+        """The clerk's verdict on the ID card. A rejection ends the call; its reason (shown to
+        the citizen) is returned, for the appointment to be finished with it."""
         if matches is True:
             room = self.rooms.get(booking.reference)
-            if not (room and room.receiving_video("clerk")):
+            if not (room and room.receiving_video(Side.CLERK)):
                 raise Conflict("video", "no_live_video",
                                "Η εικόνα του πολίτη δεν έρχεται αυτή τη στιγμή. Η ταυτότητα επιβεβαιώνεται μόνο με ζωντανή εικόνα.")
             await self._require(booking.reference, "id_verified", clerk,
                                 "Η ταυτότητα επιβεβαιώνεται όταν η κλήση είναι συνδεδεμένη με εικόνα.")
-            return
-        if not isinstance(reason, str) or not reason.strip():
-            raise InvalidFields({"reason": ("required", "Γράψτε γιατί η ταυτότητα δεν ταιριάζει.")})
+            return None
+        if not isinstance(reason, str) or not reason.strip() or len(reason.strip()) > MAX_REJECTION:
+            raise InvalidFields({"reason": ("required", f"Γράψτε στον πολίτη γιατί η ταυτότητα δεν ταιριάζει (έως {MAX_REJECTION} χαρακτήρες).")})
         await self._require(booking.reference, "ended", clerk, "Η κλήση έχει ήδη τελειώσει.",
-                            reason=f"id_rejected: {reason.strip()[:300]}")
+                            reason=EndReason.ID_REJECTED, rejection_reason=reason.strip()[:MAX_REJECTION])
         await self._close_room(booking.reference)
+        return reason.strip()
 
     async def audio_only(self, booking: Booking, clerk: str) -> None:
         """Recorded in the call's state in Redis: a room made again later relays no video either."""
@@ -171,8 +227,8 @@ class Calls:
         entry = json.dumps({"text": text.strip(), "at": self._clock().isoformat()}, ensure_ascii=False)
         await self._redis.rpush(key("call", booking.reference, "messages"), entry)
 
-    async def end(self, reference: str, actor: str, reason: str) -> bool:
-        ended = await self._move(reference, "ended", actor, reason=reason) == "ok"
+    async def end(self, reference: str, actor: str, reason: EndReason, outcome: str = "") -> bool:
+        ended = await self._move(reference, "ended", actor, reason=reason, outcome=outcome) == "ok"
         await self._close_room(reference)
         return ended
 
@@ -186,16 +242,24 @@ class Calls:
     async def status(self, booking: Booking) -> dict[str, Any]:
         room = self.rooms.get(booking.reference)
         messages = [json.loads(m) for m in await self._redis.lrange(key("call", booking.reference, "messages"), 0, -1)]
-        state = await self.state(booking.reference)
+        call = await self._redis.hgetall(call_key(booking.reference))
+        state = call.get("state", "waiting")
+        sides = {
+            f"{side}_{what}": call.get(f"{side}_{what}", default) == "1"
+            for side in Side for what, default in (("camera", "1"), ("microphone", "1"), ("left", "0"))
+        }
         return {
             "reference": booking.reference,
             "state": state,
             "picked_up": booking.status == "in_call",
-            "citizen_connected": bool(room and room.connected("citizen")),
-            "clerk_connected": bool(room and room.connected("clerk")),
-            "citizen_video": bool(room and room.receiving_video("clerk")),  # what the clerk sees, live
-            "clerk_video": bool(room and room.receiving_video("citizen")),
+            "citizen_connected": bool(room and room.connected(Side.CITIZEN)),
+            "clerk_connected": bool(room and room.connected(Side.CLERK)),
+            "citizen_video": bool(room and room.receiving_video(Side.CLERK)),  # what the clerk sees, live
+            "clerk_video": bool(room and room.receiving_video(Side.CITIZEN)),
+            **sides,
             "video": state != "audio_only",
+            "ended_because": call.get("reason") or None,
+            "rejection_reason": call.get("rejection_reason") or None,
             "messages": messages,
             "clerk_busy_minutes": await self._clerk_busy_minutes(booking),
         }
@@ -222,7 +286,7 @@ class Calls:
             if await self.state(reference) == "waiting":
                 self._left_at.pop(reference, None)
                 continue
-            await self.end(reference, "system", "nobody_connected")
+            await self.end(reference, "system", EndReason.NOBODY_CONNECTED)
             ended.append(reference)
         return ended
 

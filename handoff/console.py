@@ -23,7 +23,9 @@ from .notifications import Notification, NotificationKind
 from .outbox import Outbox
 from .store import Redis
 
-OUTCOMES = {"resolved": "Επιλύθηκε", "in_person": "Χρειάζεται επίσκεψη στο ΚΕΠ", "follow_up": "Χρειάζεται συνέχεια"}
+ID_REJECTED = "id_rejected"  # set by the call when the clerk rejects the ID card on camera
+OUTCOMES = {"resolved": "Επιλύθηκε", "in_person": "Χρειάζεται επίσκεψη στο ΚΕΠ", "follow_up": "Χρειάζεται συνέχεια",
+            ID_REJECTED: "Η ταυτότητα δεν επιβεβαιώθηκε"}
 MAX_NOTES = 2000
 MAX_REASON = 200  # told to the citizen by e-mail
 QUEUE_DAYS = 14

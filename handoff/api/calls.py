@@ -9,6 +9,8 @@ from aiohttp import web
 
 from ..accounts import Account
 from ..bookings import Booking
+from ..calls import EndReason, Side
+from ..console import ID_REJECTED
 from .console_auth import signed_in
 from .keys import APPOINTMENTS, CALLS, CONSOLE, SETTINGS
 from .requests import json_body
@@ -25,16 +27,36 @@ async def _citizen(request: web.Request) -> Booking:
     return await request.app[CALLS].citizen_booking(request.match_info["token"])
 
 
-async def _clerk(request: web.Request) -> tuple[Booking, Account]:
+async def _clerk(request: web.Request, finished_too: bool = False) -> tuple[Booking, Account]:
     _, account = await signed_in(request)
-    booking = await request.app[CALLS].clerk_booking(request.match_info["reference"], account.username)
+    booking = await request.app[CALLS].clerk_booking(request.match_info["reference"], account.username, finished_too)
     return booking, account
 
 
 @routes.post("/api/calls/{token}/offer")
 async def citizen_offer(request: web.Request) -> web.Response:
     booking = await _citizen(request)
-    return json_response(await request.app[CALLS].join(booking, "citizen", await json_body(request)))
+    return json_response(await request.app[CALLS].join(booking, Side.CITIZEN, await json_body(request)))
+
+
+@routes.post("/api/calls/{token}/devices")
+async def citizen_devices(request: web.Request) -> web.Response:
+    booking = await _citizen(request)
+    await _devices(request, booking, Side.CITIZEN)
+    return json_response(await request.app[CALLS].status(booking))
+
+
+@routes.post("/api/calls/{token}/leave")
+async def citizen_leave(request: web.Request) -> web.Response:
+    booking = await _citizen(request)
+    await request.app[CALLS].leave(booking, Side.CITIZEN)
+    return json_response(await request.app[CALLS].status(booking))
+
+
+async def _devices(request: web.Request, booking: Booking, side: Side) -> None:
+    body = await json_body(request)
+    body = body if isinstance(body, dict) else {}
+    await request.app[CALLS].devices(booking, side, body.get("camera"), body.get("microphone"))
 
 
 @routes.get("/api/calls/{token}/state")
@@ -47,21 +69,34 @@ async def citizen_state(request: web.Request) -> web.Response:
 @routes.post("/api/clerk/calls/{reference}/offer")
 async def clerk_offer(request: web.Request) -> web.Response:
     booking, _ = await _clerk(request)
-    return json_response(await request.app[CALLS].join(booking, "clerk", await json_body(request)))
+    return json_response(await request.app[CALLS].join(booking, Side.CLERK, await json_body(request)))
 
 
 @routes.get("/api/clerk/calls/{reference}/state")
 async def clerk_state(request: web.Request) -> web.Response:
-    booking, _ = await _clerk(request)
+    """Readable after the end too, so the page can say how the call ended."""
+    booking, _ = await _clerk(request, finished_too=True)
     return json_response(_with_ice(request, await request.app[CALLS].status(booking)))
+
+
+@routes.post("/api/clerk/calls/{reference}/devices")
+async def clerk_devices(request: web.Request) -> web.Response:
+    booking, _ = await _clerk(request)
+    await _devices(request, booking, Side.CLERK)
+    return json_response(await request.app[CALLS].status(booking))
 
 
 @routes.post("/api/clerk/calls/{reference}/verify")
 async def verify_id(request: web.Request) -> web.Response:
+    """The ID card matches, or not: then the call ends and the appointment is finished with
+    that outcome, the reason being what the citizen reads."""
     booking, clerk = await _clerk(request)
     body = await json_body(request)
     body = body if isinstance(body, dict) else {}
-    await request.app[CALLS].verify_id(booking, clerk.username, body.get("matches"), body.get("reason"))
+    rejected = await request.app[CALLS].verify_id(booking, clerk.username, body.get("matches"), body.get("reason"))
+    if rejected is not None:
+        console = request.app[CONSOLE]
+        await console.finish(await console.viewer(clerk), booking.reference, ID_REJECTED, rejected)
     return json_response(await request.app[CALLS].status(booking))
 
 
@@ -88,5 +123,5 @@ async def end(request: web.Request) -> web.Response:
     body = body if isinstance(body, dict) else {}
     console = request.app[CONSOLE]
     finished = await console.finish(await console.viewer(clerk), booking.reference, body.get("outcome"), body.get("notes", ""))
-    await request.app[CALLS].end(booking.reference, clerk.username, f"finished: {body.get('outcome')}")
+    await request.app[CALLS].end(booking.reference, clerk.username, EndReason.FINISHED, body.get("outcome"))
     return json_response(finished)

@@ -67,14 +67,22 @@ async def book(base: str, topic: str, question: str, branch: str | None = None, 
             return await resp.json()
 
 
-async def signed_in_page(browser, base: str, username: str):
-    """A fresh browser context with `username` signed in to the console."""
+async def signed_in_page(browser, base: str, username: str, viewport: dict | None = None):
+    """A fresh browser context with `username` signed in to the console. Dialogs are recorded
+    (`page.dialogs`: messages, `page.dialog_types`) and dismissed, or accepted once a test
+    sets `page.accept_dialogs = True`."""
     from playwright.async_api import expect
 
-    context = await browser.new_context(locale="el-GR")
+    context = await browser.new_context(locale="el-GR", **({"viewport": viewport} if viewport else {}))
     page = await context.new_page()
-    page.dialogs = []
-    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), asyncio.ensure_future(dialog.dismiss())))
+    page.dialogs, page.dialog_types, page.accept_dialogs = [], [], False
+
+    def answer(dialog) -> None:
+        page.dialogs.append(dialog.message)
+        page.dialog_types.append(dialog.type)
+        asyncio.ensure_future(dialog.accept() if page.accept_dialogs else dialog.dismiss())
+
+    page.on("dialog", answer)
     await page.goto(f"{base}/clerk")
     await page.get_by_label("Όνομα χρήστη").fill(username)
     await page.get_by_label("Κωδικός").fill(DEMO_PASSWORD)

@@ -3,6 +3,9 @@ the clerk's page in two browser contexts connect through the service (aiortc rel
 only), both videos play, and the clerk's audio-only switch shows on the citizen's page."""
 from __future__ import annotations
 
+import asyncio
+
+import aiohttp
 from playwright.async_api import Page, expect
 
 from .chromium import screenshot_path
@@ -18,37 +21,164 @@ async def video_playing(page: Page, selector: str, timeout: float = 15) -> None:
     raise AssertionError(f"{selector} shows no video")
 
 
-async def test_citizen_and_clerk_talk_then_audio_only(browser, service):
-    booking = await book(service, "identity_documents", "Έχασα την ταυτότητά μου", branch="kep-athina")
-    clerk = await signed_in_page(browser, service, "ath-alexiou")
+PHONE, DESKTOP = {"width": 360, "height": 740}, {"width": 1280, "height": 800}
+# Every camera/microphone track a page gets, so a test can tell whether they were released.
+TRACK_LEDGER = """
+window.__tracks = [];
+const getUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+navigator.mediaDevices.getUserMedia = async (constraints) => {
+  const stream = await getUserMedia(constraints);
+  window.__tracks.push(...stream.getTracks());
+  return stream;
+};
+"""
+
+
+async def live_tracks(page: Page, kind: str) -> int:
+    return await page.evaluate(f"window.__tracks.filter(t => t.kind === '{kind}' && t.readyState === 'live').length")
+
+
+async def no_live(page: Page, *kinds: str) -> bool:
+    return all([await live_tracks(page, kind) == 0 for kind in kinds])
+
+
+async def until(check, timeout: float = 5) -> None:
+    """Waits for an async `check()` to be true."""
+    for _ in range(int(timeout * 10)):
+        if await check():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+async def screenshots(page: Page, name: str) -> None:
+    """The page as a phone and as a desktop shows it (looked at by the test's author)."""
+    for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
+        await page.set_viewport_size(size)
+        await page.screenshot(path=screenshot_path(f"{name}-{label}"), full_page=True)
+
+
+async def call_page(browser, viewport: dict) -> Page:
+    context = await browser.new_context(locale="el-GR", viewport=viewport)
+    await context.add_init_script(TRACK_LEDGER)
+    return await context.new_page()
+
+
+async def picked_up_call(browser, service, question: str, clerk_viewport: dict = DESKTOP):
+    """A booking picked up by its clerk, whose call page is open: (booking, clerk page)."""
+    booking = await book(service, "identity_documents", question, branch="kep-athina")
+    clerk = await signed_in_page(browser, service, "ath-alexiou", viewport=clerk_viewport)
+    await clerk.context.add_init_script(TRACK_LEDGER)
     card = clerk.locator(f'li.card[data-reference="{booking["reference"]}"]')
     await card.get_by_role("button", name="Ανάληψη").click()
     await card.get_by_role("link", name="Έναρξη βιντεοκλήσης").click()
     await expect(clerk.locator("#status")).to_contain_text("Αναμονή του πολίτη")
+    return booking, clerk
 
-    citizen = await (await browser.new_context(locale="el-GR")).new_page()
+
+async def test_citizen_and_clerk_talk_then_audio_only(browser, service):
+    booking, clerk = await picked_up_call(browser, service, "Έχασα την ταυτότητά μου")
+    # Beside the video, what the clerk compares the card with (unmasked: the clerk picked it up).
+    await expect(clerk.locator("#citizen-name")).to_have_text("Μαρία Παπαδοπούλου")
+    await expect(clerk.locator("#citizen-id")).to_have_text("ΑΒ123456")  # as the booking stored it
+
+    citizen = await call_page(browser, PHONE)
     await citizen.goto(booking["join_url"])
-    await expect(citizen.locator("#status")).to_contain_text("αίθουσα αναμονής")
+    await expect(citizen.locator("#status")).to_contain_text("Ο υπάλληλος σας περιμένει")
     await citizen.get_by_role("button", name="Έναρξη κάμερας και μικροφώνου").click()
 
     await video_playing(citizen, "#remote")
     await video_playing(clerk, "#remote")
     await expect(citizen.locator("#status")).to_contain_text("Δείξτε την αστυνομική σας ταυτότητα")
-    await citizen.screenshot(path=screenshot_path("call-citizen-connected"))
+
+    # The citizen mutes; the camera stays on until the ID is verified, and the page says why.
+    await citizen.get_by_role("button", name="Σίγαση μικροφώνου").click()
+    await expect(citizen.get_by_role("button", name="Άνοιγμα μικροφώνου")).to_have_attribute("aria-pressed", "true")
+    await expect(clerk.locator("#status")).to_contain_text("Ο πολίτης έχει κλείσει το μικρόφωνό του")
+    await citizen.get_by_role("button", name="Κλείσιμο κάμερας").click()
+    await expect(citizen.locator("#controls-note")).to_contain_text("Η κάμερα μένει ανοιχτή μέχρι ο υπάλληλος να επιβεβαιώσει")
+    assert await live_tracks(citizen, "video") == 1
+    await screenshots(citizen, "call-citizen-connected")
+    await screenshots(clerk, "call-clerk-connected")
 
     await expect(clerk.get_by_role("button", name="Συνέχεια μόνο με ήχο")).to_be_disabled()
     await clerk.get_by_role("button", name="Η ταυτότητα ταιριάζει με το ραντεβού").click()
+    await expect(citizen.locator("#status")).to_contain_text("Η ταυτότητα επιβεβαιώθηκε")
+    await citizen.get_by_role("button", name="Κλείσιμο κάμερας").click()  # now it may
+    await expect(citizen.get_by_role("button", name="Άνοιγμα κάμερας")).to_be_visible()
+    assert await live_tracks(citizen, "video") == 0  # released, not just hidden
+    await expect(clerk.locator("#status")).to_contain_text("Ο πολίτης έκλεισε την κάμερά του")
+    await citizen.get_by_role("button", name="Άνοιγμα κάμερας").click()
+    await video_advancing(clerk, "#remote")
+
     await clerk.get_by_role("button", name="Συνέχεια μόνο με ήχο").click()
     await expect(citizen.locator("#audio-only")).to_be_visible()
     await expect(citizen.locator("#status")).to_contain_text("μόνο με ήχο")
+    for page in (citizen, clerk):  # audio-only: both cameras are released, the microphones stay
+        await until(lambda page=page: no_live(page, "video"))
+        assert await live_tracks(page, "audio") == 1
     await clerk.get_by_label("Κείμενο").fill("Δείτε https://www.gov.gr")
     await clerk.get_by_role("button", name="Αποστολή").click()
     await expect(citizen.get_by_role("link", name="https://www.gov.gr")).to_be_visible()
-    await clerk.screenshot(path=screenshot_path("call-clerk-audio-only"), full_page=True)
-    await citizen.screenshot(path=screenshot_path("call-citizen-audio-only"), full_page=True)
+    await screenshots(clerk, "call-clerk-audio-only")
+    await screenshots(citizen, "call-citizen-audio-only")
 
+    await clerk.get_by_role("link", name="Πίσω στη λίστα").click()  # leaving the page asks first
+    await until(lambda: asyncio.sleep(0, "beforeunload" in clerk.dialog_types))
+    assert clerk.url.endswith(f"/clerk/call/{booking['reference']}")
+
+    await clerk.get_by_role("button", name="Τερματισμός κλήσης").click()  # asks; dismissed: nothing happens
+    assert clerk.dialogs[-1].startswith("Να τερματιστεί η κλήση με αποτέλεσμα «Επιλύθηκε»")
+    await expect(citizen.locator("#status")).not_to_contain_text("τελείωσε")
+    clerk.accept_dialogs = True
     await clerk.get_by_role("button", name="Τερματισμός κλήσης").click()
-    await expect(citizen.locator("#status")).to_contain_text("Η κλήση τελείωσε")
+    await expect(citizen.locator("#ended")).to_contain_text("Η κλήση τελείωσε")
+    await until(lambda: no_live(citizen, "audio"))  # the microphone is released too
+
+
+async def test_a_rejected_id_tells_the_citizen_why_and_what_to_do(browser, service):
+    booking, clerk = await picked_up_call(browser, service, "Θέλω να βγάλω διαβατήριο", clerk_viewport=PHONE)
+    citizen = await call_page(browser, DESKTOP)
+    await citizen.goto(booking["join_url"])
+    await citizen.get_by_role("button", name="Έναρξη κάμερας και μικροφώνου").click()
+    await expect(clerk.locator("#status")).to_contain_text("Συνδεδεμένοι")
+
+    reason = "Το όνομα στην κάρτα είναι άλλο από το όνομα του ραντεβού."
+    await clerk.get_by_label("Δεν ταιριάζει — λόγος").fill(reason)
+    await clerk.get_by_role("button", name="Απόρριψη και τερματισμός").click()
+    assert "Να απορριφθεί η ταυτότητα;" in clerk.dialogs[-1]
+    await expect(citizen.locator("#status")).not_to_contain_text("τελείωσε")  # dismissed: the call goes on
+    clerk.accept_dialogs = True
+    await clerk.get_by_role("button", name="Απόρριψη και τερματισμός").click()
+
+    ended = citizen.locator("#ended")
+    await expect(ended.get_by_role("heading")).to_have_text("Η ταυτότητά σας δεν επιβεβαιώθηκε")
+    await expect(ended).to_contain_text(reason)
+    await expect(ended.get_by_role("link", name="Κλείστε νέο ραντεβού από τη συνομιλία")).to_have_attribute("href", "/")
+    await expect(clerk.locator("#ended")).to_contain_text("το ραντεβού έκλεισε ως «Η ταυτότητα δεν επιβεβαιώθηκε»")
+    await expect(clerk.locator("#error")).to_be_empty()
+    for page in (citizen, clerk):
+        await until(lambda page=page: no_live(page, "audio", "video"))
+    await screenshots(citizen, "call-citizen-id-rejected")
+    await screenshots(clerk, "call-clerk-id-rejected")
+    async with aiohttp.ClientSession() as http:  # the appointment is finished with that outcome
+        async with http.get(f"{service}/api/calls/{booking['join_url'].rsplit('/', 1)[1]}/state") as resp:
+            assert (await resp.json())["ended_because"] == "id_rejected"
+
+
+async def test_a_citizen_who_leaves_can_come_back(browser, service):
+    booking, clerk = await picked_up_call(browser, service, "Χρειάζομαι πιστοποιητικό")
+    citizen = await call_page(browser, PHONE)
+    await citizen.goto(booking["join_url"])
+    await citizen.get_by_role("button", name="Έναρξη κάμερας και μικροφώνου").click()
+    await expect(clerk.locator("#status")).to_contain_text("Συνδεδεμένοι")
+    await citizen.get_by_role("button", name="Αποχώρηση").click()
+    await expect(citizen.get_by_role("heading", name="Αποχωρήσατε από την κλήση")).to_be_visible()
+    assert await no_live(citizen, "audio", "video")
+    await expect(clerk.locator("#status")).to_contain_text("Ο πολίτης αποχώρησε από την κλήση")
+    await citizen.get_by_role("button", name="Επιστροφή στην κλήση").click()
+    await expect(clerk.locator("#status")).to_contain_text("Συνδεδεμένοι")
+    await video_advancing(clerk, "#remote")
 
 
 async def test_tampered_join_link_gets_a_greek_page(browser, service):
@@ -98,6 +228,7 @@ async def test_either_side_comes_back_and_the_pictures_move_again(browser, servi
     await expect(clerk.locator("#status")).to_contain_text("Συνδεδεμένοι")
     await video_advancing(clerk, "#remote")
 
+    clerk.accept_dialogs = True  # "leave this page?" — yes
     for _ in range(2):
         await clerk.reload()  # the clerk's page reloads twice
         await video_advancing(citizen, "#remote")

@@ -1,12 +1,14 @@
-// The clerk's side of the call: video until the ID card is confirmed, then audio-only if the
-// clerk wishes; notes and links to the citizen; hanging up records the outcome.
+// The clerk's side of the call: the citizen's name and ID number beside the video for the ID
+// check, video until the ID card is confirmed, then audio-only if the clerk wishes; notes and
+// links to the citizen; hanging up records the outcome. Rejecting and ending ask first, and so
+// does leaving the page while the call is on.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
 const reference = decodeURIComponent(location.pathname.split("/").pop());
 const api = (path) => `/api/clerk/calls/${encodeURIComponent(reference)}${path}`;
 const session = { csrf: null };
-let citizenVideoMoving = () => false;
+const call = { media: null, connection: null, relabel: () => {}, citizenVideoMoving: () => false, over: false };
 
 const STATES = {
   waiting: "Αναμονή του πολίτη…", connected: "Συνδεδεμένοι. Ζητήστε να δείτε την αστυνομική ταυτότητα.",
@@ -22,44 +24,82 @@ async function act(path, body = {}) {
   } catch (e) { $("error").textContent = e.message; return null; }
 }
 
+// What the clerk reads about the citizen: away, camera or microphone off, picture not live.
+function citizenStatus(s, live) {
+  if (s.state === "waiting") return STATES.waiting + (s.citizen_connected ? " Ο πολίτης είναι στην αίθουσα αναμονής." : "");
+  if (!["connected", "id_verified"].includes(s.state)) return STATES[s.state];
+  if (s.citizen_left) return "Ο πολίτης αποχώρησε από την κλήση. Μπορεί να επιστρέψει με τον σύνδεσμό του· αν δεν επιστρέψει, τερματίστε την κλήση με το αποτέλεσμα.";
+  if (!s.citizen_camera) return "Ο πολίτης έκλεισε την κάμερά του.";
+  if (!live) return "Η εικόνα του πολίτη δεν έρχεται αυτή τη στιγμή. Η σύνδεση αποκαθίσταται αυτόματα· περιμένετε.";
+  return STATES[s.state] + (s.citizen_microphone ? "" : " Ο πολίτης έχει κλείσει το μικρόφωνό του.");
+}
+
 function show(s) {
   // «Συνδεδεμένοι» only while the citizen's picture is live: the service relays it and this
   // page decodes new frames; otherwise an ID could be "checked" against a frozen image.
-  const live = s.citizen_video && citizenVideoMoving();
-  let text = STATES[s.state] + (s.state === "waiting" && s.citizen_connected ? " Ο πολίτης είναι στην αίθουσα αναμονής." : "");
-  if (["connected", "id_verified"].includes(s.state) && !live) {
-    text = "Η εικόνα του πολίτη δεν έρχεται αυτή τη στιγμή. Η σύνδεση αποκαθίσταται αυτόματα· περιμένετε.";
-  }
-  $("status").textContent = text;
+  const live = s.citizen_video && call.citizenVideoMoving();
+  $("status").textContent = citizenStatus(s, live);
   document.body.dataset.state = s.state;
   document.body.dataset.citizenVideo = live ? "live" : "none";
   $("no-video").hidden = live || !["connected", "id_verified"].includes(s.state);
-  $("remote").classList.toggle("frozen", !$("no-video").hidden);
+  $("remote").classList.toggle("frozen", !$("no-video").hidden || !s.video);
   $("verify").disabled = s.state !== "connected" || !live;
   $("audio-only-button").disabled = s.state !== "id_verified";
   $("audio-only").hidden = s.video;
+  $("camera").hidden = !s.video;
   KepCall.showMessages($("messages"), s.messages);
+  if (!s.video && call.media && call.media.camera) {  // audio-only: the camera is released
+    call.media.setCamera(false).then(() => call.connection && call.connection.replaceTrack("video", null));
+    call.relabel();
+  }
+  if (s.state === "ended") {
+    hangUp();
+    $("status").textContent = "Η κλήση τελείωσε.";
+    $("ended-text").textContent = s.ended_because === "id_rejected"
+      ? "Η ταυτότητα απορρίφθηκε· το ραντεβού έκλεισε ως «Η ταυτότητα δεν επιβεβαιώθηκε». Ο πολίτης διαβάζει τον λόγο και τι μπορεί να κάνει."
+      : "Η κάμερα και το μικρόφωνο έκλεισαν.";
+    $("ended").hidden = false;
+  }
 }
 
-async function poll(connection) {
+function hangUp() {
+  call.over = true;
+  if (call.connection) call.connection.close();
+  if (call.media) call.media.stop();
+}
+
+async function poll() {
   const response = await fetch(api("/state"), { credentials: "same-origin" }).catch(() => null);
   if (response && response.ok) {
     const s = await response.json();
     show(s);
-    if (s.state === "ended") { connection.close(); return; }
+    if (s.state === "ended") return;
   } else if (response) {
     $("error").textContent = (await response.json()).error.message;
+    if ([403, 409].includes(response.status)) { hangUp(); return; }
   }
-  setTimeout(() => poll(connection), 1000);
+  setTimeout(poll, 1000);
 }
 
-document.addEventListener("DOMContentLoaded", async () => {
-  $("reference").textContent = reference;
-  const me = await fetch("/api/clerk/me", { credentials: "same-origin" });
-  if (!me.ok) { location.href = "/clerk"; return; }
-  session.csrf = (await me.json()).csrf_token;
+// Name and ID number as booked, from the console's queue (unmasked for the clerk who picked
+// the appointment up: the same data the console shows).
+async function showIdentity() {
+  const response = await fetch("/api/clerk/queue", { credentials: "same-origin" });
+  if (!response.ok) return;
+  const item = (await response.json()).find((b) => b.reference === reference && b.picked_by_me);
+  if (!item) return;
+  $("citizen-name").textContent = item.citizen.full_name || "—";
+  $("citizen-id").textContent = item.citizen.id_card || "—";
+}
+
+function bindForms() {
   $("verify").addEventListener("click", () => act("/verify", { matches: true }));
-  $("reject").addEventListener("submit", (e) => { e.preventDefault(); act("/verify", { matches: false, reason: new FormData(e.target).get("reason") }); });
+  $("reject").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const reason = new FormData(e.target).get("reason");
+    if (!confirm(`Να απορριφθεί η ταυτότητα; Η κλήση θα τερματιστεί και το ραντεβού θα κλείσει ως «Η ταυτότητα δεν επιβεβαιώθηκε». Ο πολίτης θα διαβάσει: «${reason}»`)) return;
+    await act("/verify", { matches: false, reason });
+  });
   $("audio-only-button").addEventListener("click", () => act("/audio-only"));
   $("message-form").addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -68,21 +108,47 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("end-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     const form = new FormData(e.target);
-    if (await act("/end", { outcome: form.get("outcome"), notes: form.get("notes") || "" })) location.href = "/clerk";
+    const label = e.target.elements.outcome.selectedOptions[0].textContent;
+    if (!confirm(`Να τερματιστεί η κλήση με αποτέλεσμα «${label}»;`)) return;
+    if (await act("/end", { outcome: form.get("outcome"), notes: form.get("notes") || "" })) {
+      hangUp();
+      location.href = "/clerk";
+    }
   });
-  let stream;
+  window.addEventListener("beforeunload", (e) => {
+    if (call.over) return;
+    e.preventDefault();
+    e.returnValue = "";  // the browser asks whether to leave the call
+  });
+}
+
+document.addEventListener("DOMContentLoaded", async () => {
+  $("reference").textContent = reference;
+  const me = await fetch("/api/clerk/me", { credentials: "same-origin" });
+  if (!me.ok) { location.href = "/clerk"; return; }
+  session.csrf = (await me.json()).csrf_token;
+  bindForms();
+  showIdentity();
+  const firstResponse = await fetch(api("/state"), { credentials: "same-origin" });
+  const first = await firstResponse.json();
+  if (!firstResponse.ok) { $("error").textContent = first.error.message; call.over = true; return; }
+  if (first.state === "ended") { show(first); return; }
+  call.media = new KepCall.LocalMedia($("local"));
   try {
-    stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+    await call.media.start({ video: first.state !== "audio_only" });
   } catch (e) { $("error").textContent = "Δεν δόθηκε άδεια για κάμερα ή μικρόφωνο."; return; }
-  $("local").srcObject = stream;
-  citizenVideoMoving = KepCall.frameWatch($("remote"));
-  const first = await (await fetch(api("/state"), { credentials: "same-origin" })).json();
-  const connection = new KepCall.Connection({
-    stream, iceServers: first.ice_servers,
+  call.citizenVideoMoving = KepCall.frameWatch($("remote"));
+  call.connection = new KepCall.Connection({
+    media: call.media, iceServers: first.ice_servers,
     send: (offer) => KepCall.postJson(api("/offer"), offer, { "X-CSRF-Token": session.csrf }),
     onRemote: (remote) => { $("remote").srcObject = remote; },
     onState: (state) => { document.body.dataset.connection = state; },
   });
-  await connection.open();
-  poll(connection);
+  call.relabel = KepCall.bindDeviceButtons({
+    media: call.media, connection: () => call.connection,
+    report: (devices) => KepCall.postJson(api("/devices"), devices, { "X-CSRF-Token": session.csrf }),
+    note: $("controls-note"), mute: $("mute"), camera: $("camera"),
+  });
+  await call.connection.open();
+  poll();
 });

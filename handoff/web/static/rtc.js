@@ -1,5 +1,6 @@
-// What both call pages share: one RTCPeerConnection with the service (no trickle ICE: the
-// offer is sent once its candidates are gathered), rejoining by itself after a drop.
+// What both call pages share: the camera and microphone (LocalMedia), one RTCPeerConnection
+// with the service (no trickle ICE: the offer is sent once its candidates are gathered) that
+// rejoins by itself after a drop, and the mute / camera buttons.
 "use strict";
 
 window.KepCall = (() => {
@@ -12,10 +13,46 @@ window.KepCall = (() => {
     });
   }
 
-  // Keeps one connection up: `send(offer)` posts it and returns the answer.
+  // This page's camera and microphone. Muting disables the microphone's track; turning the
+  // camera off stops it (the camera light goes off) and asks for it again when turned on.
+  class LocalMedia {
+    constructor(preview) { this.preview = preview; this.stream = new MediaStream(); }
+
+    async start({ video }) {
+      const got = await navigator.mediaDevices.getUserMedia({ audio: true, video });
+      for (const track of got.getTracks()) this.stream.addTrack(track);
+      this.preview.srcObject = this.stream;
+    }
+
+    track(kind) { return this.stream.getTracks().find((t) => t.kind === kind) || null; }
+    get camera() { return Boolean(this.track("video")); }
+    get microphone() { const audio = this.track("audio"); return Boolean(audio && audio.enabled); }
+    setMicrophone(on) { const audio = this.track("audio"); if (audio) audio.enabled = on; }
+
+    async setCamera(on) {
+      const current = this.track("video");
+      if (!on && current) { current.stop(); this.stream.removeTrack(current); return null; }
+      if (on && !current) {
+        const [video] = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks();
+        this.stream.addTrack(video);
+        this.preview.srcObject = this.stream;
+        return video;
+      }
+      return current;
+    }
+
+    stop() {
+      for (const track of this.stream.getTracks()) { track.stop(); this.stream.removeTrack(track); }
+      this.preview.srcObject = null;
+    }
+  }
+
+  // Keeps one connection up: `send(offer)` posts it and returns the answer. The offer always
+  // has an audio and a video section (a camera turned off sends nothing), so the other side's
+  // media keeps coming whatever this side's devices do.
   class Connection {
-    constructor({ stream, iceServers, send, onRemote, onState }) {
-      Object.assign(this, { stream, iceServers, send, onRemote, onState });
+    constructor({ media, iceServers, send, onRemote, onState }) {
+      Object.assign(this, { media, iceServers, send, onRemote, onState });
       this.pc = null; this.closed = false; this.retry = null; this.failures = 0;
     }
 
@@ -24,7 +61,9 @@ window.KepCall = (() => {
       if (this.pc) this.pc.close();
       const pc = new RTCPeerConnection({ iceServers: this.iceServers || [] });
       this.pc = pc;
-      for (const track of this.stream.getTracks()) pc.addTrack(track, this.stream);
+      for (const kind of ["audio", "video"]) {
+        pc.addTransceiver(this.media.track(kind) || kind, { direction: "sendrecv", streams: [this.media.stream] });
+      }
       const remote = new MediaStream();
       pc.addEventListener("track", (e) => { remote.addTrack(e.track); this.onRemote(remote); });
       pc.addEventListener("connectionstatechange", () => {
@@ -36,13 +75,20 @@ window.KepCall = (() => {
       await pc.setLocalDescription(await pc.createOffer());
       await gathered(pc);
       try {
-        const answer = await this.send({ sdp: pc.localDescription.sdp, type: pc.localDescription.type });
-        await pc.setRemoteDescription(answer);
+        const answer = await this.send({ sdp: pc.localDescription.sdp, type: pc.localDescription.type,
+          camera: this.media.camera, microphone: this.media.microphone });
+        if (pc === this.pc) await pc.setRemoteDescription(answer);
       } catch (e) {
+        if (pc !== this.pc || this.closed) return;
         this.onState("failed");
         // The call is over or not ours (403/409): the state poll says so; no point offering again.
         if (![401, 403, 409].includes(e.status)) this.rejoinSoon(e.status === 429 ? 30000 : 0);
       }
+    }
+
+    async replaceTrack(kind, track) {
+      const transceiver = this.pc && this.pc.getTransceivers().find((t) => t.receiver.track.kind === kind);
+      if (transceiver) await transceiver.sender.replaceTrack(track);
     }
 
     // Again after 2 s, then 4, 8… up to 20 s while it keeps failing.
@@ -68,6 +114,37 @@ window.KepCall = (() => {
     return data;
   }
 
+  // The mute and camera buttons. `report(devices)` tells the service (which may refuse, with
+  // a message, e.g. the citizen's camera before the ID check) before the camera goes off.
+  function bindDeviceButtons({ media, connection, report, note, mute, camera }) {
+    const label = () => {
+      mute.textContent = media.microphone ? "Σίγαση μικροφώνου" : "Άνοιγμα μικροφώνου";
+      mute.setAttribute("aria-pressed", String(!media.microphone));
+      camera.textContent = media.camera ? "Κλείσιμο κάμερας" : "Άνοιγμα κάμερας";
+      camera.setAttribute("aria-pressed", String(!media.camera));
+    };
+    const devices = (changes) => ({ camera: media.camera, microphone: media.microphone, ...changes });
+    mute.addEventListener("click", async () => {
+      note.textContent = "";
+      const on = !media.microphone;
+      media.setMicrophone(on);
+      label();
+      await report(devices({})).catch((e) => { note.textContent = e.message; });
+    });
+    camera.addEventListener("click", async () => {
+      note.textContent = "";
+      const on = !media.camera;
+      try {
+        await report(devices({ camera: on }));
+        const track = await media.setCamera(on);
+        if (connection()) await connection().replaceTrack("video", track);
+      } catch (e) { note.textContent = e.message; }
+      label();
+    });
+    label();
+    return label;
+  }
+
   // Whether a <video> is showing new pictures: its decoded-frame count rose in the last 2 s.
   // A frozen picture (a still image of an ID card) is not a live video.
   function frameWatch(video) {
@@ -85,5 +162,5 @@ window.KepCall = (() => {
     list.replaceChildren(...messages.map((m) => { const li = document.createElement("li"); KepText.withLinks(li, m.text); return li; }));
   }
 
-  return { Connection, postJson, showMessages, frameWatch };
+  return { LocalMedia, Connection, postJson, bindDeviceButtons, frameWatch, showMessages };
 })();
