@@ -18,7 +18,7 @@ from .calls import Calls
 from .chat import ChatRelay
 from .config import Settings
 from .console import Console
-from .media import restrict_host_addresses, rtc_configuration
+from .media import restrict_host_addresses
 from .notify_worker import NotificationWorker
 from .recovery import BookingRecovery
 from .seed import seed_if_empty
@@ -78,8 +78,7 @@ def create_app(settings: Settings, redis: Redis | None = None, clock: Clock = ut
         app[APPOINTMENTS] = Appointments(app[REDIS], settings, clock)
         app[RECOVERY] = BookingRecovery(app[REDIS], app[APPOINTMENTS], clock)
         app[CONSOLE] = Console(app[REDIS], app[APPOINTMENTS], clock, settings.no_show_minutes)
-        app[CALLS] = Calls(app[REDIS], app[APPOINTMENTS], rtc_configuration(list(settings.ice_servers)), clock,
-                           settings.call_idle_seconds, settings.call_offers_per_minute)
+        app[CALLS] = Calls(app[REDIS], app[APPOINTMENTS], settings, clock)
         report = await seed_if_empty(app[REDIS], settings.data_dir)
         if report:
             log.info("first start: loaded %s", report)

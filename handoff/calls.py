@@ -25,8 +25,9 @@ from typing import Any
 from . import audit, events, presence, ratelimit
 from .appointments import Appointments, Clock
 from .bookings import Booking
+from .config import Settings
 from .errors import BadRequest, Conflict, DomainError, Forbidden, InvalidFields
-from .media import CallRoom, RTCConfiguration, UnusableOffer
+from .media import CallRoom, UnusableOffer, rtc_configuration
 from .store import Redis, key
 
 log = logging.getLogger(__name__)
@@ -80,15 +81,16 @@ def _flag(value: Any) -> str:
 
 
 class Calls:
-    def __init__(self, redis: Redis, appointments: Appointments, config: RTCConfiguration, clock: Clock,
-                 idle_seconds: int, offers_per_minute: int):
+    def __init__(self, redis: Redis, appointments: Appointments, settings: Settings, clock: Clock):
         self._redis = redis
         self._appointments = appointments
-        self._config = config
+        self._config = rtc_configuration(list(settings.ice_servers))
+        self._stun = list(settings.ice_servers)
+        self._turn = settings.turn
         self._clock = clock
-        self._idle = timedelta(seconds=idle_seconds)
+        self._idle = timedelta(seconds=settings.call_idle_seconds)
         self._transition = redis.register_script(_TRANSITION)
-        self._offers_per_minute = offers_per_minute
+        self._offers_per_minute = settings.call_offers_per_minute
         self.rooms: dict[str, CallRoom] = {}
         self._left_at: dict[str, datetime] = {}  # calls everybody has left, since when
 
@@ -239,6 +241,11 @@ class Calls:
             await room.close()
 
     # -- what the pages show ---------------------------------------------------------------
+    def page_ice_servers(self, reference: str) -> list[dict]:
+        """A page's ICE servers: the STUN servers, and the TURN server with credentials for
+        this call that expire (the page reads them again at every rejoin)."""
+        return [*self._stun, *([self._turn.ice_server(reference, self._clock())] if self._turn else [])]
+
     async def status(self, booking: Booking) -> dict[str, Any]:
         room = self.rooms.get(booking.reference)
         messages = [json.loads(m) for m in await self._redis.lrange(key("call", booking.reference, "messages"), 0, -1)]

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from .turn import TurnServer
+
 log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +28,15 @@ def _int(name: str, default: int) -> int:
 
 def _flag(name: str) -> bool:
     return os.environ.get(name, "").lower() in ("1", "true", "yes")
+
+
+def _ice_servers(raw: str) -> tuple[dict, ...]:
+    """STUN servers only: a TURN user with a fixed password would be handed to every page and
+    never expire, so TURN goes through HANDOFF_TURN_SECRET (time-limited credentials)."""
+    servers = tuple(json.loads(raw))
+    if any("username" in s or "credential" in s for s in servers):
+        raise ValueError("HANDOFF_ICE_SERVERS: no static TURN users; set HANDOFF_TURN_SECRET and HANDOFF_TURN_URLS instead")
+    return servers
 
 
 @dataclass(frozen=True)
@@ -48,7 +59,10 @@ class Settings:
     rasa_token: str | None = None  # Rasa's HTTP API token (chat history after a reload)
     chat_messages_per_minute: int = 20
     behind_proxy: bool = False  # take the client's address from X-Forwarded-For (set by our proxy)
-    ice_servers: tuple[dict, ...] = ()  # STUN/TURN for the calls, e.g. [{"urls": "turn:…", …}]
+    ice_servers: tuple[dict, ...] = ()  # STUN servers for the calls, e.g. [{"urls": "stun:…"}]
+    turn_secret: str | None = None  # coturn's static-auth-secret: time-limited TURN credentials per call
+    turn_urls: tuple[str, ...] = ()
+    turn_ttl_seconds: int = 3600
     ice_addresses: tuple[str, ...] = ()  # local addresses offered as ICE candidates; () = all but loopback
     call_idle_seconds: int = 120  # a call both sides had joined, then nobody connected this long, ends
     call_offers_per_minute: int = 30  # offers (joins and rejoins) per call, both sides together
@@ -69,6 +83,12 @@ class Settings:
     notify_retry_seconds: float = 30.0  # first retry; doubles each time, at most an hour
     notify_claim_idle_seconds: int = 120  # a message held this long by a silent worker is taken over
     notify_lanes: int = 4  # messages one worker sends at the same time
+
+    @property
+    def turn(self) -> TurnServer | None:
+        if not (self.turn_secret and self.turn_urls):
+            return None
+        return TurnServer(self.turn_secret, self.turn_urls, self.turn_ttl_seconds)
 
     @property
     def secure_cookies(self) -> bool:
@@ -106,7 +126,10 @@ class Settings:
             rasa_token=os.environ.get("HANDOFF_RASA_TOKEN") or os.environ.get("RASA_TOKEN") or None,
             chat_messages_per_minute=_int("HANDOFF_CHAT_MESSAGES_PER_MINUTE", 20),
             behind_proxy=_flag("HANDOFF_BEHIND_PROXY"),
-            ice_servers=tuple(json.loads(os.environ.get("HANDOFF_ICE_SERVERS") or "[]")),
+            ice_servers=_ice_servers(os.environ.get("HANDOFF_ICE_SERVERS") or "[]"),
+            turn_secret=os.environ.get("HANDOFF_TURN_SECRET") or None,
+            turn_urls=tuple(u.strip() for u in os.environ.get("HANDOFF_TURN_URLS", "").split(",") if u.strip()),
+            turn_ttl_seconds=_int("HANDOFF_TURN_TTL_SECONDS", 3600),
             ice_addresses=tuple(a.strip() for a in os.environ.get("HANDOFF_ICE_ADDRESSES", "").split(",") if a.strip()),
             call_idle_seconds=_int("HANDOFF_CALL_IDLE_SECONDS", 120),
             call_offers_per_minute=_int("HANDOFF_CALL_OFFERS_PER_MINUTE", 30),

@@ -12,7 +12,7 @@ from ..bookings import Booking
 from ..calls import EndReason, Side
 from ..console import ID_REJECTED
 from .console_auth import signed_in
-from .keys import APPOINTMENTS, CALLS, CONSOLE, SETTINGS
+from .keys import APPOINTMENTS, CALLS, CONSOLE
 from .requests import json_body
 from .responses import json_response
 
@@ -20,7 +20,7 @@ routes = web.RouteTableDef()
 
 
 def _with_ice(request: web.Request, status: dict[str, Any]) -> dict[str, Any]:
-    return status | {"ice_servers": list(request.app[SETTINGS].ice_servers)}
+    return status | {"ice_servers": request.app[CALLS].page_ice_servers(status["reference"])}
 
 
 async def _citizen(request: web.Request) -> Booking:

@@ -116,7 +116,7 @@ async function start() {
   call.clerkVideoMoving = KepCall.frameWatch($("remote"));
   $("permissions").hidden = true; $("left").hidden = true; $("controls").hidden = false;
   call.connection = new KepCall.Connection({
-    media, iceServers: first.ice_servers,
+    media, stateUrl: api("/state"),
     send: (offer) => KepCall.postJson(api("/offer"), offer),
     onRemote: (remote) => { $("remote").srcObject = remote; },
     onState: (state) => { document.body.dataset.connection = state; },

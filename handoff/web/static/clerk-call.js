@@ -139,7 +139,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   } catch (e) { $("error").textContent = "Δεν δόθηκε άδεια για κάμερα ή μικρόφωνο."; return; }
   call.citizenVideoMoving = KepCall.frameWatch($("remote"));
   call.connection = new KepCall.Connection({
-    media: call.media, iceServers: first.ice_servers,
+    media: call.media, stateUrl: api("/state"),
     send: (offer) => KepCall.postJson(api("/offer"), offer, { "X-CSRF-Token": session.csrf }),
     onRemote: (remote) => { $("remote").srcObject = remote; },
     onState: (state) => { document.body.dataset.connection = state; },

@@ -50,16 +50,22 @@ window.KepCall = (() => {
   // Keeps one connection up: `send(offer)` posts it and returns the answer. The offer always
   // has an audio and a video section (a camera turned off sends nothing), so the other side's
   // media keeps coming whatever this side's devices do.
+  // `stateUrl` gives the ICE servers, read again at every (re)join: the TURN credentials in
+  // them expire.
   class Connection {
-    constructor({ media, iceServers, send, onRemote, onState }) {
-      Object.assign(this, { media, iceServers, send, onRemote, onState });
-      this.pc = null; this.closed = false; this.retry = null; this.failures = 0;
+    constructor({ media, stateUrl, send, onRemote, onState }) {
+      Object.assign(this, { media, stateUrl, send, onRemote, onState });
+      this.pc = null; this.closed = false; this.retry = null; this.failures = 0; this.iceServers = [];
     }
 
     async open() {
       if (this.closed) return;
       if (this.pc) this.pc.close();
-      const pc = new RTCPeerConnection({ iceServers: this.iceServers || [] });
+      try {
+        const response = await fetch(this.stateUrl, { credentials: "same-origin" });
+        if (response.ok) this.iceServers = (await response.json()).ice_servers;
+      } catch (e) { /* offline: the last ones, and the offer will fail and be retried */ }
+      const pc = new RTCPeerConnection({ iceServers: this.iceServers });
       this.pc = pc;
       for (const kind of ["audio", "video"]) {
         pc.addTransceiver(this.media.track(kind) || kind, { direction: "sendrecv", streams: [this.media.stream] });
