@@ -216,7 +216,7 @@ class Console:
         return {"id": notification_id, "queued": True}
 
     async def search(self, query: str) -> list[dict[str, Any]]:
-        return search(await self._appointments.topics.all(), query)
+        return [r.to_dict() for r in search(await self._appointments.topics.all(), query)]
 
     async def mark_no_shows(self) -> list[str]:
         """Appointments whose citizen never came, N minutes after the start, become no_show."""

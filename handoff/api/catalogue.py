@@ -1,9 +1,13 @@
-"""Reference data the bot, the pages and the console read: topics, KEP branches, and the
-service's public rules (booking window, change deadline, messages sent)."""
+"""Reference data the bot, the pages and the console read: topics, KEP branches, the service's
+public rules (booking window, change deadline, messages sent), and the catalogue search (the
+bot's fallback asks it which topics and procedures a citizen's words point to)."""
 from __future__ import annotations
+
+from dataclasses import asdict
 
 from aiohttp import web
 
+from ..catalogue_search import outside_matter, search
 from ..public_config import public_config
 from .keys import APPOINTMENTS, SETTINGS
 from .responses import json_response
@@ -26,3 +30,17 @@ async def list_branches(request: web.Request) -> web.Response:
 @routes.get("/api/config")
 async def service_config(request: web.Request) -> web.Response:
     return json_response(public_config(request.app[SETTINGS]).to_dict())
+
+
+MAX_QUERY = 300
+
+
+@routes.get("/api/catalogue/search")
+async def search_catalogue(request: web.Request) -> web.Response:
+    query = request.query.get("q", "")[:MAX_QUERY]
+    topics = await request.app[APPOINTMENTS].topics.all()
+    outside = outside_matter(query)
+    return json_response({
+        "results": [r.to_dict() for r in search(topics, query, limit=5)],
+        "outside": asdict(outside) if outside else None,
+    })

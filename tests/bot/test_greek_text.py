@@ -5,11 +5,11 @@ from bot.nlu.greek_text import greeklish_to_greek, normalise, strip_accents
 
 
 @pytest.mark.parametrize("variants", [
-    ["Θέλω να βγάλω διαβατήριο", "ΘΕΛΩ ΝΑ ΒΓΑΛΩ ΔΙΑΒΑΤΗΡΙΟ", "thelo na vgalo diavatirio", "8elw na vgalw diavatirio"],
-    ["Έχασα την ταυτότητά μου", "ΕΧΑΣΑ ΤΗΝ ΤΑΥΤΟΤΗΤΑ ΜΟΥ", "exasa thn taftotita mou", "exasa tin tavtothta mou"],
-    ["Πιστοποιητικό οικογενειακής κατάστασης", "pistopoiitiko oikogeneiakis katastasis"],
+    ["Πού ανανεώνεται το διαβατήριο", "ΠΟΥ ΑΝΑΝΕΩΝΕΤΑΙ ΤΟ ΔΙΑΒΑΤΗΡΙΟ", "pou ananewnetai to diavatirio", "pou ananeonetai to diavatirio"],
+    ["Χάθηκε η ταυτότητά μου", "ΧΑΘΗΚΕ Η ΤΑΥΤΟΤΗΤΑ ΜΟΥ", "xathike h taftotita mou", "chathhke i tavtothta mou"],
+    ["Πιστοποιητικό γέννησης για το μωρό", "pistopoiitiko gennisis gia to moro"],
     ["φορολογική δήλωση", "forologikh dhlwsh", "forologiki dilosi"],
-    ["Παντρεύτηκα και θέλω να αλλάξω επώνυμο", "pantreftika kai thelw na allaksw eponimo"],
+    ["Χώρισα και θέλω το πατρικό μου επώνυμο", "xorisa kai thelw to patriko mou eponimo"],
     ["αυτοκίνητο", "aftokinito", "avtokinito", "ΑΥΤΟΚΙΝΗΤΟ"],
     ["τηλέφωνο", "thlefwno", "tilefono"],
     ["βοήθεια", "voitheia", "voh8eia"],

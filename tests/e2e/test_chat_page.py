@@ -36,7 +36,7 @@ async def say(page: Page, text: str, expect_reply: str) -> None:
 
 async def test_booking_with_the_mouse_and_the_history_after_a_reload(browser, stack):
     page = await open_chat(browser, stack)
-    await say(page, "Έχασα την ταυτότητά μου", "προτίμηση για ΚΕΠ")
+    await say(page, "Μου χάθηκε η ταυτότητα, τι κάνω;", "προτίμηση για ΚΕΠ")
     await page.locator("#quick button").first.click()  # Οποιοδήποτε ΚΕΠ
     await expect(last_bot(page)).to_contain_text("ελεύθερη ώρα")
     await page.screenshot(path=screenshot_path("chat-slots"), full_page=True)
@@ -61,7 +61,7 @@ async def test_booking_with_the_mouse_and_the_history_after_a_reload(browser, st
     await page.reload()
     await expect(page.get_by_role("region", name="Το ραντεβού σας")).to_contain_text(reference)
     await assert_booking_shown_once(page, reference)
-    await expect(page.locator("#log")).to_contain_text("Έχασα την ταυτότητά μου")
+    await expect(page.locator("#log")).to_contain_text("Μου χάθηκε η ταυτότητα, τι κάνω;")
     await expect(page.locator("#log")).to_contain_text("Οποιοδήποτε ΚΕΠ")  # a click reads as its words
 
     # «Νέα συζήτηση» with a booking on screen asks first, and says which codes to keep.
@@ -181,7 +181,7 @@ async def test_booking_with_the_keyboard_only(browser, stack):
         await expect(last_bot(page)).to_contain_text(reply)
         assert await page.evaluate("document.activeElement.id") == "message"  # focus stays in the box
 
-    await type_and_send("thelo na vgalo diavatirio", "προτίμηση για ΚΕΠ")
+    await type_and_send("prepei na vgalw neo diavatirio", "προτίμηση για ΚΕΠ")
     buttons = await page.locator("#quick button").count()
     for _ in range(buttons):  # back from the message box to the first choice
         await keyboard.press("Shift+Tab")
@@ -210,7 +210,7 @@ async def test_fits_360px_wide_even_with_large_text(browser, stack, scale_clicks
     page = await open_chat(browser, stack, viewport={"width": 360, "height": 740})
     for _ in range(scale_clicks):
         await page.get_by_role("button", name="Μεγαλύτερα γράμματα").click()
-    await say(page, "Θέλω να κάνω φορολογική δήλωση", "προτίμηση για ΚΕΠ")
+    await say(page, "Πώς υποβάλλω φέτος τη δήλωση εισοδήματος;", "προτίμηση για ΚΕΠ")
     assert await page.evaluate("document.documentElement.scrollWidth") <= 360
     await page.screenshot(path=screenshot_path(f"chat-360px-scale{scale_clicks}"), full_page=True)
 
@@ -218,7 +218,7 @@ async def test_fits_360px_wide_even_with_large_text(browser, stack, scale_clicks
 async def test_no_serious_accessibility_violations(browser, stack):
     assert AXE.exists(), "axe-core is missing: make test-browser installs it from npm"
     page = await open_chat(browser, stack, bypass_csp=True)  # to inject axe-core, served by the test
-    await say(page, "Έχασα την ταυτότητά μου", "προτίμηση για ΚΕΠ")
+    await say(page, "Μου χάθηκε η ταυτότητα, τι κάνω;", "προτίμηση για ΚΕΠ")
     await page.add_script_tag(path=str(AXE))
     result = await page.evaluate("axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})")
     serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
