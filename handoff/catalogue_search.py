@@ -10,7 +10,11 @@ begins.
 """
 from __future__ import annotations
 
+import csv
+import json
+import sys
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from rank_bm25 import BM25Okapi
@@ -142,3 +146,35 @@ def search(topics: list[Topic], query: str, limit: int = MAX_RESULTS) -> list[Se
 def outside_matter(query: str) -> OutsideMatter | None:
     entry = default_lexicon().outside_matter(query)
     return OutsideMatter(entry.name, entry.handled_by) if entry else None
+
+
+def evaluate(topics: list[Topic], queries: list[dict[str, str]]) -> dict[str, Any]:
+    """MRR of the expected topic over clerk queries (query, topic, procedure), and how often the
+    expected procedure is among those shown with its topic."""
+    reciprocal, top1, procedure_hits, with_procedure, misses = 0.0, 0, 0, 0, []
+    for q in queries:
+        results = search(topics, q["query"])
+        ranks = [i for i, r in enumerate(results, 1) if r.topic == q["topic"]]
+        reciprocal += 1 / ranks[0] if ranks else 0.0
+        top1 += ranks[:1] == [1]
+        if ranks[:1] != [1]:
+            misses.append({"query": q["query"], "expected": q["topic"], "first": results[0].topic if results else "—"})
+        if q.get("procedure"):
+            with_procedure += 1
+            procedure_hits += bool(ranks) and q["procedure"] in results[ranks[0] - 1].procedures
+    n = len(queries)
+    return {"queries": n, "mrr": reciprocal / n, "top1": top1 / n, "with_procedure": with_procedure,
+            "procedure_hit": procedure_hits / max(1, with_procedure), "misses": misses}
+
+
+def read_queries(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+if __name__ == "__main__":  # `make eval`: python -m handoff.catalogue_search tests/data/catalogue_queries.tsv
+    from .config import PROJECT_ROOT
+    from .topics import load_topics
+
+    print(json.dumps(evaluate(load_topics(PROJECT_ROOT / "data" / "topics.yml"), read_queries(Path(sys.argv[1]))),
+                     ensure_ascii=False))

@@ -73,6 +73,11 @@ class HandoffAPI:
         """The service's public rules: horizon, change deadline, the messages it really sends."""
         return await self._cached("/api/config")
 
+    async def search_catalogue(self, text: str) -> dict[str, Any]:
+        """The catalogue's ranked answer to the citizen's words: likely topics with the matched
+        procedure, and a matter that is not a KEP's (with who handles it), if the words name one."""
+        return await self._request("GET", "/api/catalogue/search", params={"q": text[:300]})
+
     async def free_slots(
         self, topic: str, branch: str | None, after: str | None = None, limit: int = 5, before: str | None = None
     ) -> list[dict[str, Any]]:

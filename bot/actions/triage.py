@@ -1,6 +1,8 @@
 """From the citizen's question to a topic, by the classifier's confidence: sure → confirm in
-one line and go on to booking; unsure between a few → ask with buttons; lost or out of
-scope → say what we cover, list the topics and give the in-person KEP."""
+one line and go on to booking; unsure → ask with buttons, the likeliest topics of the classifier
+and of the catalogue search, naming the procedure the words matched («Μήπως αφορά: …;»);
+lost → list the topics and give the in-person KEP. A question that is not a KEP matter gets an
+honest answer saying so and, where the lexicon knows, who handles it; English gets English."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,9 +11,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.nlu.language import is_english
+
 from .greek_format import bullet_list
 from .handoff_api import HandoffUnavailable, api
-from .in_person import in_person_message
+from .in_person import KEP_LINE, in_person_message
 from .session import SORRY_UNAVAILABLE, fresh_booking
 
 TOPIC_INTENT = "topic_"
@@ -35,14 +39,46 @@ def topic_buttons(topics: list[dict[str, Any]]) -> list[dict[str, str]]:
     return [{"title": t["label"], "payload": f"/{TOPIC_INTENT}{t['id']}"} for t in topics]
 
 
-def offer_choices(dispatcher: CollectingDispatcher, ranking: list[tuple[str, float]], topics: dict[str, Any]) -> bool:
-    """The likeliest topics as buttons (plus "something else"); False when none is likely enough."""
+def likely_topics(ranking: list[tuple[str, float]], found: list[dict[str, Any]]) -> list[str]:
+    """The classifier's likely topics, then the catalogue search's best ones, CHOICES at most."""
     likely = [t for t, c in ranking[:CHOICES] if c >= MIDDLE_CONFIDENCE]
+    for result in found:
+        if len(likely) >= CHOICES:
+            break
+        if result["topic"] not in likely:
+            likely.append(result["topic"])
+    return likely
+
+
+def offer_choices(
+    dispatcher: CollectingDispatcher, ranking: list[tuple[str, float]], found: list[dict[str, Any]], topics: dict[str, Any]
+) -> list[str]:
+    """The likeliest topics as buttons (plus "something else"), with the procedure the citizen's
+    words matched when the search found one; [] when nothing is likely enough."""
+    likely = [t for t in likely_topics(ranking, found) if t in topics]
     if not likely:
-        return False
+        return []
+    procedure = next((r["matched_procedure"] for r in found if r["topic"] in likely and r["matched_procedure"]), None)
+    question = "Για να σας συνδέσω με τον σωστό υπάλληλο: ποιο από αυτά ταιριάζει;"
+    text = f"Μήπως αφορά: «{procedure}»;\n{question}" if procedure else question
     buttons = topic_buttons([topics[t] for t in likely]) + [{"title": "Κάτι άλλο", "payload": "/list_topics"}]
-    dispatcher.utter_message(text="Για να σας συνδέσω με τον σωστό υπάλληλο: ποιο από αυτά ταιριάζει;", buttons=buttons)
-    return True
+    dispatcher.utter_message(text=text, buttons=buttons)
+    return likely
+
+
+def not_a_kep_matter(outside: dict[str, str] | None) -> str:
+    if outside:
+        return (f"Αυτό δεν είναι υπόθεση των ΚΕΠ: για «{outside['name']}» απευθυνθείτε {outside['handled_by']}.\n"
+                "Αν χρειάζεστε κάτι από δημόσια υπηρεσία, γράψτε μου τι είναι.")
+    return ("Σε αυτό δεν μπορώ να βοηθήσω: κλείνω ραντεβού για υποθέσεις δημόσιων υπηρεσιών που εξυπηρετούν τα ΚΕΠ, "
+            "όπως πιστοποιητικά, επιδόματα, άδειες και δηλώσεις. Αν χρειάζεστε κάτι τέτοιο, γράψτε μου τι είναι.")
+
+
+ENGLISH_REPLY = (
+    "This service is in Greek. You can write to me in Greek or in Greek with Latin letters "
+    f"(\"thelo na vgalo diavatirio\"), pick one of the topics below, or call the KEP line {KEP_LINE} "
+    "for help in person at the nearest Citizen Service Centre (KEP)."
+)
 
 
 def _confirmed(tracker: Tracker, topic: dict[str, Any], question: str, confidence: float) -> list[EventType]:
@@ -81,17 +117,27 @@ class ActionTriage(Action):
                 return self._confirm(dispatcher, tracker, topic, text, confidence)
 
         ranking = [(t, c) for t, c in topic_ranking(message) if t in topics]
-        if intent != "out_of_scope" and offer_choices(dispatcher, ranking, topics):
-            return [SlotSet("question", text), SlotSet("topic_candidates", ranking[:CHOICES]), SlotSet("triage", "choose")]
+        unclear = [SlotSet("question", text), SlotSet("topic_candidates", ranking[:CHOICES]), SlotSet("triage", "unclear")]
+        if not clicked and is_english(text):
+            dispatcher.utter_message(text=ENGLISH_REPLY, buttons=topic_buttons(list(topics.values())))
+            return unclear
+        try:
+            found = await api.search_catalogue(text) if not clicked else {"results": [], "outside": None}
+        except HandoffUnavailable:
+            found = {"results": [], "outside": None}
+        if intent == "out_of_scope":
+            dispatcher.utter_message(text=not_a_kep_matter(found["outside"]),
+                                     buttons=[{"title": "Τι εξυπηρετούν τα ΚΕΠ", "payload": "/list_topics"}])
+            return unclear
+        likely = offer_choices(dispatcher, ranking, found["results"], topics)
+        if likely:
+            candidates = [(t, dict(ranking).get(t, 0.0)) for t in likely]
+            return [SlotSet("question", text), SlotSet("topic_candidates", candidates), SlotSet("triage", "choose")]
 
-        opening = (
-            "Σε αυτό δεν μπορώ να βοηθήσω: κλείνω ραντεβού για υποθέσεις δημόσιων υπηρεσιών που εξυπηρετούν τα ΚΕΠ."
-            if intent == "out_of_scope"
-            else "Δεν είμαι σίγουρος ότι κατάλαβα. Γράψτε το με άλλα λόγια ή διαλέξτε θέμα:"
-        )
-        dispatcher.utter_message(text=opening, buttons=topic_buttons(list(topics.values())))
+        dispatcher.utter_message(text="Δεν είμαι σίγουρος ότι κατάλαβα. Γράψτε το με άλλα λόγια ή διαλέξτε θέμα:",
+                                 buttons=topic_buttons(list(topics.values())))
         dispatcher.utter_message(text=await in_person_message(text))
-        return [SlotSet("question", text), SlotSet("topic_candidates", ranking[:CHOICES]), SlotSet("triage", "unclear")]
+        return unclear
 
     @staticmethod
     def _confirm(
