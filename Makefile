@@ -63,13 +63,13 @@ $(MODEL): $(BOT_VENV)/.installed $(BOT_SOURCES)
 	$(RASA) train --config bot/config.yml --domain bot/domain.yml --data data/nlu data/dialogue \
 		--out models --fixed-model-name kep
 
-eval: $(MODEL)
+eval: setup $(MODEL)
 	PYTHONPATH=. $(BOT_VENV)/bin/python -m bot.nlu.report
 
 test-bot: $(BOT_VENV)/.installed $(MODEL)
 	$(RASA) data validate --config bot/config.yml --domain bot/domain.yml --data data/nlu data/dialogue
 	PYTHONPATH=. $(BOT_VENV)/bin/pytest -c /dev/null -p no:cacheprovider tests/bot
-	$(RASA) test core --model $(MODEL) --stories tests/stories --out var/story-results --fail-on-prediction-errors
+	$(RASA) test core --e2e --model $(MODEL) --stories tests/stories --out var/story-results --fail-on-prediction-errors
 
 # Re-record tests/stories from the scripted conversations (tests/e2e/conversations.py), after
 # a deliberate change of the dialogue; review the diff before committing it.
