@@ -13,7 +13,7 @@ BOT_VENV := .venv-bot
 
 RASA := PYTHONPATH=. $(BOT_VENV)/bin/rasa
 MODEL := models/kep.tar.gz
-BOT_SOURCES := bot/config.yml bot/domain.yml $(wildcard bot/nlu/*.py data/nlu/*.yml data/dialogue/*.yml data/lexicon/*.yml)
+BOT_SOURCES := bot/config.yml bot/domain.yml $(wildcard bot/nlu/*.py data/nlu/*.yml data/dialogue/*.yml data/lexicon/*.yml data/lexicon_templates.yml)
 
 .PHONY: setup run test test-handoff test-bot test-e2e test-browser train eval lint stories bench-booking bench-chat bench-calls lock-handoff lock-bot clean
 

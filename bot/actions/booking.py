@@ -20,7 +20,7 @@ from .identity_form import NO_EMAIL
 from .promises import change_deadline_note, messages_sentence
 from .session import SORRY_UNAVAILABLE, forget_everything, fresh_booking
 from .transcript import transcript
-from .triage import CHOICES, offer_choices, topic_ranking
+from .triage import offer_choices, search_catalogue, topic_ranking
 
 # Which answer a correction is about: the button sends the slot name; free text is matched
 # by word stems (normalised, so accents, capitals and Greeklish all work).
@@ -116,11 +116,12 @@ class ActionCorrect(Action):
         except HandoffUnavailable:
             topics = {}
         message = tracker.latest_message
+        text = message.get("text") or ""
         ranking = [(t, c) for t, c in topic_ranking(message) if t in topics]
-        if not offer_choices(dispatcher, ranking, topics):
+        candidates = offer_choices(dispatcher, ranking, (await search_catalogue(text))["results"], topics)
+        if not candidates:
             dispatcher.utter_message(text="Δεν υπάρχει ραντεβού σε εξέλιξη για να διορθώσω. Πείτε μου τι χρειάζεστε.")
-        return [SlotSet("correcting", False), SlotSet("question", message.get("text") or ""),
-                SlotSet("topic_candidates", ranking[:CHOICES])]
+        return [SlotSet("correcting", False), SlotSet("question", text), SlotSet("topic_candidates", candidates)]
 
 
 def booking_request(tracker: Tracker) -> dict[str, Any]:

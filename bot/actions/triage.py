@@ -50,11 +50,22 @@ def likely_topics(ranking: list[tuple[str, float]], found: list[dict[str, Any]])
     return likely
 
 
+NOTHING_FOUND: dict[str, Any] = {"results": [], "outside": None}
+
+
+async def search_catalogue(text: str) -> dict[str, Any]:
+    try:
+        return await api.search_catalogue(text)
+    except HandoffUnavailable:
+        return NOTHING_FOUND
+
+
 def offer_choices(
     dispatcher: CollectingDispatcher, ranking: list[tuple[str, float]], found: list[dict[str, Any]], topics: dict[str, Any]
-) -> list[str]:
+) -> list[tuple[str, float]]:
     """The likeliest topics as buttons (plus "something else"), with the procedure the citizen's
-    words matched when the search found one; [] when nothing is likely enough."""
+    words matched when the search found one; the topics offered with the classifier's confidence
+    in each, [] when nothing is likely enough."""
     likely = [t for t in likely_topics(ranking, found) if t in topics]
     if not likely:
         return []
@@ -63,7 +74,7 @@ def offer_choices(
     text = f"Μήπως αφορά: «{procedure}»;\n{question}" if procedure else question
     buttons = topic_buttons([topics[t] for t in likely]) + [{"title": "Κάτι άλλο", "payload": "/list_topics"}]
     dispatcher.utter_message(text=text, buttons=buttons)
-    return likely
+    return [(t, dict(ranking).get(t, 0.0)) for t in likely]
 
 
 def not_a_kep_matter(outside: dict[str, str] | None) -> str:
@@ -121,17 +132,13 @@ class ActionTriage(Action):
         if not clicked and is_english(text):
             dispatcher.utter_message(text=ENGLISH_REPLY, buttons=topic_buttons(list(topics.values())))
             return unclear
-        try:
-            found = await api.search_catalogue(text) if not clicked else {"results": [], "outside": None}
-        except HandoffUnavailable:
-            found = {"results": [], "outside": None}
+        found = NOTHING_FOUND if clicked else await search_catalogue(text)
         if intent == "out_of_scope":
             dispatcher.utter_message(text=not_a_kep_matter(found["outside"]),
                                      buttons=[{"title": "Τι εξυπηρετούν τα ΚΕΠ", "payload": "/list_topics"}])
             return unclear
-        likely = offer_choices(dispatcher, ranking, found["results"], topics)
-        if likely:
-            candidates = [(t, dict(ranking).get(t, 0.0)) for t in likely]
+        candidates = offer_choices(dispatcher, ranking, found["results"], topics)
+        if candidates:
             return [SlotSet("question", text), SlotSet("topic_candidates", candidates), SlotSet("triage", "choose")]
 
         dispatcher.utter_message(text="Δεν είμαι σίγουρος ότι κατάλαβα. Γράψτε το με άλλα λόγια ή διαλέξτε θέμα:",

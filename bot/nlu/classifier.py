@@ -6,10 +6,10 @@ held-out questions, raw counts and Rasa's fixed `class_weight="balanced"` (which
 a tuned C; the measurements are in docs/nlu-report.md. This component keeps the same shape:
 it reads the tokens of the Greek tokenizer and writes `intent` and `intent_ranking`.
 
-The domain's vocabulary (`data/lexicon/`, bot/nlu/lexicon.py) comes in twice: as one feature per
-topic (how many words of the message belong to that topic's agencies, procedures and terms), and
-as training examples generated from its templates, weighted below the written examples. Both
-are fixed at training time: the model file carries what it learned of the lexicon.
+The domain's vocabulary (`data/lexicon/`, bot/nlu/lexicon.py) comes in as training examples
+generated from its templates, weighted below the written examples (0.25, chosen on the dev set:
+docs/nlu-report.md, "The lexicon"; one feature per topic counting the lexicon's words in the
+message was tried and cost 2–5 points there).
 """
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ import logging
 from typing import Any, Dict, List, Optional, Text
 
 import joblib
-import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -27,14 +26,12 @@ from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from scipy.sparse import csr_matrix
-from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline, make_union
 
 from .greek_text import normalise
-from .lexicon import OUT_OF_SCOPE, Lexicon, default_lexicon
+from .lexicon import default_lexicon
 
 logger = logging.getLogger(__name__)
 MODEL_FILE = "tfidf_intent_classifier.joblib"
@@ -43,27 +40,6 @@ MODEL_FILE = "tfidf_intent_classifier.joblib"
 def _text_of(message: Message) -> str:
     tokens = message.get(TOKENS_NAMES[TEXT]) or []
     return " ".join(t.text for t in tokens) if tokens else (message.get(TEXT) or "")
-
-
-class LexiconFeatures(BaseEstimator, TransformerMixin):
-    """One column per topic (and one for matters outside the KEPs): log(1 + the number of the
-    message's words that belong to that topic's vocabulary)."""
-
-    def __init__(self, lexicon: Optional[Lexicon] = None, scale: float = 1.0) -> None:
-        self.lexicon = lexicon
-        self.scale = scale
-
-    def fit(self, texts: List[str], y: Any = None) -> "LexiconFeatures":
-        self.columns_ = [*self.lexicon.topics, OUT_OF_SCOPE]
-        return self
-
-    def transform(self, texts: List[str]) -> csr_matrix:
-        index = {topic: i for i, topic in enumerate(self.columns_)}
-        rows = np.zeros((len(texts), len(self.columns_)))
-        for row, text in enumerate(texts):
-            for topic, weight in self.lexicon.topic_weights(text, normalised=True).items():
-                rows[row, index[topic]] = self.scale * np.log1p(weight)
-        return csr_matrix(rows)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -76,8 +52,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             "C": 10.0,
             "max_iter": 3000,
             "ranking_length": 10,
-            "lexicon_features": 1.0,  # scale of the lexicon columns; 0 leaves them out
-            "lexicon_examples": 0.5,  # weight of the generated examples; 0 leaves them out
+            "lexicon_examples": 0.25,  # weight of the examples generated from the lexicon; 0 leaves them out
         }
 
     def __init__(
@@ -102,30 +77,27 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
     ) -> "TfidfIntentClassifier":
         return cls(config, model_storage, resource)
 
-    def _new_pipeline(self, lexicon: Lexicon) -> Pipeline:
-        parts = [
+    def _new_pipeline(self) -> Pipeline:
+        features = make_union(
             TfidfVectorizer(sublinear_tf=True, ngram_range=tuple(self._config["word_ngrams"]), token_pattern=r"\S+"),
             TfidfVectorizer(sublinear_tf=True, analyzer="char_wb", ngram_range=tuple(self._config["char_ngrams"])),
-        ]
-        if self._config["lexicon_features"]:
-            parts.append(LexiconFeatures(lexicon, self._config["lexicon_features"]))
-        return make_pipeline(make_union(*parts), LogisticRegression(C=self._config["C"], max_iter=self._config["max_iter"]))
+        )
+        return make_pipeline(features, LogisticRegression(C=self._config["C"], max_iter=self._config["max_iter"]))
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
         if not examples:
             logger.debug("No intent examples: %s is left untrained.", self.__class__.__name__)
             return self._resource
-        lexicon = default_lexicon()
         texts, intents = [_text_of(e) for e in examples], [e.get(INTENT) for e in examples]
         weights = [1.0] * len(texts)
         if self._config["lexicon_examples"]:
             intents_known = set(intents)
-            generated = [(normalise(t), i) for t, i in lexicon.training_examples() if i in intents_known]
+            generated = [(normalise(t), i) for t, i in default_lexicon().training_examples() if i in intents_known]
             texts += [t for t, _ in generated]
             intents += [i for _, i in generated]
             weights += [self._config["lexicon_examples"]] * len(generated)
-        self._pipeline = self._new_pipeline(lexicon)
+        self._pipeline = self._new_pipeline()
         self._pipeline.fit(texts, intents, logisticregression__sample_weight=weights)
         with self._model_storage.write_to(self._resource) as model_dir:
             joblib.dump(self._pipeline, model_dir / MODEL_FILE)

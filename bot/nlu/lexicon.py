@@ -4,7 +4,7 @@ everyday words — and the matters that are not a KEP's at all, with who handles
 
 Used in three places, always through the same matching: the intent classifier (one feature per
 topic: how strongly the message names that topic's vocabulary, plus training examples generated
-from the templates in `data/lexicon/templates.yml`), the catalogue search of the clerk and of the
+from the templates in `data/lexicon_templates.yml`), the catalogue search of the clerk and of the
 bot's fallback (handoff/catalogue_search.py), and the out-of-scope answer ("who handles it").
 
 Matching works on stems of the normal form (`greek_text.normalise`), so "ταυτότητα",
@@ -24,6 +24,7 @@ import yaml
 from .greek_text import normalise
 
 LEXICON_DIR = Path(__file__).resolve().parents[2] / "data" / "lexicon"
+TEMPLATES = LEXICON_DIR.with_name("lexicon_templates.yml")
 OUT_OF_SCOPE = "out_of_scope"
 
 # Inflection endings of the normal form (η/υ/ει/οι → ι, ω → ο, αι → ε already merged), longest
@@ -35,6 +36,13 @@ _ENDINGS = sorted(
 )
 _MIN_STEM = 3
 _WORD = re.compile(r"[0-9α-ωa-z]+")
+# Words that say nothing of the topic: articles, pronouns, particles, and the verbs every request
+# starts with. Left out of matching, so "η άδεια οδήγησης" and "άδεια οδήγησης" are one phrase.
+_STOPWORDS = frozenset(normalise(w) for w in (
+    "ο η το οι τα τον την τη της του των τους τις στο στη στην στον στα στις στους μου σου μας σας "
+    "και να θα με σε για από πώς πού που τι ποιο ποια ποιος ένα μια μία ένας έναν είναι έχω θέλω "
+    "μπορώ πρέπει αν ότι δεν μη"
+).split())
 
 
 def stem(word: str) -> str:
@@ -46,8 +54,8 @@ def stem(word: str) -> str:
 
 
 def stems(text: str, normalised: bool = False) -> list[str]:
-    """The stems of a text as citizens type it (or already in normal form), in order."""
-    return [stem(w) for w in _WORD.findall(text if normalised else normalise(text))]
+    """The stems of a text's content words, as citizens type it (or already in normal form), in order."""
+    return [stem(w) for w in _WORD.findall(text if normalised else normalise(text)) if w not in _STOPWORDS]
 
 
 class EntryKind(str, Enum):
@@ -153,15 +161,10 @@ def _entries(data: dict) -> list[Entry]:
     ]
 
 
-def load(directory: Path = LEXICON_DIR) -> Lexicon:
-    entries: list[Entry] = []
-    for path in sorted(directory.glob("*.yml")):
-        if path.name == "templates.yml":
-            continue
-        entries += _entries(yaml.safe_load(path.read_text(encoding="utf-8")))
-    templates_file = directory / "templates.yml"
-    raw = yaml.safe_load(templates_file.read_text(encoding="utf-8")) if templates_file.exists() else {}
-    return Lexicon(entries, {EntryKind(k): list(v) for k, v in (raw or {}).items()})
+def load(directory: Path = LEXICON_DIR, templates: Path = TEMPLATES) -> Lexicon:
+    entries = [e for path in sorted(directory.glob("*.yml")) for e in _entries(yaml.safe_load(path.read_text(encoding="utf-8")))]
+    raw = yaml.safe_load(templates.read_text(encoding="utf-8"))
+    return Lexicon(entries, {EntryKind(k): list(v) for k, v in raw.items()})
 
 
 @lru_cache(maxsize=1)

@@ -87,13 +87,13 @@ def test_transcript_shows_button_titles_and_only_this_session():
     events = [
         {"event": "user", "text": "παλιά συνομιλία", "timestamp": 1},
         {"event": "session_started", "timestamp": 2},
-        {"event": "user", "text": "Χάθηκε η ταυτότητά μου", "timestamp": 3},
+        {"event": "user", "text": "Ο σκύλος μου μάσησε το δελτίο ταυτότητας", "timestamp": 3},
         {"event": "bot", "text": "Ποιο ΚΕΠ;", "timestamp": 4,
          "data": {"buttons": [{"title": "ΚΕΠ Πάτρας", "payload": '/inform{"branch":"kep-patra"}'}]}},
         {"event": "user", "text": '/inform{"branch":"kep-patra"}', "timestamp": 5},
         {"event": "slot", "name": "branch", "value": "kep-patra"},
     ]
     assert [(t["sender"], t["text"]) for t in transcript(events)] == [
-        ("user", "Χάθηκε η ταυτότητά μου"), ("bot", "Ποιο ΚΕΠ;"), ("user", "ΚΕΠ Πάτρας"),
+        ("user", "Ο σκύλος μου μάσησε το δελτίο ταυτότητας"), ("bot", "Ποιο ΚΕΠ;"), ("user", "ΚΕΠ Πάτρας"),
     ]
     assert transcript(events)[0]["at"].startswith("1970-01-01T00:00:03")

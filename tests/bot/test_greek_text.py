@@ -6,7 +6,7 @@ from bot.nlu.greek_text import greeklish_to_greek, normalise, strip_accents
 
 @pytest.mark.parametrize("variants", [
     ["Πού ανανεώνεται το διαβατήριο", "ΠΟΥ ΑΝΑΝΕΩΝΕΤΑΙ ΤΟ ΔΙΑΒΑΤΗΡΙΟ", "pou ananewnetai to diavatirio", "pou ananeonetai to diavatirio"],
-    ["Χάθηκε η ταυτότητά μου", "ΧΑΘΗΚΕ Η ΤΑΥΤΟΤΗΤΑ ΜΟΥ", "xathike h taftotita mou", "chathhke i tavtothta mou"],
+    ["Ο σκύλος μάσησε την ταυτότητά μου", "Ο ΣΚΥΛΟΣ ΜΑΣΗΣΕ ΤΗΝ ΤΑΥΤΟΤΗΤΑ ΜΟΥ", "o skylos masise tin taftotita mou", "o skilos mashse thn tavtothta mou"],
     ["Πιστοποιητικό γέννησης για το μωρό", "pistopoiitiko gennisis gia to moro"],
     ["φορολογική δήλωση", "forologikh dhlwsh", "forologiki dilosi"],
     ["Χώρισα και θέλω το πατρικό μου επώνυμο", "xorisa kai thelw to patriko mou eponimo"],

@@ -17,7 +17,7 @@ PHRASES = {
     "topic_justice": ["Μου ζητάνε λευκό ποινικό μητρώο για τη δουλειά", "vevaiwsi oti den exw ptoxeusei"],
     "topic_military": ["Ο γιος μου σπουδάζει έξω, μπορεί να πάρει αναβολή από τον στρατό;", "PISTOPOIITIKO EKPLIROSIS STRATIOTIKON YPOXREOSEON"],
     "topic_migration": ["Πότε πρέπει να κάνω ανανέωση της άδειας παραμονής μου;", "pws ginomai ellinas politis"],
-    "topic_business": ["Θέλω να κάνω έναρξη ως ελεύθερος επαγγελματίας", "klinw tin etaireia mou, ti prepei na kanw"],
+    "topic_business": ["Πού δηλώνω έναρξη δραστηριότητας για να ανοίξω καφετέρια;", "klinw tin etaireia mou, ti prepei na kanw"],
     "topic_property": ["Ο συμβολαιογράφος ζητάει τον ΚΑΕΚ του διαμερίσματος, πού τον βρίσκω;", "taktopoiisi afthaireton sto spiti"],
     "topic_education": ["Θέλω να αναγνωρίσω το πτυχίο μου από το εξωτερικό", "eggrafi paidiou stin a dimotikou"],
     "topic_agriculture": ["Η καταιγίδα κατέστρεψε το θερμοκήπιο, πού κάνω δήλωση ζημιάς;", "enisxysi gia agrotes apo opekepe"],

@@ -28,7 +28,7 @@ async def click(client: ChatClient, chat: Chat, title_part: str) -> None:
 
 
 async def start_tax_booking(client: ChatClient, chat: Chat, branch: str) -> None:
-    await client.send(chat, "ξέχασα τους κωδικούς του taxisnet")
+    await client.send(chat, "δεν μου δέχεται τον κωδικό το taxisnet, τι κάνω;")
     assert "Φορολογικά" in chat.text, chat.text
     await click(client, chat, branch)
     assert "Η πρώτη ελεύθερη ώρα" in chat.text and offered_times(chat), chat.text
