@@ -48,17 +48,18 @@ def training_sentences() -> list[str]:
 
 
 def typed_in_code(path: Path) -> list[str]:
-    """String literals of a test module that a citizen could have typed (docstrings aside)."""
+    """String literals of a test module that a citizen could have typed: not docstrings, and
+    not the accessible name of a page element the test clicks (`name="…"`)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    docstrings = {
+    skipped = {
         id(node.body[0].value)
         for node in ast.walk(tree)
         if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
         and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)
-    }
+    } | {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.keyword) and node.arg == "name"}
     return [
         node.value for node in ast.walk(tree)
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skipped
         and not node.value.startswith("/")  # a button's payload, not words
     ]
 
