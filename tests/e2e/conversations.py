@@ -135,7 +135,7 @@ SCRIPTS: dict[str, list[Step]] = {
         Say("Μαρία Παπαδοπούλου", ("ταυτότητας",)),
     ],
     "slot_taken_before_confirmation": [
-        Say("δεν θυμάμαι το συνθηματικό μου για το taxis", ("Φορολογικά",)),
+        Say("δεν θυμάμαι το συνθηματικό μου για το taxisnet", ("Φορολογικά",)),
         Click(0),
         Click(0),
         *IDENTITY,
