@@ -75,7 +75,7 @@ test-bot: $(BOT_VENV)/.installed $(MODEL)
 # a deliberate change of the dialogue; review the diff before committing it.
 stories: setup $(MODEL)
 	$(HANDOFF_VENV)/bin/python -m tests.e2e.record var/trackers
-	PYTHONPATH=. $(BOT_VENV)/bin/python -m bot.stories var/trackers tests/stories/conversations.yml
+	PYTHONPATH=. $(BOT_VENV)/bin/python -m bot.stories var/trackers tests/stories/test_conversations.yml
 
 lint: setup
 	$(HANDOFF_VENV)/bin/ruff check handoff tests bench bot

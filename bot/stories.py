@@ -1,6 +1,7 @@
 """`make stories`, step two: recorded trackers (JSON) → Rasa test stories (YAML), with
 Rasa's own story writer, so `rasa test core` replays the scripted conversations and fails
-when the trained model would answer any turn differently."""
+when the trained model would read any turn (the user's own text, `--e2e`) or answer it differently.
+Rasa reads test stories only from files named `test_*.yml`."""
 from __future__ import annotations
 
 import json
