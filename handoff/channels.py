@@ -119,7 +119,7 @@ def compose_email(message: Outgoing, key: str, sender: str, eight_bit: bool = Fa
     email["Date"] = formatdate(localtime=True)
     email["Message-ID"] = message_id(key, sender)
     email["Auto-Submitted"] = "auto-generated"
-    cte = "8bit" if eight_bit else "quoted-printable"
+    cte = "8bit" if eight_bit else "base64"
     email.set_content(message.text, cte=cte)
     if message.html:
         email.add_alternative(message.html, subtype="html", cte=cte)

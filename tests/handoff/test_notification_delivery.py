@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timedelta
+from email.parser import BytesHeaderParser
 
 import pytest
 from icalendar import Calendar
@@ -291,9 +292,9 @@ async def test_worker_killed_while_sending_an_email(
     process = _worker_process(settings)
     killed: list[str] = []
 
-    def kill_on_fourth(message) -> None:
-        if len(mail_sink.messages) == 4 and not killed:
-            killed.append(message["Message-ID"])
+    def kill_on_fourth(raw: bytes) -> None:
+        if len(mail_sink.raw) == 4 and not killed:
+            killed.append(BytesHeaderParser().parsebytes(raw)["Message-ID"])
             os.kill(process.pid, signal.SIGKILL)
 
     mail_sink.on_message = kill_on_fourth
