@@ -15,7 +15,7 @@ RASA := PYTHONPATH=. $(BOT_VENV)/bin/rasa
 MODEL := models/kep.tar.gz
 BOT_SOURCES := bot/config.yml bot/domain.yml $(wildcard bot/nlu/*.py data/nlu/*.yml data/dialogue/*.yml data/lexicon/*.yml data/lexicon_templates.yml)
 
-.PHONY: setup run test test-handoff test-bot test-e2e test-browser train eval lint stories bench-booking bench-chat bench-calls lock-handoff lock-bot clean
+.PHONY: setup run test test-handoff test-bot test-e2e test-browser train eval lint stories bench-booking bench-chat bench-calls bench-notifications lock-handoff lock-bot clean
 
 setup: $(HANDOFF_VENV)/.installed $(BOT_VENV)/.installed
 
@@ -88,6 +88,9 @@ bench-calls: setup
 
 bench-booking: setup
 	$(HANDOFF_VENV)/bin/python bench/booking_load.py
+
+bench-notifications: setup
+	$(HANDOFF_VENV)/bin/python bench/notifications.py --bookings 10000
 
 lock-handoff:
 	rm -rf /tmp/kep-lock && $(PY_HANDOFF) -m venv /tmp/kep-lock && /tmp/kep-lock/bin/pip install -q -r handoff/requirements.in

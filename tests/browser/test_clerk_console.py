@@ -62,3 +62,36 @@ async def test_new_booking_appears_without_reload(browser, service):
     await expect(card(page, booking["reference"])).to_be_visible(timeout=2000)
     assert time.monotonic() - booked_at < 1.0
     await expect(page.locator("#notice")).to_contain_text("Νέο ραντεβού")
+
+
+async def test_supervisor_cancels_with_a_reason_and_sends_a_failed_message_again(browser, service, redis_url):
+    import redis.asyncio as aioredis
+
+    from handoff.notifications import STREAM
+    from handoff.outbox import FAILED, Outbox
+
+    booking = await book(service, "identity_documents", "Θέλω νέο διαβατήριο", branch="kep-athina")
+    redis = aioredis.from_url(redis_url, decode_responses=True)
+    try:
+        outbox = Outbox(redis)
+        await outbox.ensure_group()
+        [entry] = await outbox.read("test", 1, 100)  # the confirmation, as a worker would have read it …
+        await outbox.give_up(entry, {"sms": "SMS gateway 503: unavailable"}, entry.notification.created_at)  # … and given up
+
+        page = await signed_in_page(browser, service, "supervisor")
+        panel = page.locator("#failed-panel")
+        await expect(panel).to_contain_text(f"{booking['reference']} · Επιβεβαίωση")
+        await expect(panel).to_contain_text("SMS: δεν στάλθηκε (1 προσπάθειες)")
+        await page.screenshot(path=screenshot_path("supervisor-failed-messages"), full_page=True)
+        await panel.get_by_role("button", name="Αποστολή ξανά").click()
+        await expect(page.locator("#failed-empty")).to_be_visible()
+        assert await redis.hlen(FAILED) == 0 and await redis.xlen(STREAM) == 1
+
+        item = card(page, booking["reference"])
+        await item.get_by_label("Λόγος ακύρωσης").fill("Ο υπάλληλος απουσιάζει σήμερα.")
+        await item.get_by_role("button", name="Ακύρωση από το ΚΕΠ").click()
+        await expect(page.locator("#notice")).to_contain_text(f"Το ραντεβού {booking['reference']} ακυρώθηκε")
+        await expect(item).to_have_count(0)
+        assert await redis.xlen(STREAM) == 2  # the citizen's message about it is on its way
+    finally:
+        await redis.aclose()

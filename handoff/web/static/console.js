@@ -31,6 +31,7 @@ function showSignedIn(account) {
   $("who").hidden = false;
   $("who-name").textContent = `${account.name} (${account.role === "supervisor" ? "προϊστάμενος" : "υπάλληλος"})`;
   loadQueue();
+  loadFailed();
   listen();
   $("queue-title").focus?.();
 }
@@ -105,6 +106,9 @@ function card(item) {
   const reassign = node.querySelector(".reassign");
   reassign.hidden = !(state.account.role === "supervisor" && item.status === "booked");
   reassign.addEventListener("submit", (e) => { e.preventDefault(); reassignTo(item.reference, new FormData(reassign).get("clerk")); });
+  const cancel = node.querySelector(".service-cancel");
+  cancel.hidden = !(state.account.role === "supervisor" && item.status === "booked");
+  cancel.addEventListener("submit", (e) => { e.preventDefault(); cancelByService(item.reference, new FormData(cancel).get("reason")); });
   return node;
 }
 
@@ -161,6 +165,48 @@ async function reassignTo(reference, clerk) {
   const result = await api(`/api/clerk/bookings/${encodeURIComponent(reference)}/reassign`, { method: "POST", body: { clerk } });
   state.messages.set(reference, result.ok ? `Το ραντεβού ${reference} ανατέθηκε στον/στην ${clerk}.` : errorText(result));
   await loadQueue();
+}
+
+async function cancelByService(reference, reason) {
+  const result = await api(`/api/clerk/bookings/${encodeURIComponent(reference)}/cancel`, { method: "POST", body: { reason } });
+  notice(result.ok ? `Το ραντεβού ${reference} ακυρώθηκε· ο πολίτης θα ενημερωθεί.` : errorText(result));
+  await loadQueue();
+}
+
+const KINDS = { booked: "Επιβεβαίωση", rescheduled: "Αλλαγή ώρας", cancelled: "Ακύρωση", cancelled_by_service: "Ακύρωση από το ΚΕΠ",
+                moved_by_service: "Νέα ώρα από το ΚΕΠ", no_show: "Απουσία", reminder_day: "Υπενθύμιση (μία ημέρα πριν)",
+                reminder_hours: "Υπενθύμιση (δύο ώρες πριν)" };
+const CHANNELS = { sms: "SMS", email: "email" };
+
+// Supervisors: messages that could not reach a citizen after every retry.
+async function loadFailed() {
+  if (state.account.role !== "supervisor") return;
+  const result = await api("/api/clerk/notifications/failed");
+  if (!result.ok) return;
+  $("failed-panel").hidden = false;
+  $("failed-empty").hidden = result.body.length > 0;
+  $("failed").replaceChildren(...result.body.map((f) => {
+    const li = document.createElement("li");
+    const title = document.createElement("strong");
+    title.textContent = `${f.reference} · ${KINDS[f.kind] || f.kind}`;
+    const why = document.createElement("ul");
+    for (const [channel, error] of Object.entries(f.errors)) {
+      const item = document.createElement("li");
+      item.textContent = `${CHANNELS[channel] || channel}: δεν στάλθηκε (${f.attempts} προσπάθειες)`;
+      item.title = error;
+      why.append(item);
+    }
+    const again = document.createElement("button");
+    again.type = "button";
+    again.textContent = "Αποστολή ξανά";
+    again.addEventListener("click", async () => {
+      const sent = await api(`/api/clerk/notifications/failed/${encodeURIComponent(f.id)}/send-again`, { method: "POST", body: {} });
+      notice(sent.ok ? `Το μήνυμα για το ${f.reference} μπήκε ξανά στην αποστολή.` : errorText(sent));
+      loadFailed();
+    });
+    li.append(title, why, again);
+    return li;
+  }));
 }
 
 const CHANGES = { booked: "Νέο ραντεβού", cancelled: "Ακύρωση", rescheduled: "Αλλαγή ώρας", waiting: "Ο πολίτης μπήκε στην αναμονή",
