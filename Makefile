@@ -90,7 +90,7 @@ bench-booking: setup
 	$(HANDOFF_VENV)/bin/python bench/booking_load.py
 
 bench-notifications: setup
-	$(HANDOFF_VENV)/bin/python bench/notifications.py --bookings 10000
+	$(HANDOFF_VENV)/bin/python bench/notifications.py --bookings 10000 --paced-rate 40 --paced-seconds 30
 
 lock-handoff:
 	rm -rf /tmp/kep-lock && $(PY_HANDOFF) -m venv /tmp/kep-lock && /tmp/kep-lock/bin/pip install -q -r handoff/requirements.in

@@ -75,3 +75,29 @@ class MailSink:
             if time.monotonic() > deadline:
                 raise AssertionError(f"{len(self.raw)} of {count} e-mails arrived in {timeout} s")
             await asyncio.sleep(0.05)
+
+
+def main() -> None:
+    """`python -m tests.handoff.mail_sink PORT LOG`: a sink in its own process (the bench), one
+    line per accepted message in LOG: arrival time, To, Message-ID (tab-separated)."""
+    import sys
+
+    port, log_path = int(sys.argv[1]), sys.argv[2]
+    parser = BytesHeaderParser()
+    with open(log_path, "a", buffering=1, encoding="utf-8") as log:
+        def record(raw: bytes) -> None:
+            headers = parser.parsebytes(raw)
+            log.write(f"{time.time()}\t{headers['To']}\t{headers['Message-ID']}\n")
+
+        sink = MailSink(port, on_message=record)
+        sink.start()
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            sink.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -426,7 +426,7 @@ async def test_file_transport_writes_one_readable_file_per_message(client, redis
     [email_file] = (tmp_path / "outbox").glob("*.email.eml")
     [sms_file] = (tmp_path / "outbox").glob("*.sms.txt")
     email_text = email_file.read_text(encoding="utf-8")
-    assert "Subject: =?utf-8?" in email_text or "Subject:" in email_text
+    assert "\nSubject: Το ραντεβού σας με το ΚΕΠ: " in email_text
     assert booking["manage_token"] in email_text and "Γεια σας" in email_text  # Greek as it is, not encoded
     sms_text = sms_file.read_text(encoding="utf-8")
     assert sms_text.startswith("To: +306912345678\n") and booking["reference"] in sms_text and "segment" in sms_text
