@@ -24,7 +24,7 @@ from handoff.app import create_app
 from handoff.channels import ChannelName, OutboxFolder, configured_channels, sms_segments, sms_units
 from handoff.config import ATHENS, PROJECT_ROOT
 from handoff.notification_texts import SMS_LIMIT, NoticeFacts, long_time, render_sms, short_time
-from handoff.notifications import SCHEDULED, NotificationKind
+from handoff.notifications import SCHEDULED, NotificationKind, Schedule
 from handoff.notify_worker import NotificationWorker, sent_key
 from handoff.outbox import FAILED, Outbox
 
@@ -124,7 +124,6 @@ async def test_every_change_and_both_reminders_reach_the_citizen(
     aiohttp_client, client, redis, clock, notify_settings, running_clock, mail_sink, sms_gateway
 ):
     supervisor, csrf = await sign_in(aiohttp_client, client, "supervisor")
-    sent = {"count": 0}
 
     async def expect(count_before: int, subject_start: str, *facts: str) -> tuple[str, str]:
         await mail_sink.wait_for(count_before + 1)
@@ -134,7 +133,6 @@ async def test_every_change_and_both_reminders_reach_the_citizen(
         for fact in facts:
             assert fact in plain(email), fact
         assert sms_units(sms["text"])[0] <= SMS_LIMIT, sms["text"]
-        sent["count"] = count_before + 1
         return plain(email), sms["text"]
 
     async with worker(redis, notify_settings, running_clock):
@@ -388,34 +386,22 @@ async def test_a_refused_address_fails_at_once(client, redis, notify_settings, r
     assert failed["attempts"] == 1 and "422" in failed["errors"]["sms"]
 
 
-async def test_a_reminder_for_a_cancelled_booking_is_dropped(client, redis, clock, notify_settings, running_clock, mail_sink, sms_gateway):
+async def test_a_reminder_already_released_for_a_cancelled_booking_is_dropped(
+    client, redis, clock, notify_settings, running_clock, mail_sink, sms_gateway
+):
     booking = await book(client, after=LATER)
     start = datetime.fromisoformat(booking["start"])
-    async with worker(redis, notify_settings, running_clock):
-        await mail_sink.wait_for(1)
-        clock.now = start - timedelta(days=1)  # the day-before reminder goes into the stream …
-        await mail_sink.wait_for(2)
-        assert mail_sink.messages[1]["Subject"].startswith("Υπενθύμιση")
-    # … the booking is cancelled by the service after the reminder was released but before a worker sent it
-    await Outbox(redis).ensure_group()
-    await redis.xadd("kep:notifications", {"n": (await _reminder_payload(redis, booking, start))})
+    clock.now = start - timedelta(hours=2)
+    assert await Schedule(redis).release_due(clock.now) == 2  # both reminders are in the stream, unsent …
     appointments = client.server.app[APPOINTMENTS]
-    await appointments.cancel_by_service(await appointments.find(booking["reference"], None, trusted=True), "supervisor", "Απουσία")
-    async with worker(redis, notify_settings, running_clock):
-        await mail_sink.wait_for(3)
-        await asyncio.sleep(0.5)
-    assert [m["Subject"].split(" ")[0] for m in mail_sink.messages] == ["Το", "Υπενθύμιση:", "Το"]
-    assert mail_sink.messages[2]["Subject"].startswith("Το ΚΕΠ ακύρωσε")
-
-
-async def _reminder_payload(redis, booking, start) -> str:
-    from handoff.notifications import Notification
-
-    return Notification(
-        id=f"{booking['reference']}.reminder_hours.{int(start.timestamp())}", kind=Kind.REMINDER_HOURS,
-        reference=booking["reference"], start=start, end=start + timedelta(minutes=20), branch=booking["branch"],
-        topic=booking["topic"], created_at=start - timedelta(hours=2),
-    ).to_json()
+    await appointments.cancel_by_service(await appointments.find(booking["reference"], None, trusted=True),
+                                         "supervisor", "Απουσία υπαλλήλου")  # … when the service cancels
+    async with worker(redis, notify_settings, running_clock, lanes=1):
+        await mail_sink.wait_for(2)
+        await eventually(lambda: redis.xlen("kep:notifications"), 0)
+    subjects = [m["Subject"] for m in mail_sink.messages]
+    assert subjects == [f"Το ραντεβού σας με το ΚΕΠ: {long_time(start)}", f"Το ΚΕΠ ακύρωσε το ραντεβού σας {booking['reference']}"]
+    assert len(sms_gateway.calls) == 2
 
 
 async def test_file_transport_writes_one_readable_file_per_message(client, redis, settings, running_clock, tmp_path):
@@ -456,3 +442,11 @@ async def test_what_the_chat_promises_is_what_is_sent(aiohttp_client, redis, clo
     app = await aiohttp_client(create_app(nothing, redis=redis, clock=clock))
     assert (await (await app.get("/api/config")).json())["notifications"] == {
         "channels": [], "confirmation": False, "reminders_hours_before": []}
+
+
+def test_backoff_doubles_up_to_an_hour():
+    from handoff.notify_worker import backoff
+
+    waits = [backoff(attempt, 30).total_seconds() for attempt in range(12)]
+    assert 27 <= waits[0] <= 33 and 216 <= waits[3] <= 264
+    assert all(w <= 3600 * 1.1 for w in waits) and waits[-1] >= 3600 * 0.9
