@@ -10,9 +10,23 @@ import aiohttp
 from aiohttp import web
 
 from .accounts import seed_demo_accounts
-from .api import bookings, calls, catalogue, chat, console, health, identity, openapi, pages, recovery, waiting_room
+from .api import (
+    appointment,
+    bookings,
+    calls,
+    catalogue,
+    chat,
+    console,
+    health,
+    identity,
+    openapi,
+    pages,
+    recovery,
+    waiting_room,
+)
 from .api.errors import json_errors
-from .api.keys import APPOINTMENTS, CALLS, CHAT, CONSOLE, LIVE_FEEDS, RECOVERY, REDIS, SETTINGS
+from .api.keys import APPOINTMENT_ACCESS, APPOINTMENTS, CALLS, CHAT, CONSOLE, LIVE_FEEDS, RECOVERY, REDIS, SETTINGS
+from .appointment_access import AppointmentAccess
 from .appointments import Appointments, Clock, utc_now
 from .calls import Calls
 from .chat import ChatRelay
@@ -77,6 +91,7 @@ def create_app(settings: Settings, redis: Redis | None = None, clock: Clock = ut
         app[REDIS] = redis if redis is not None else await connect(settings.redis_url)
         app[APPOINTMENTS] = Appointments(app[REDIS], settings, clock)
         app[RECOVERY] = BookingRecovery(app[REDIS], app[APPOINTMENTS], clock)
+        app[APPOINTMENT_ACCESS] = AppointmentAccess(app[APPOINTMENTS], app[RECOVERY], settings.secret_key, clock)
         app[CONSOLE] = Console(app[REDIS], app[APPOINTMENTS], clock, settings.no_show_minutes)
         app[CALLS] = Calls(app[REDIS], app[APPOINTMENTS], settings, clock)
         report = await seed_if_empty(app[REDIS], settings.data_dir)
@@ -98,6 +113,6 @@ def create_app(settings: Settings, redis: Redis | None = None, clock: Clock = ut
     app.cleanup_ctx.append(_housekeeping)
     if redis is None and not settings.redis_url:
         app.cleanup_ctx.append(functools.partial(_embedded_notifications, settings=settings, clock=clock))
-    for module in (catalogue, recovery, bookings, identity, chat, console, waiting_room, calls, health, openapi, pages):
+    for module in (catalogue, recovery, bookings, appointment, identity, chat, console, waiting_room, calls, health, openapi, pages):
         app.add_routes(module.routes)
     return app

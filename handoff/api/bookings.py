@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ..appointments import Appointments
 from ..bookings import Booking, parse_new_booking
 from ..calendar_file import booking_calendar
 from ..errors import InvalidFields
@@ -83,11 +84,8 @@ async def reschedule_booking(request: web.Request) -> web.Response:
     return json_response(booking_json(request, booking, token))
 
 
-@routes.get("/api/bookings/{reference}/calendar.ics")
-async def booking_ics(request: web.Request) -> web.Response:
-    token, _, trusted = _caller(request)
-    appointments = request.app[APPOINTMENTS]
-    booking = await appointments.find(request.match_info["reference"], token, trusted)
+async def calendar_response(appointments: Appointments, booking: Booking) -> web.Response:
+    """The booking as an .ics download."""
     topic = await appointments.topic(booking.topic)
     branch = await appointments.branch(booking.branch)
     ics = booking_calendar(booking, topic.label, branch.name, appointments.join_url(booking))
@@ -97,3 +95,10 @@ async def booking_ics(request: web.Request) -> web.Response:
         charset="utf-8",
         headers={"Content-Disposition": f'attachment; filename="{booking.reference}.ics"'},
     )
+
+
+@routes.get("/api/bookings/{reference}/calendar.ics")
+async def booking_ics(request: web.Request) -> web.Response:
+    token, _, trusted = _caller(request)
+    appointments = request.app[APPOINTMENTS]
+    return await calendar_response(appointments, await appointments.find(request.match_info["reference"], token, trusted))

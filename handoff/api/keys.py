@@ -3,6 +3,7 @@ import asyncio
 
 from aiohttp import web
 
+from ..appointment_access import AppointmentAccess
 from ..appointments import Appointments
 from ..calls import Calls
 from ..chat import ChatRelay
@@ -19,3 +20,4 @@ LIVE_FEEDS = web.AppKey("live_feeds", set[asyncio.Task])  # open SSE streams, cl
 CHAT = web.AppKey("chat", ChatRelay)
 CALLS = web.AppKey("calls", Calls)
 RECOVERY = web.AppKey("recovery", BookingRecovery)
+APPOINTMENT_ACCESS = web.AppKey("appointment_access", AppointmentAccess)

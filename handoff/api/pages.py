@@ -51,6 +51,12 @@ async def citizen_chat(request: web.Request) -> web.Response:
     return page("chat.html")
 
 
+@routes.get("/appointment")
+async def citizen_appointment(request: web.Request) -> web.Response:
+    """The citizen's booking: the codes are typed into its form, never carried in the URL."""
+    return page("appointment.html")
+
+
 @routes.get("/clerk")
 async def clerk_console(request: web.Request) -> web.Response:
     return page("clerk.html")

@@ -3,6 +3,7 @@ Debian's Chromium through Playwright. Screenshots of the key states go to test-a
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import aiohttp
 import pytest
@@ -24,8 +25,23 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory):
         yield server.url
 
 
+class Clock:
+    """The service's clock: the real time, until a test sets `clock.now`."""
+
+    def __init__(self) -> None:
+        self.now: datetime | None = None
+
+    def __call__(self) -> datetime:
+        return self.now or datetime.now(UTC)
+
+
 @pytest.fixture
-async def service(redis_url):
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def service(redis_url, clock):
     """A running handoff service at a fresh database; yields its base URL."""
     import redis.asyncio as aioredis
 
@@ -36,7 +52,7 @@ async def service(redis_url):
     settings = Settings(host="127.0.0.1", port=port, redis_url=redis_url, service_token=SERVICE_TOKEN,
                         secret_key="browser-test-secret", demo_password=DEMO_PASSWORD,
                         ice_addresses=("127.0.0.1",))
-    runner = web.AppRunner(create_app(settings))
+    runner = web.AppRunner(create_app(settings, clock=clock))
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     yield f"http://127.0.0.1:{port}"
@@ -49,10 +65,12 @@ async def browser():
         yield launched
 
 
-async def book(base: str, topic: str, question: str, branch: str | None = None, token: str = SERVICE_TOKEN) -> dict:
+async def book(base: str, topic: str, question: str, branch: str | None = None, token: str = SERVICE_TOKEN,
+               after: datetime | None = None) -> dict:
     """A booking made through the API, as the bot makes it."""
     async with aiohttp.ClientSession() as http:
-        params = {"topic": topic, "limit": "1"} | ({"branch": branch} if branch else {})
+        params = ({"topic": topic, "limit": "1"} | ({"branch": branch} if branch else {})
+                  | ({"after": after.isoformat()} if after else {}))
         async with http.get(f"{base}/api/slots", params=params) as resp:
             [slot] = await resp.json()
         body = {
