@@ -1,5 +1,6 @@
 """Relayed calls through the handoff service: CPU per call, frames delivered versus sent,
-join-to-first-frame, and memory after many calls.
+join-to-first-frame, memory after many calls, and rejoins (a side reloads): time until video
+flows both ways again, and no peer connection or memory left once the calls have ended.
 
 Starts its own redis-server and handoff service (loopback-only ICE) and plays both sides of
 each call with aiortc peers in this process, sending synthetic media: 20 ms audio frames of a
@@ -7,7 +8,7 @@ warbling tone (not silence, which Opus encodes almost for free), and
 for video calls 640×480 frames at 30 fps. The service decodes and re-encodes what it relays
 (MediaRelay works on decoded frames), which is the cost measured here.
 
-    .venv-handoff/bin/python bench/call_capacity.py --audio-calls 10 --video-calls 2 --seconds 20 --cycles 100
+    .venv-handoff/bin/python bench/call_capacity.py --audio-calls 10 --video-calls 2 --seconds 20 --cycles 100 --rejoins 100
 """
 from __future__ import annotations
 
@@ -74,6 +75,7 @@ class Peer:
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self.received = received
         self.first_frame = asyncio.get_running_loop().create_future()
+        self.video_waiters: list[asyncio.Future] = []
         self._readers: list[asyncio.Task] = []
         tracks = [SpeechLikeTrack()] + ([VideoStreamTrack()] if video else [])
         for track in tracks:
@@ -88,6 +90,17 @@ class Peer:
                 self.received[track.kind] += 1
                 if not self.first_frame.done():
                     self.first_frame.set_result(time.perf_counter())
+                if track.kind == "video":
+                    for waiter in self.video_waiters:
+                        if not waiter.done():
+                            waiter.set_result(time.perf_counter())
+                    self.video_waiters.clear()
+
+    def next_video_frame(self) -> asyncio.Future:
+        """Resolves (with its arrival time) when the next video frame arrives."""
+        waiter = asyncio.get_running_loop().create_future()
+        self.video_waiters.append(waiter)
+        return waiter
 
     async def join(self, http: aiohttp.ClientSession, url: str, headers: dict[str, str]) -> None:
         await self.pc.setLocalDescription(await self.pc.createOffer())
@@ -124,6 +137,11 @@ class Service:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
         return 0.0
+
+    async def calls(self, http: aiohttp.ClientSession) -> dict[str, int]:
+        """The calls the service holds media for and its open peer connections (/healthz)."""
+        async with http.get(f"{self.url}/healthz") as resp:
+            return (await resp.json())["calls"]
 
     def stop(self) -> None:
         self.process.terminate()
@@ -230,6 +248,63 @@ async def cycles(desk: Desk, service: Service, count: int) -> None:
           f"join-to-first-frame p50 {pct(joins, 50) * 1000:.0f} ms p95 {pct(joins, 95) * 1000:.0f} ms", flush=True)
 
 
+async def rejoin(desk: Desk, peers: dict[str, Peer], paths: dict[str, tuple[str, dict]], role: str) -> float:
+    """`role` reloads: its peer goes, a new one offers. Returns the time from the new offer to
+    the first video frame both ways (the new page's, and the other side's from the new source:
+    nothing reaches the other side between the old peer's end and the new one's frames)."""
+    other = "clerk" if role == "citizen" else "citizen"
+    await peers[role].close()
+    await asyncio.sleep(0.2)  # frames of the old source still in flight are not counted
+    peers[role] = new = Peer(True, Counter(), Counter())
+    started = time.perf_counter()
+    other_sees = peers[other].next_video_frame()
+    new_sees = new.next_video_frame()
+    await new.join(desk.http, *paths[role])
+    done = await asyncio.wait_for(asyncio.gather(other_sees, new_sees), 10)
+    seen = peers[other].received["video"]
+    await asyncio.sleep(0.5)  # and it keeps coming (not one frame, then a freeze)
+    if peers[other].received["video"] - seen < 5:
+        raise AssertionError(f"video froze after the {role}'s rejoin")
+    return max(done) - started
+
+
+async def rejoins(desk: Desk, service: Service, count: int, per_call: int = 10) -> None:
+    """Video calls (640×480) whose sides reload in turn, `per_call` times each: rejoin time,
+    then peer connections and memory once the calls have ended."""
+    async def calls(n: int) -> list[float]:
+        times = []
+        for _ in range(n // per_call):
+            token, reference = await desk.appointment()
+            paths = {"clerk": (f"{desk.url}/api/clerk/calls/{reference}/offer", {"X-CSRF-Token": desk.csrf}),
+                     "citizen": (f"{desk.url}/api/calls/{token}/offer", {})}
+            peers = {role: Peer(True, Counter(), Counter()) for role in paths}
+            for role, path in paths.items():
+                await peers[role].join(desk.http, *path)
+            await asyncio.wait_for(asyncio.gather(*(p.next_video_frame() for p in peers.values())), 10)
+            for i in range(per_call):
+                times.append(await rejoin(desk, peers, paths, ("citizen", "clerk")[i % 2]))
+                live = await service.calls(desk.http)
+                assert live["peer_connections"] == 2, f"one peer per side, not {live}"
+            async with desk.http.post(f"{desk.url}/api/clerk/calls/{reference}/end", json={"outcome": "resolved"},
+                                      headers={"X-CSRF-Token": desk.csrf}) as resp:
+                assert resp.status == 200, await resp.text()
+            for peer in peers.values():
+                await peer.close()
+        return times
+
+    cold = service.rss_mib()
+    await calls(3 * per_call)  # warm-up: codecs, their buffers and caches load with the first calls
+    before = service.rss_mib()
+    times = await calls(count)
+    await asyncio.sleep(1)
+    after, left = service.rss_mib(), await service.calls(desk.http)
+    print(f"{len(times)} rejoins ({per_call} per video call, citizen and clerk in turn): rejoin to video both ways "
+          f"p50 {pct(times, 50) * 1000:.0f} ms p95 {pct(times, 95) * 1000:.0f} ms max {max(times) * 1000:.0f} ms; "
+          f"after the calls ended: {left['peer_connections']} peer connections, {left['rooms']} rooms; "
+          f"server RSS {cold:.1f} MiB before any, {before:.1f} MiB after {3 * per_call} warm-up rejoins, "
+          f"{after:.1f} MiB after {len(times)} more ({after / before - 1:+.1%})", flush=True)
+
+
 async def main(args: argparse.Namespace) -> None:
     restrict_host_addresses(["127.0.0.1"])
     with tempfile.TemporaryDirectory() as tmp:
@@ -240,6 +315,8 @@ async def main(args: argparse.Namespace) -> None:
                 await desk.start()
                 if args.cycles:
                     await cycles(desk, service, args.cycles)
+                if args.rejoins:
+                    await rejoins(desk, service, args.rejoins)
                 if args.audio_calls:
                     await load(desk, service, args.audio_calls, False, args.seconds)
                 if args.video_calls:
@@ -254,4 +331,5 @@ if __name__ == "__main__":
     parser.add_argument("--video-calls", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--cycles", type=int, default=100)
+    parser.add_argument("--rejoins", type=int, default=100)
     asyncio.run(main(parser.parse_args()))

@@ -54,6 +54,8 @@ async def test_concurrent_offers_leave_one_peer_connection_per_side(aiohttp_clie
         assert open_peer_connections() - before == 1
         await clerk.join(clerk_http, clerk_path, headers)
         assert open_peer_connections() - before == 2
+        health = await (await http.get("/healthz")).json()  # what an operator (and the bench) sees
+        assert health["calls"] == {"rooms": 1, "peer_connections": open_peer_connections()}
         started = time.monotonic()
         await eventually(lambda: clerk.fresh_video_since(started))  # from the tab that won
         end = await clerk_http.post(f"/api/clerk/calls/{ref}/end", json={"outcome": "resolved"}, headers=headers)
