@@ -69,7 +69,10 @@ def offer_choices(
     likely = [t for t in likely_topics(ranking, found) if t in topics]
     if not likely:
         return []
-    procedure = next((r["matched_procedure"] for r in found if r["topic"] in likely and r["matched_procedure"]), None)
+    named = next((r for r in found if r["topic"] in likely and r["matched_procedure"]), None)
+    procedure = named["matched_procedure"] if named else None
+    if named:  # the topic of the procedure we name comes first: «Μήπως αφορά …;» → its button
+        likely.insert(0, likely.pop(likely.index(named["topic"])))
     question = "Για να σας συνδέσω με τον σωστό υπάλληλο: ποιο από αυτά ταιριάζει;"
     text = f"Μήπως αφορά: «{procedure}»;\n{question}" if procedure else question
     buttons = topic_buttons([topics[t] for t in likely]) + [{"title": "Κάτι άλλο", "payload": "/list_topics"}]
@@ -79,7 +82,7 @@ def offer_choices(
 
 def not_a_kep_matter(outside: dict[str, str] | None) -> str:
     if outside:
-        return (f"Αυτό δεν είναι υπόθεση των ΚΕΠ: για «{outside['name']}» απευθυνθείτε {outside['handled_by']}.\n"
+        return (f"Αυτό δεν είναι υπόθεση των ΚΕΠ: για «{outside['name']}» επικοινωνήστε με {outside['handled_by']}.\n"
                 "Αν χρειάζεστε κάτι από δημόσια υπηρεσία, γράψτε μου τι είναι.")
     return ("Σε αυτό δεν μπορώ να βοηθήσω: κλείνω ραντεβού για υποθέσεις δημόσιων υπηρεσιών που εξυπηρετούν τα ΚΕΠ, "
             "όπως πιστοποιητικά, επιδόματα, άδειες και δηλώσεις. Αν χρειάζεστε κάτι τέτοιο, γράψτε μου τι είναι.")

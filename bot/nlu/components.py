@@ -19,11 +19,12 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
-from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from .greek_text import normalise
+from .language import is_english
 
 NORMALISED_TEXT = "text_normalised"
 
@@ -95,3 +96,27 @@ class GreekTokenizer(Tokenizer):
         if not tokens:
             tokens = [Token(text, 0)]
         return self._apply_token_pattern(tokens)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class EnglishDetector(GraphComponent):
+    """A message in English is not a Greek question the classifier misread: it becomes
+    `out_of_scope` (confidence 1), and the triage answers it in English (bot/nlu/language.py).
+    Runs after the intent classifier, before the FallbackClassifier."""
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "EnglishDetector":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if isinstance(text, str) and not text.startswith("/") and is_english(text):
+                message.set(INTENT, {"name": "out_of_scope", "confidence": 1.0}, add_to_output=True)
+        return messages

@@ -13,7 +13,7 @@ _WORD = re.compile(r"[a-z']+")
 _ENGLISH = frozenset(
     "the is are am was were be been my your our their this that these those what where when why how who which "
     "can could would should will do does did have has had need needs want wants please hello hi hey thanks thank "
-    "you i'm it's don't can't of for with from about and or but not no yes help speak english greek appointment "
+    "you i'm it's don't can't of for with from about and or but not help speak english greek appointment "
     "lost stolen renew apply get make book office certificate card passport residence permit tax number".split()
 )
 
