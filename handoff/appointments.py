@@ -16,6 +16,7 @@ from .config import Settings
 from .errors import Conflict, Forbidden, NotFound, Unprocessable
 from .links import JoinLinks, new_manage_token, token_matches
 from .notifications import NotificationKind
+from .public_config import Notifications, notifications_for
 from .slots import Slot, SlotFinder, SlotRules
 from .store import Redis
 from .topics import Topic, topic_catalogue
@@ -183,6 +184,11 @@ class Appointments:
     async def join_url_for_short_code(self, code: str) -> str:
         reference = self.links.reference_for_short_code(code)
         return self.join_url(await self.find(reference, None, trusted=True))
+
+    def notifications_for(self, booking: Booking) -> Notifications:
+        """The messages this citizen will still receive about this booking (what the chat and
+        the appointment page say, from GET /api/config's channels)."""
+        return notifications_for(self._settings, booking, self._clock())
 
     def appointment_page_url(self) -> str:
         """Where the citizen sees, changes or cancels the booking (after typing its codes)."""

@@ -9,6 +9,7 @@ An SMS must fit two UCS-2 segments (134 characters): its template may mark a par
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -69,6 +70,7 @@ class NoticeFacts:
     join_url: str
     short_join_url: str
     chat_url: str
+    appointment_url: str  # the citizen's page: see, move or cancel with the two codes
     manage_code: str
     change_deadline: datetime
     can_still_change: bool  # the deadline is after the moment of the change
@@ -89,7 +91,8 @@ def render_email(facts: NoticeFacts, to: str, calendar: bytes | None) -> Outgoin
     module = text_template.make_module(context)
     html = _env.get_template(f"{facts.kind.value}.email.html").render(context)
     attachments = (Attachment(f"{facts.reference}.ics", "text/calendar", calendar),) if calendar else ()
-    return Outgoing(to=to, subject=str(module.subject).strip(), text=str(module).strip() + "\n", html=html,
+    text = re.sub(r"\n{3,}", "\n\n", str(module)).strip() + "\n"  # macros leave blank lines behind
+    return Outgoing(to=to, subject=str(module.subject).strip(), text=text, html=html,
                     attachments=attachments)
 
 

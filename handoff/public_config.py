@@ -6,9 +6,13 @@ citizen will really receive. The bot and the pages word their promises from this
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 
+from .bookings import Booking
 from .config import Settings
-from .notifications import REMINDER_HOURS_BEFORE
+from .notifications import REMINDER_HOURS_BEFORE, NotificationKind, reminder_times
+
+HOURS_BEFORE = {NotificationKind.REMINDER_DAY: 24, NotificationKind.REMINDER_HOURS: REMINDER_HOURS_BEFORE}
 
 
 @dataclass(frozen=True)
@@ -33,7 +37,19 @@ def announced_notifications(settings: Settings) -> Notifications:
     channels = tuple(name for name, on in (("sms", bool(settings.sms_url)), ("email", bool(settings.smtp_host))) if on)
     if not channels:
         return Notifications()
-    return Notifications(channels, confirmation=True, reminders_hours_before=(24, REMINDER_HOURS_BEFORE))
+    return Notifications(channels, confirmation=True, reminders_hours_before=tuple(HOURS_BEFORE.values()))
+
+
+def notifications_for(settings: Settings, booking: Booking, now: datetime) -> Notifications:
+    """What this citizen will still receive about this booking: e-mail only if they gave one,
+    and only the reminders still to come (none for a booking made later than that)."""
+    announced = announced_notifications(settings)
+    channels = tuple(c for c in announced.channels if c != "email" or booking.citizen.get("email"))
+    if not channels or booking.status != "booked":
+        return Notifications(channels, confirmation=bool(channels))
+    due = reminder_times(booking.start)
+    return Notifications(channels, confirmation=True,
+                         reminders_hours_before=tuple(h for kind, h in HOURS_BEFORE.items() if due[kind] > now))
 
 
 @dataclass(frozen=True)

@@ -156,7 +156,7 @@ class ActionBook(Action):
             return [SlotSet("booking_outcome", "failed")]
         try:
             booking = await api.book(booking_request(tracker))
-            topics, branches, config = await api.topics(), await api.branches(), await api.config()
+            topics, branches = await api.topics(), await api.branches()
         except HandoffUnavailable:
             dispatcher.utter_message(text=SORRY_UNAVAILABLE)
             return [SlotSet("booking_outcome", "failed")]
@@ -164,7 +164,7 @@ class ActionBook(Action):
             return self._refused(dispatcher, e)
         has_email = bool(booking.get("citizen", {}).get("email"))
         card = booking_card("Το ραντεβού σας κλείστηκε! ✔", booking, topics.get(booking["topic"], {}),
-                            branches.get(booking["branch"], {}), (messages_sentence(config["notifications"], has_email),))
+                            branches.get(booking["branch"], {}), (messages_sentence(booking["notifications"], has_email),))
         dispatcher.utter_message(text=card_text(card), json_message={"booking": card})
         return [*fresh_booking(tracker), SlotSet("booking_outcome", "booked"), SlotSet("booking_reference", booking["reference"])]
 

@@ -2,13 +2,16 @@
 the page's form, sent in the body), then a short signed session cookie, scoped to this API."""
 from __future__ import annotations
 
+from dataclasses import asdict, replace
 from typing import Any
 
 from aiohttp import web
 
 from bot.actions.greek_format import when  # pure Python, shared with the bot on purpose
+from bot.actions.promises import messages_sentence  # the chat's words for the messages to come, said once
 
 from ..appointment_access import SESSION_MINUTES, Session
+from ..appointments import Appointments
 from ..bookings import Booking
 from ..errors import InvalidFields
 from .bookings import calendar_response
@@ -51,7 +54,17 @@ async def _view(request: web.Request, booking: Booking) -> dict[str, Any]:
         "change_until": when(deadline.isoformat()),
         "can_change": access.can_change(booking),
         "change_notice_hours": request.app[SETTINGS].change_notice_hours,
+        "messages": _messages_to_come(appointments, booking),
     }
+
+
+def _messages_to_come(appointments: Appointments, booking: Booking) -> str:
+    """In the chat's words: the reminders still to come (the confirmation went already), or that
+    no message is sent at all; nothing once the booking is no longer active."""
+    to_come = appointments.notifications_for(booking)
+    if booking.status != "booked" or (to_come.channels and not to_come.reminders_hours_before):
+        return ""
+    return messages_sentence(asdict(replace(to_come, confirmation=False)), bool(booking.citizen.get("email")))
 
 
 def _answer(request: web.Request, body: dict[str, Any], session: Session) -> web.Response:

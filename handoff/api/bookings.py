@@ -1,6 +1,8 @@
 """Slots and bookings over HTTP: the contract the bot's action server books through."""
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from aiohttp import web
 
 from ..appointments import Appointments
@@ -36,6 +38,7 @@ def booking_json(request: web.Request, booking: Booking, token: str | None) -> d
         "join_url": appointments.join_url(booking),
         "appointment_url": appointments.appointment_page_url(),
         "change_deadline": appointments.change_deadline(booking).isoformat(),
+        "notifications": asdict(appointments.notifications_for(booking)),
     }
     if token:
         body["calendar_url"] = appointments.calendar_url(booking, token)

@@ -3,6 +3,8 @@ action server, handoff service and Redis; then the outcome as the clerk will see
 through the handoff API."""
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import datetime, timedelta
 
 import aiohttp
@@ -72,14 +74,25 @@ async def test_slot_taken_between_offer_and_confirmation_books_another(stack, cl
     assert booking["sender_id"] == sender and booking["status"] == "booked"
 
 
-async def test_the_chat_promises_the_messages_the_service_sends_and_the_deadline_before_booking(stack, client, sender):
+async def test_the_chat_promises_the_messages_the_service_sends_and_the_deadline_before_booking(
+    stack, client, sender, mail_sink
+):
     async with aiohttp.ClientSession() as session, session.get(f"{stack.handoff_url}/api/config") as resp:
         config = await resp.json()
+    assert config["notifications"]["channels"] == ["email"]  # SMTP is set for the stack, no SMS gateway
     chat = await client.play("happy_path", sender, {"bookings": []})
     said = "\n".join(chat.said)
-    assert messages_sentence(config["notifications"], has_email=True) in said
-    if not config["notifications"]["channels"]:
-        assert "υπενθύμιση" not in said and "Θα λάβετε" not in said
+    booking = await api_booking(stack, chat.booking["reference"])
+    assert messages_sentence(booking["notifications"], has_email=True) in said
+    assert "Θα λάβετε με email επιβεβαίωση" in said and "SMS" not in said
+    # … and the promised e-mail comes, from the worker `make run` starts, with the codes of the chat
+    deadline = time.monotonic() + 15
+    while not any(chat.booking["reference"] in m["Subject"] + m.get_body(("plain",)).get_content()
+                  for m in mail_sink.messages if m["To"] == "maria@example.gr"):
+        assert time.monotonic() < deadline, "the confirmation e-mail did not arrive"
+        await asyncio.sleep(0.2)
+    email = next(m for m in mail_sink.messages if chat.booking["reference"] in m.get_body(("plain",)).get_content())
+    assert chat.booking["manage_code"] in email.get_body(("plain",)).get_content()
 
     summary = next(text for text in chat.said if text.startswith("Ελέγξτε τα στοιχεία σας"))
     start = datetime.fromisoformat(chat.booking["start"])

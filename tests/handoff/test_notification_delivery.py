@@ -96,7 +96,7 @@ async def test_booking_confirmation_by_email_and_sms(client, redis, notify_setti
     text = plain(email)
     for fact in (f"Πότε: {long_time(start)} (ώρα Ελλάδας)", "ΚΕΠ Δήμου", "Φορολογικά θέματα", booking["reference"],
                  f"Κωδικός διαχείρισης: {booking['manage_token']}", booking["join_url"], "αστυνομική σας ταυτότητα",
-                 f"έως {long_time(start - timedelta(hours=8))}", "«ακύρωση ραντεβού»",
+                 f"έως {long_time(start - timedelta(hours=8))}", "http://kep.test/appointment", "«ακύρωση ραντεβού»",
                  "Θα σας θυμίσουμε το ραντεβού με SMS και email μία ημέρα και δύο ώρες πριν."):
         assert fact in text, fact
     assert f'href="{booking["join_url"]}"' in html(email) and booking["manage_token"] in html(email)
@@ -201,7 +201,8 @@ def test_every_sms_fits_two_segments_with_long_names(kind):
         kind=kind, reference="KEP-7K3F9Q", start=start, previous_start=start - timedelta(days=3),
         branch_name="ΚΕΠ Δήμου Φιλαδελφείας-Χαλκηδόνος", branch_phone="2132150000", topic_label="Ακίνητα",
         join_url="https://kep-connect.example.gr/call/x", short_join_url="https://kep-connect.example.gr/k/7K3F9QAB23CD",
-        chat_url="https://kep-connect.example.gr/", manage_code="7K3F9QAB23", change_deadline=start - timedelta(hours=8),
+        chat_url="https://kep-connect.example.gr/", appointment_url="https://kep-connect.example.gr/appointment",
+        manage_code="7K3F9QAB23", change_deadline=start - timedelta(hours=8),
         can_still_change=True, reason="Απουσία υπαλλήλου", reminders=(), channels_named="με SMS",
     )
     text = render_sms(facts, "+306912345678").text
@@ -435,6 +436,20 @@ async def test_what_the_chat_promises_is_what_is_sent(aiohttp_client, redis, clo
         await mail_sink.wait_for(3)
     assert len(sms_gateway.calls) == len(mail_sink.messages) == 3
 
+    # Per booking, as the confirmation in the chat and the appointment page say it: e-mail only
+    # to whom gave one, and only the reminders still to come.
+    assert booking["notifications"] == promised
+    page = await app.post("/api/appointment/session",
+                          json={"reference": booking["reference"], "manage_code": booking["manage_token"]})
+    view = await page.json()
+    assert view["messages"] == ""  # both reminders went already (the clock is two hours before)
+    clock.now = datetime.fromisoformat("2030-02-04T07:00:00+02:00")
+    soon = await book(app, after="2030-02-04T11:00:00+02:00", citizen=citizen(email=""))  # in about 4 hours
+    assert soon["notifications"] == {"channels": ["sms"], "confirmation": True, "reminders_hours_before": [2]}
+    page = await app.post("/api/appointment/session",
+                          json={"reference": soon["reference"], "manage_code": soon["manage_token"]})
+    assert (await page.json())["messages"] == "Θα λάβετε με SMS υπενθύμιση δύο ώρες πριν."
+
     sms_only = replace(notify_settings, smtp_host="")  # e-mails would only be files: not promised
     app = await aiohttp_client(create_app(sms_only, redis=redis, clock=clock))
     assert (await (await app.get("/api/config")).json())["notifications"]["channels"] == ["sms"]
@@ -442,6 +457,9 @@ async def test_what_the_chat_promises_is_what_is_sent(aiohttp_client, redis, clo
     app = await aiohttp_client(create_app(nothing, redis=redis, clock=clock))
     assert (await (await app.get("/api/config")).json())["notifications"] == {
         "channels": [], "confirmation": False, "reminders_hours_before": []}
+    page = await app.post("/api/appointment/session",
+                          json={"reference": soon["reference"], "manage_code": soon["manage_token"]})
+    assert (await page.json())["messages"].startswith("Δεν θα σας σταλεί SMS ή email")
 
 
 def test_backoff_doubles_up_to_an_hour():

@@ -53,6 +53,8 @@ function show(view, outcome) {
     ["Κατάσταση", view.status_text], ["Πότε", view.when], ["ΚΕΠ", view.branch], ["Θέμα", view.topic],
     ["Κωδικός ραντεβού", view.reference],
   ]));
+  $("messages").textContent = view.messages;
+  $("messages").hidden = !view.messages;
   const active = Boolean(view.join_url);
   $("links").hidden = !active;
   if (active) $("join").href = view.join_url;
