@@ -30,6 +30,8 @@ SHOWN_PROCEDURES = 3
 # there says little about the topic.
 _DOCUMENTS_WEIGHT = 0.3
 _MIN_PREFIX = 3
+# A topic far behind the best one matched only in passing (a document it also asks for): not shown.
+_MIN_SHARE_OF_BEST = 0.35
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,9 @@ class CatalogueSearch:
             if document.procedure:
                 procedures.setdefault(document.topic, []).append((score, document.procedure))
         results = []
-        for topic_id, score in sorted(best.items(), key=lambda item: -item[1])[:limit]:
+        ranked = sorted(best.items(), key=lambda item: -item[1])
+        ranked = [(t, s) for t, s in ranked if s >= _MIN_SHARE_OF_BEST * ranked[0][1]] if ranked else []
+        for topic_id, score in ranked[:limit]:
             topic = self._topics[topic_id]
             matched = [name for _, name in sorted(procedures.get(topic_id, []), key=lambda p: -p[0])]
             results.append(SearchResult(
