@@ -2,10 +2,9 @@
 and old names, procedures with the public's paraphrases, documents, registries, benefits and
 everyday words — and the matters that are not a KEP's at all, with who handles them.
 
-Used in three places, always through the same matching: the intent classifier (one feature per
-topic: how strongly the message names that topic's vocabulary, plus training examples generated
-from the templates in `data/lexicon_templates.yml`), the catalogue search of the clerk and of the
-bot's fallback (handoff/catalogue_search.py), and the out-of-scope answer ("who handles it").
+Used in three places: the intent classifier (training examples generated from the templates in
+`data/lexicon_templates.yml`), the catalogue search of the clerk and of the bot's fallback
+(handoff/catalogue_search.py), and the out-of-scope answer ("who handles it").
 
 Matching works on stems of the normal form (`greek_text.normalise`), so "ταυτότητα",
 "ΤΑΥΤΟΤΗΤΑΣ", "taftotites" and "ταυτοτήτων" are one word. Pure Python, no Rasa import.
@@ -53,9 +52,9 @@ def stem(word: str) -> str:
     return word
 
 
-def stems(text: str, normalised: bool = False) -> list[str]:
-    """The stems of a text's content words, as citizens type it (or already in normal form), in order."""
-    return [stem(w) for w in _WORD.findall(text if normalised else normalise(text)) if w not in _STOPWORDS]
+def stems(text: str) -> list[str]:
+    """The stems of a text's content words, as citizens type it, in order."""
+    return [stem(w) for w in _WORD.findall(normalise(text)) if w not in _STOPWORDS]
 
 
 class EntryKind(str, Enum):
@@ -99,14 +98,10 @@ class Lexicon:
                 if key:
                     self._index.setdefault(key[0], []).append((key, entry, phrase))
 
-    @property
-    def topics(self) -> list[str]:
-        return sorted({e.topic for e in self.entries if e.topic != OUT_OF_SCOPE})
-
-    def matches(self, text: str, normalised: bool = False) -> list[Match]:
+    def matches(self, text: str) -> list[Match]:
         """Every lexicon phrase found in the text (as a run of stems), longest first; a phrase
         inside a longer one that matched at the same place is not counted again."""
-        words = stems(text, normalised)
+        words = stems(text)
         found: list[Match] = []
         covered: set[int] = set()
         candidates = []
@@ -122,10 +117,10 @@ class Lexicon:
             found.append(Match(entry, phrase, len(key)))
         return found
 
-    def topic_weights(self, text: str, normalised: bool = False) -> dict[str, float]:
+    def topic_weights(self, text: str) -> dict[str, float]:
         """How strongly the text names each topic's vocabulary (matched words, summed)."""
         weights: dict[str, float] = {}
-        for m in self.matches(text, normalised):
+        for m in self.matches(text):
             weights[m.entry.topic] = weights.get(m.entry.topic, 0.0) + m.length
         return weights
 

@@ -92,3 +92,25 @@ def test_out_of_scope_matters_say_who_handles_them():
         assert set(matter) == {"name", "aliases", "handled_by"}, matter
         assert matter["aliases"] and all(isinstance(alias, str) and alias.strip() for alias in matter["aliases"])
         assert isinstance(matter["handled_by"], str) and matter["handled_by"].strip(), matter
+
+
+def test_inflection_capitals_and_greeklish_reach_the_same_stems():
+    from bot.nlu.lexicon import stems
+
+    assert stems("ταυτότητας") == stems("ΤΑΥΤΟΤΗΤΕΣ") == stems("taftotita")
+    assert stems("η άδεια οδήγησης") == stems("ADEIA ODIGISIS")  # the article says nothing
+
+
+def test_a_phrase_is_found_inside_a_sentence_and_points_to_its_topic():
+    from bot.nlu.lexicon import default_lexicon
+
+    weights = default_lexicon().topic_weights("Μου ζήτησαν απόσπασμα ποινικού μητρώου για τον διαγωνισμό")
+    assert max(weights, key=weights.get) == "justice"
+
+
+def test_a_matter_outside_the_keps_is_named_with_who_handles_it():
+    from bot.nlu.lexicon import default_lexicon
+
+    matter = default_lexicon().outside_matter("Ήρθε πάλι λάθος ο λογαριασμός ΔΕΗ")
+    assert matter is not None and matter.handled_by
+    assert default_lexicon().outside_matter("χρειάζομαι το ποινικό μου μητρώο για μια πρόσληψη") is None
