@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from . import audit, notifications
-from .citizens import Citizen, citizen_lookup_key, parse_citizen
+from .citizens import Citizen, citizen_lookup_key, document_number_key, parse_citizen
 from .errors import Conflict, InvalidFields, NotFound
 from .links import hash_token
 from .notifications import LUA_OUTBOX, OUTBOX_KEYS, SILENT, NotificationKind, OutboxPlan
@@ -423,6 +423,12 @@ def parse_new_booking(body: Any) -> NewBooking:
     except InvalidFields as e:
         errors.update({f"citizen.{k}" if k != "citizen" else k: v for k, v in e.errors.items()})
         citizen = None
+    if citizen is not None and "transcript" not in errors and _carries_identity(transcript, citizen):
+        errors["transcript"] = (
+            "transcript_has_identity",
+            "Η συνομιλία δεν πρέπει να περιέχει τα στοιχεία ταυτότητας του πολίτη: τα βλέπει μόνο ο υπάλληλος "
+            "που αναλαμβάνει το ραντεβού.",
+        )
     if errors:
         raise InvalidFields(errors)
     assert citizen is not None
@@ -447,6 +453,18 @@ def _parse_transcript(raw: Any, errors: dict[str, tuple[str, str]]) -> list[dict
             return []
         turns.append({"sender": turn["sender"], "text": turn["text"], "at": turn.get("at", "")})
     return turns
+
+
+def _carries_identity(transcript: list[dict[str, str]], citizen: Citizen) -> bool:
+    """Does any turn name the citizen or hold one of their numbers, however written? Every
+    clerk of the branch reads the transcript before anyone picks the appointment up."""
+    numbers = {document_number_key(v) for v in (citizen.id_card, citizen.afm, citizen.amka, citizen.mobile.removeprefix("+30")) if v}
+    words = {" ".join(citizen.full_name.casefold().split())} | ({citizen.email.casefold()} if citizen.email else set())
+    for turn in transcript:
+        squashed, spaced = document_number_key(turn["text"]), " ".join(turn["text"].casefold().split())
+        if any(n in squashed for n in numbers) or any(w in spaced for w in words):
+            return True
+    return False
 
 
 def _parse_consent(raw: Any, errors: dict[str, tuple[str, str]]) -> dict[str, bool]:

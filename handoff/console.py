@@ -3,7 +3,8 @@ supervisor's reassignment, and no-shows.
 
 A clerk sees the appointments of their branch for the topics they are trained in (any of
 them may take one, first come first served); a supervisor sees the whole branch (or every
-branch). Identity data stays masked until the clerk has picked the appointment up.
+branch). Identity data is shown only to the clerk who picked the appointment up: masked for
+everyone else, supervisors included; an appointment a viewer may not see is not found.
 """
 from __future__ import annotations
 
@@ -119,11 +120,11 @@ class Console:
         }
 
     async def _visible(self, viewer: Viewer, reference: str) -> Booking:
+        """The booking if this viewer may see it; one 404 for a missing one and one of another
+        branch or topic alike, so that a reference cannot be probed from the console."""
         booking = await self._bookings.get(reference.strip().upper())
-        if booking is None:
-            raise NotFound("reference", "booking_not_found", "Δεν βρέθηκε αυτό το ραντεβού.")
-        if not viewer.can_see(booking):
-            raise Forbidden("reference", "not_your_queue", "Αυτό το ραντεβού δεν είναι στη δική σας λίστα.")
+        if booking is None or not viewer.can_see(booking):
+            raise NotFound("reference", "booking_not_found", "Δεν βρέθηκε αυτό το ραντεβού στη λίστα σας.")
         return booking
 
     async def pick_up(self, viewer: Viewer, reference: str) -> dict[str, Any]:

@@ -97,3 +97,66 @@ def test_transcript_shows_button_titles_and_only_this_session():
         ("user", "Ο σκύλος μου μάσησε το δελτίο ταυτότητας"), ("bot", "Ποιο ΚΕΠ;"), ("user", "ΚΕΠ Πάτρας"),
     ]
     assert transcript(events)[0]["at"].startswith("1970-01-01T00:00:03")
+
+
+def _form_answer(slot: str, question: str, answer: str, stored: str, at: int) -> list[dict]:
+    """The events of one form question and its answer, as Rasa records them."""
+    return [
+        {"event": "slot", "name": "requested_slot", "value": slot},
+        {"event": "bot", "text": question, "timestamp": at},
+        {"event": "user", "text": answer, "timestamp": at + 1},
+        {"event": "slot", "name": slot, "value": stored},
+    ]
+
+
+def _booked(at: int, reference: str, code: str) -> list[dict]:
+    return [
+        {"event": "active_loop", "name": None},
+        {"event": "slot", "name": "requested_slot", "value": None},
+        {"event": "bot", "timestamp": at,
+         "text": "Ελέγξτε τα στοιχεία σας:\n• Ονοματεπώνυμο: Ευάγγελος Τσακίρης\n• Κινητό: +306977001122\nΝα κλείσω το ραντεβού;"},
+        {"event": "user", "text": "/affirm", "timestamp": at + 1},
+        {"event": "bot", "timestamp": at + 2, "data": {"custom": {"booking": {"reference": reference}}},
+         "text": f"Το ραντεβού σας κλείστηκε!\nΚωδικός ραντεβού: {reference}\nΚωδικός διαχείρισης: {code}"},
+        {"event": "slot", "name": "booking_outcome", "value": "booked"},
+        {"event": "slot", "name": "booking_reference", "value": reference},
+    ]
+
+
+def test_transcript_holds_no_identity_answer_summary_or_code():
+    events = [
+        {"event": "session_started", "timestamp": 1},
+        {"event": "user", "text": "Η άδεια παραμονής της γυναίκας μου λήγει σε λίγες μέρες", "timestamp": 2},
+        *_form_answer("consent", "Πριν από τα στοιχεία σας… Συμφωνείτε;", "ναι", True, 3),
+        *_form_answer("full_name", "Πώς λέγεστε;", "Ευάγγελος Τσακίρης", "Ευάγγελος Τσακίρης", 5),
+        *_form_answer("id_card", "Αριθμός ταυτότητας;", "ak 778899", "ΑΚ778899", 7),
+        *_form_answer("afm_or_amka", "ΑΦΜ ή ΑΜΚΑ;", "090000045", "090000045", 9),
+        *_form_answer("mobile", "Κινητό;", "697 700 1122", "+306977001122", 11),
+        *_form_answer("email", "Email;", "vag@example.gr", "vag@example.gr", 13),
+        *_booked(15, "KEP-7K3F9Q", "7HRW3NZ9DC"),
+        # a second booking in the same chat: the identity answers are kept, not asked again
+        {"event": "user", "text": "χρειάζομαι και βεβαίωση για τα ένσημα του πατέρα μου", "timestamp": 20},
+        {"event": "bot", "text": "Κατάλαβα: Ασφάλιση και σύνταξη.", "timestamp": 21},
+        {"event": "user", "text": "το κινητό μου είναι πάντα 6977001122 και ο παλιός κωδικός KEP-7K3F9Q", "timestamp": 22},
+        *_booked(23, "KEP-2M4N6P", "BX4N7K2P9M"),
+    ]
+    cards = [i for i, e in enumerate(events) if "custom" in (e.get("data") or {})]
+    first = transcript(events[:cards[0]])  # as action_book sends it, before its own confirmation
+    assert [(t["sender"], t["text"]) for t in first] == [
+        ("user", "Η άδεια παραμονής της γυναίκας μου λήγει σε λίγες μέρες"),
+        ("bot", "Πριν από τα στοιχεία σας… Συμφωνείτε;"), ("user", "ναι"),
+        ("bot", "Πώς λέγεστε;"), ("user", "[στοιχεία ταυτότητας]"),
+        ("bot", "Αριθμός ταυτότητας;"), ("user", "[στοιχεία ταυτότητας]"),
+        ("bot", "ΑΦΜ ή ΑΜΚΑ;"), ("user", "[στοιχεία ταυτότητας]"),
+        ("bot", "Κινητό;"), ("user", "[στοιχεία ταυτότητας]"),
+        ("bot", "Email;"), ("user", "[στοιχεία ταυτότητας]"),
+        ("user", "/affirm"),
+    ]
+    second = transcript(events[:cards[1]])
+    assert [(t["sender"], t["text"]) for t in second] == [
+        ("user", "χρειάζομαι και βεβαίωση για τα ένσημα του πατέρα μου"), ("bot", "Κατάλαβα: Ασφάλιση και σύνταξη."),
+        ("user", "[στοιχεία ταυτότητας]"), ("user", "/affirm"),
+    ]
+    everything = str(first) + str(second)
+    for secret in ("Τσακίρης", "778899", "090000045", "6977001122", "vag@", "KEP-7K3F9Q", "7HRW3NZ9DC"):
+        assert secret not in everything

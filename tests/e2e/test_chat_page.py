@@ -13,7 +13,7 @@ from tests.browser.conftest import book
 
 # (answer, what the bot asks next)
 IDENTITY = [("Μαρία Παπαδοπούλου", "αστυνομικής σας ταυτότητας"), ("ΑΒ 123456", "ΑΦΜ σας"),
-            ("090000045", "κινητό"), ("6912345678", "email"), ("maria@example.gr", "Συμφωνείτε")]
+            ("090000045", "κινητό"), ("6912345678", "email"), ("maria@example.gr", "Ελέγξτε τα στοιχεία σας")]
 
 
 async def open_chat(browser, stack, **context_options) -> Page:
@@ -41,11 +41,11 @@ async def test_booking_with_the_mouse_and_the_history_after_a_reload(browser, st
     await expect(last_bot(page)).to_contain_text("ελεύθερη ώρα")
     await page.screenshot(path=screenshot_path("chat-slots"), full_page=True)
     await page.locator("#quick button").first.click()  # the first free time
+    await expect(last_bot(page)).to_contain_text("Συμφωνείτε")  # the privacy notice, before any personal question
+    await page.get_by_role("button", name="Ναι, συμφωνώ").click()
     await expect(last_bot(page)).to_contain_text("Πώς λέγεστε")
     for answer, next_question in IDENTITY:
         await say(page, answer, next_question)
-    await page.get_by_role("button", name="Ναι, συμφωνώ").click()
-    await expect(last_bot(page)).to_contain_text("Ελέγξτε τα στοιχεία σας")
     await page.get_by_role("button", name="Ναι, κλείστε το ραντεβού").click()
     card = page.get_by_role("region", name="Το ραντεβού σας")
     await expect(card).to_contain_text("KEP-")
@@ -134,6 +134,9 @@ async def test_the_newest_reply_its_buttons_and_the_box_stay_in_view(browser, st
     await step("ελεύθερη ώρα")
     await page.screenshot(path=screenshot_path(f"chat-in-view-{viewport['width']}-slots"))
     await page.locator("#quick button").first.click()
+    await step("Συμφωνείτε")
+    await page.screenshot(path=screenshot_path(f"chat-in-view-{viewport['width']}-consent"))
+    await page.get_by_role("button", name="Ναι, συμφωνώ").click()
     await step("Πώς λέγεστε")
     for answer, next_question in [("Ευαγγελία Μαυρίδου", "αστυνομικής σας ταυτότητας"), ("ΑΚ 975310", "ΑΦΜ σας"),
                                   ("094259216", "κινητό"), ("6955512345", "email")]:
@@ -141,9 +144,6 @@ async def test_the_newest_reply_its_buttons_and_the_box_stay_in_view(browser, st
         await page.keyboard.press("Enter")
         await step(next_question)
     await page.get_by_role("button", name="Δεν έχω email").click()
-    await step("Συμφωνείτε")
-    await page.screenshot(path=screenshot_path(f"chat-in-view-{viewport['width']}-consent"))
-    await page.get_by_role("button", name="Ναι, συμφωνώ").click()
     await step("Ελέγξτε τα στοιχεία σας")
     await page.screenshot(path=screenshot_path(f"chat-in-view-{viewport['width']}-summary"))
     await page.get_by_role("button", name="Ναι, κλείστε το ραντεβού").click()
@@ -188,10 +188,10 @@ async def test_booking_with_the_keyboard_only(browser, stack):
     assert await page.evaluate("document.activeElement.textContent") == "Οποιοδήποτε ΚΕΠ (την πιο κοντινή ώρα)"
     await keyboard.press("Enter")
     await expect(last_bot(page)).to_contain_text("ελεύθερη ώρα")
-    await type_and_send("το πρώτο", "Πώς λέγεστε")
+    await type_and_send("το πρώτο", "Συμφωνείτε")
+    await type_and_send("ναι", "Πώς λέγεστε")
     for answer, next_question in IDENTITY:
         await type_and_send(answer, next_question)
-    await type_and_send("ναι", "Ελέγξτε τα στοιχεία σας")
     await type_and_send("ναι", "Να έχετε έτοιμα")
     await expect(page.get_by_role("region", name="Το ραντεβού σας")).to_be_visible()
 

@@ -43,6 +43,13 @@ async def test_booking_reaches_the_clerk_with_question_topic_and_transcript(stac
     assert any(sender == "bot" and "Ταυτότητες και διαβατήρια" in text for sender, text in turns)
     # a button click reads as the button's words, not as its payload
     assert not any(text.startswith("/") for _, text in turns)
+    # the privacy notice came before the first personal question; no identity answer, summary or code
+    assert any(s == "bot" and "Πριν σας ζητήσω στοιχεία" in t for s, t in turns)
+    assert turns.count(("user", "[στοιχεία ταυτότητας]")) == 5
+    stored = str(booking["transcript"])
+    for value in ("Παπαδοπούλου", "123456", "090000045", "6912345678", "maria@", chat.booking["reference"],
+                  chat.booking["manage_code"], "/call/"):
+        assert value not in stored, value
     assert booking["start"] == chat.booking["start"] and booking["join_url"] == chat.booking["join_url"]
 
 
