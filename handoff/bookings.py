@@ -37,6 +37,11 @@ def clerk_queue_key(clerk_id: str) -> str:
     return key("bookings", "clerk", clerk_id)
 
 
+def handled_key(username: str) -> str:
+    """The appointments one clerk picked up, scored by start: their history."""
+    return key("bookings", "handled", username)
+
+
 def citizen_index_key(lookup: str) -> str:
     """The references booked with one identity document number and mobile (see
     `citizens.citizen_lookup_key`): how a citizen who lost every code finds a booking again."""
@@ -205,19 +210,24 @@ write_outbox(9, ARGV[6])
 return 'ok'
 """
 
-# KEYS: booking, audit stream, audit subject, outbox (3)
-# ARGV: required status, required picked_by ('' = any), audit entry, outbox plan, field, value, ...
+# KEYS: booking, audit stream, audit subject, outbox (3)[, handled index, by_start]
+# ARGV: required status, required picked_by ('' = any), audit entry, outbox plan, required slot id
+#       ('' = any), reference, field, value, ...
 # One status change, only from the expected state: pick-up (booked → in_call, first clerk
+# wins, and only while the slot is still the one the clerk saw: a reassignment in between
 # wins), finishing (in_call → completed, by the clerk who picked up), no-show (booked → no_show).
+# With a handled index, the booking joins it (a clerk's handled appointments), scored by start.
 _TRANSITION = LUA_OUTBOX + """
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return 'missing' end
 if status ~= ARGV[1] then return status end
 if ARGV[2] ~= '' and redis.call('HGET', KEYS[1], 'picked_by') ~= ARGV[2] then return 'not_yours' end
-redis.call('HSET', KEYS[1], unpack(ARGV, 5))
+if ARGV[5] ~= '' and redis.call('HGET', KEYS[1], 'slot_id') ~= ARGV[5] then return 'changed' end
+redis.call('HSET', KEYS[1], unpack(ARGV, 7))
 redis.call('XADD', KEYS[2], '*', 'entry', ARGV[3])
 redis.call('RPUSH', KEYS[3], ARGV[3])
 write_outbox(4, ARGV[4])
+if KEYS[7] then redis.call('ZADD', KEYS[7], redis.call('ZSCORE', KEYS[8], ARGV[6]), ARGV[6]) end
 return 'ok'
 """
 
@@ -322,16 +332,33 @@ class BookingStore:
 
     async def transition(
         self, reference: str, event: str, actor: str, now: datetime, *, from_status: str, to_status: str,
-        only_picked_by: str = "", outbox: OutboxPlan = SILENT, **fields: str,
+        only_picked_by: str = "", only_slot: str = "", handled_by: str = "", outbox: OutboxPlan = SILENT,
+        **fields: str,
     ) -> str:
-        """Change the status atomically if it is still `from_status`; returns 'ok' or why not
-        ('missing', the current status, or 'not_yours'). `outbox`: what the citizen is told."""
+        """Change the status atomically if it is still `from_status` (and, with `only_slot`,
+        the booking still holds that slot); returns 'ok' or why not ('missing', the current
+        status, 'not_yours' or 'changed'). `outbox`: what the citizen is told; `handled_by`:
+        the clerk whose handled appointments it joins."""
         line = audit.entry(event, actor, reference, now, **fields)
         changes = {"status": to_status, "updated_at": now.isoformat(), **fields}
+        index = [handled_key(handled_by), BY_START] if handled_by else []
         return await self._transition(
-            keys=[booking_key(reference), audit.STREAM, audit.subject_key(reference), *OUTBOX_KEYS],
-            args=[from_status, only_picked_by, line, outbox.to_arg(), *_flatten(changes)],
+            keys=[booking_key(reference), audit.STREAM, audit.subject_key(reference), *OUTBOX_KEYS, *index],
+            args=[from_status, only_picked_by, line, outbox.to_arg(), only_slot, reference, *_flatten(changes)],
         )
+
+    async def handled_by(self, username: str, start: datetime | None = None, end: datetime | None = None) -> list[Booking]:
+        """The appointments `username` picked up whose slot starts in [start, end), latest first."""
+        refs = await self._redis.zrevrangebyscore(
+            handled_key(username), f"({end.timestamp()}" if end else "+inf", start.timestamp() if start else "-inf")
+        return await self._many(refs)
+
+    async def _many(self, refs: list[str]) -> list[Booking]:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for ref in refs:
+                pipe.hgetall(booking_key(ref))
+            rows = await pipe.execute() if refs else []
+        return [Booking.from_hash(h) for h in rows if h]
 
     async def replace_manage_token(self, booking: Booking, manage_token: str, actor: str, now: datetime) -> None:
         line = audit.entry("booking.manage_code_replaced", actor, booking.reference, now)
@@ -351,12 +378,7 @@ class BookingStore:
         """Every booking (any status) whose slot starts in [start, end), in time order; only
         one clerk's (from that clerk's own index) when `clerk` is given."""
         index = clerk_queue_key(clerk) if clerk else BY_START
-        refs = await self._redis.zrangebyscore(index, start.timestamp(), f"({end.timestamp()}")
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for ref in refs:
-                pipe.hgetall(booking_key(ref))
-            rows = await pipe.execute() if refs else []
-        return [Booking.from_hash(h) for h in rows if h]
+        return await self._many(await self._redis.zrangebyscore(index, start.timestamp(), f"({end.timestamp()}"))
 
     async def holders_by_slot(self) -> Counter[str]:
         """How many `booked` bookings claim each slot — the invariant (never above 1) that

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.nlu.greek_text import normalise
+
 from . import events, notifications, presence
 from .accounts import Account
 from .appointments import Appointments, Clock
@@ -31,6 +33,8 @@ MAX_NOTES = 2000
 MAX_REASON = 200  # told to the citizen by e-mail
 QUEUE_DAYS = 14
 ACTIVE = ("booked", "in_call")
+HANDLED = ("completed", "no_show")
+HISTORY_RESULTS = 50
 
 
 def mask(value: str, keep: int = 2) -> str:
@@ -88,11 +92,55 @@ class Console:
 
     async def queue(self, viewer: Viewer) -> list[dict[str, Any]]:
         """Today first, then the next days: every active appointment this viewer may take."""
-        today = datetime.combine(self._clock().astimezone(ATHENS).date(), datetime.min.time(), ATHENS)
+        today = self._today()
         bookings = [
             b for b in await self._bookings.starting_between(today, today + timedelta(days=QUEUE_DAYS))
             if b.status in ACTIVE and viewer.can_see(b)
         ]
+        return await self._items(viewer, bookings)
+
+    async def handled_today(self, viewer: Viewer) -> list[dict[str, Any]]:
+        """The appointments finished today, with their outcome and notes, in time order: a
+        clerk's own (those they picked up, and their citizens who never came); a supervisor's
+        whole branch."""
+        today = self._today()
+        window = (today - timedelta(days=1), today + timedelta(days=QUEUE_DAYS))
+        if viewer.account.is_supervisor:
+            candidates = [b for b in await self._bookings.starting_between(*window) if viewer.can_see(b)]
+        else:
+            me = viewer.account.username
+            candidates = [*await self._bookings.handled_by(me, *window),
+                          *(b for b in await self._bookings.starting_between(*window, clerk=me) if not b.picked_by)]
+        bookings = sorted(
+            (b for b in candidates if b.status in HANDLED and b.updated_at.astimezone(ATHENS) >= today),
+            key=lambda b: b.start,
+        )
+        return await self._items(viewer, bookings)
+
+    async def history(self, viewer: Viewer, query: str) -> list[dict[str, Any]]:
+        """The appointments this clerk picked up, latest first, whose reference, question, notes,
+        topic, outcome or citizen's name contain every word of `query` (accents, capitals and
+        Greeklish do not matter); the latest ones when the query is empty."""
+        if viewer.account.is_supervisor:
+            raise Forbidden("role", "clerks_only", "Το ιστορικό είναι του κάθε υπαλλήλου· δείτε την ημέρα του καταστήματος.")
+        words = normalise(query).split()
+        topics = {t.id: t.label for t in await self._appointments.topics.all()}
+        found = []
+        for booking in await self._bookings.handled_by(viewer.account.username):
+            text = normalise(" ".join((
+                booking.reference, booking.question, booking.notes, topics.get(booking.topic, ""),
+                OUTCOMES.get(booking.outcome, ""), booking.citizen.get("full_name", ""),
+            )))
+            if all(w in text for w in words):
+                found.append(booking)
+                if len(found) == HISTORY_RESULTS:
+                    break
+        return await self._items(viewer, found)
+
+    def _today(self) -> datetime:
+        return datetime.combine(self._clock().astimezone(ATHENS).date(), datetime.min.time(), ATHENS)
+
+    async def _items(self, viewer: Viewer, bookings: list[Booking]) -> list[dict[str, Any]]:
         waiting = await presence.waiting(self._redis, [b.reference for b in bookings])
         topics = {t.id: t for t in await self._appointments.topics.all()}
         return [self._item(b, viewer, topics.get(b.topic), b.reference in waiting) for b in bookings]
@@ -113,6 +161,9 @@ class Console:
             "waiting": waiting,
             "picked_by": booking.picked_by,
             "picked_by_me": mine,
+            "outcome": booking.outcome,
+            "outcome_label": OUTCOMES.get(booking.outcome, ""),
+            "notes": booking.notes if mine or viewer.account.is_supervisor else "",
             "citizen": booking.citizen if mine else masked_citizen(booking.citizen),
             "transcript": booking.transcript,
             "documents": topic.documents if topic else [],
@@ -134,10 +185,13 @@ class Console:
         now = self._clock()
         result = await self._bookings.transition(
             booking.reference, "booking.picked_up", viewer.account.username, now,
-            from_status="booked", to_status="in_call", picked_by=viewer.account.username, picked_at=now.isoformat(),
+            from_status="booked", to_status="in_call", only_slot=booking.slot_id, handled_by=viewer.account.username,
+            picked_by=viewer.account.username, picked_at=now.isoformat(),
         )
         if result == "in_call":
             raise Conflict("reference", "already_picked_up", "Το ραντεβού το ανέλαβε ήδη άλλος υπάλληλος.")
+        if result == "changed":
+            raise Conflict("reference", "booking_changed", "Το ραντεβού μόλις άλλαξε ώρα ή υπάλληλο. Δείτε τη λίστα ξανά.")
         if result != "ok":
             raise Conflict("reference", "not_active", "Το ραντεβού δεν είναι πλέον ενεργό.")
         await events.announce(self._redis, "picked_up", booking)

@@ -1,5 +1,5 @@
-"""The clerk console's API: log-in, the queue, pick-up, outcome, reassignment, search and
-the live feed (server-sent events). Everything but log-in needs a session."""
+"""The clerk console's API: log-in, the queue, today's handled appointments and the clerk's
+history, pick-up, outcome, reassignment, search and the live feed (server-sent events). Everything but log-in needs a session."""
 from __future__ import annotations
 
 import asyncio
@@ -54,6 +54,20 @@ async def queue(request: web.Request) -> web.Response:
     _, account = await signed_in(request)
     console = request.app[CONSOLE]
     return json_response(await console.queue(await console.viewer(account)))
+
+
+@routes.get("/api/clerk/handled")
+async def handled_today(request: web.Request) -> web.Response:
+    _, account = await signed_in(request)
+    console = request.app[CONSOLE]
+    return json_response(await console.handled_today(await console.viewer(account)))
+
+
+@routes.get("/api/clerk/history")
+async def history(request: web.Request) -> web.Response:
+    _, account = await signed_in(request)
+    console = request.app[CONSOLE]
+    return json_response(await console.history(await console.viewer(account), request.query.get("q", "")[:200]))
 
 
 @routes.post("/api/clerk/bookings/{reference}/pickup")

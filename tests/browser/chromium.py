@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, Page, async_playwright
 
 from handoff.config import PROJECT_ROOT
 
@@ -32,3 +33,12 @@ async def launched() -> AsyncIterator[Browser]:
             yield browser
         finally:
             await browser.close()
+
+
+async def no_serious_violations(page: Page) -> None:
+    """axe-core (WCAG 2.1 A and AA) finds nothing serious or critical; the page's context
+    needs `bypass_csp=True` for the script to be injected."""
+    await page.add_script_tag(path=str(AXE))
+    result = await page.evaluate("axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})")
+    serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == [], json.dumps([(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in serious], ensure_ascii=False)

@@ -85,13 +85,13 @@ async def book(base: str, topic: str, question: str, branch: str | None = None, 
             return await resp.json()
 
 
-async def signed_in_page(browser, base: str, username: str, viewport: dict | None = None):
-    """A fresh browser context with `username` signed in to the console. Dialogs are recorded
-    (`page.dialogs`: messages, `page.dialog_types`) and dismissed, or accepted once a test
-    sets `page.accept_dialogs = True`."""
+async def signed_in_page(browser, base: str, username: str, viewport: dict | None = None, **options):
+    """A fresh browser context (`options`: Playwright's, e.g. bypass_csp for axe-core) with
+    `username` signed in to the console. Dialogs are recorded (`page.dialogs`: messages,
+    `page.dialog_types`) and dismissed, or accepted once a test sets `page.accept_dialogs = True`."""
     from playwright.async_api import expect
 
-    context = await browser.new_context(locale="el-GR", **({"viewport": viewport} if viewport else {}))
+    context = await browser.new_context(locale="el-GR", **({"viewport": viewport} if viewport else {}), **options)
     page = await context.new_page()
     page.dialogs, page.dialog_types, page.accept_dialogs = [], [], False
 
@@ -103,7 +103,7 @@ async def signed_in_page(browser, base: str, username: str, viewport: dict | Non
     page.on("dialog", answer)
     await page.goto(f"{base}/clerk")
     await page.get_by_label("Όνομα χρήστη").fill(username)
-    await page.get_by_label("Κωδικός").fill(DEMO_PASSWORD)
+    await page.get_by_label("Κωδικός", exact=True).fill(DEMO_PASSWORD)
     await page.get_by_role("button", name="Σύνδεση").click()
-    await expect(page.get_by_role("heading", name="Τα ραντεβού μου")).to_be_visible()
+    await expect(page.locator("#queue-title")).to_be_visible()
     return page

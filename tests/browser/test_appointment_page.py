@@ -4,7 +4,6 @@ calendar file, the join link, moving and cancelling with a real dialog, the phon
 the change deadline has passed, the keyboard alone, and axe-core."""
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 
 import pytest
@@ -13,7 +12,7 @@ from playwright.async_api import Page, expect
 
 from handoff.config import ATHENS
 
-from .chromium import AXE, screenshot_path
+from .chromium import AXE, no_serious_violations, screenshot_path
 from .conftest import book
 
 PHONE, DESKTOP = {"width": 360, "height": 740}, {"width": 1280, "height": 800}
@@ -42,13 +41,6 @@ async def sign_in(page: Page, booking: dict) -> None:
     await page.get_by_label("Κωδικός διαχείρισης").fill(booking["manage_token"])
     await page.get_by_role("button", name="Εμφάνιση του ραντεβού").click()
     await expect(page.get_by_role("heading", name="Το ραντεβού σας")).to_be_focused()
-
-
-async def no_serious_violations(page: Page) -> None:
-    await page.add_script_tag(path=str(AXE))
-    result = await page.evaluate("axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})")
-    serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == [], json.dumps([(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in serious], ensure_ascii=False)
 
 
 @VIEWPORTS

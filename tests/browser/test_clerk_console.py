@@ -1,20 +1,32 @@
 """The clerk console in Chromium: log-in, a booking with a hostile question shown as text,
-two clerks picking up at once, and a new booking appearing without a reload."""
+two clerks picking up at once, a new booking appearing without a reload and without closing
+what the clerk is reading, today's handled appointments and the clerk's history, 24-hour
+times, and the page at phone, tablet and desktop widths (no horizontal scrolling, axe-core)."""
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 
+import aiohttp
+import pytest
 from playwright.async_api import Page, expect
 
-from .chromium import screenshot_path
+from .chromium import no_serious_violations, screenshot_path
 from .conftest import book, signed_in_page
 
 XSS = "<img src=x onerror=alert(1)> Έχασα την ταυτότητά μου"
 
 
-def card(page: Page, reference: str):
-    return page.locator(f'li.card[data-reference="{reference}"]')
+def card(page: Page, reference: str, within: str = "#queue"):
+    return page.locator(f'{within} li.card[data-reference="{reference}"]')
+
+
+async def citizen_arrives(booking: dict) -> None:
+    """The citizen's call page sends its first heartbeat from the waiting room."""
+    async with aiohttp.ClientSession() as http:
+        async with http.post(booking["join_url"].replace("/call/", "/api/join/") + "/presence") as resp:
+            assert resp.status == 200, await resp.text()
 
 
 async def test_booking_shows_with_the_question_as_plain_text(browser, service):
@@ -95,3 +107,81 @@ async def test_supervisor_cancels_with_a_reason_and_sends_a_failed_message_again
         assert await redis.xlen(STREAM) == 2  # the citizen's message about it is on its way
     finally:
         await redis.aclose()
+
+
+async def test_live_updates_leave_an_open_transcript_and_typed_notes_alone(browser, service):
+    first = await book(service, "identity_documents", "Χάθηκε το διαβατήριο του γιου μου", branch="kep-athina")
+    page = await signed_in_page(browser, service, "ath-alexiou", viewport={"width": 1280, "height": 500})
+    item = card(page, first["reference"])
+    await item.locator("summary", has_text="Συνομιλία").click()
+    await expect(item.locator("details.transcript")).to_have_attribute("open", "")
+    await item.evaluate("node => { node.kepMark = 'untouched'; }")
+    await page.evaluate("window.scrollTo(0, 120)")
+    top = await item.evaluate("node => node.getBoundingClientRect().top")
+
+    second = await book(service, "tax", "Πού βρίσκω το εκκαθαριστικό μου;", branch="kep-athina")  # a live update
+    await expect(card(page, second["reference"])).to_be_visible()
+    await expect(page.locator("#notice")).to_contain_text("Νέο ραντεβού")
+    await expect(item.locator("details.transcript")).to_have_attribute("open", "")
+    assert await item.evaluate("node => node.kepMark") == "untouched"  # the same card, not a copy
+    assert abs(await item.evaluate("node => node.getBoundingClientRect().top") - top) < 2  # it did not move on screen
+
+    await citizen_arrives(first)  # this card itself changes: rebuilt, but still open
+    await expect(item.locator(".waiting")).to_be_visible()
+    await expect(item.locator("details.transcript")).to_have_attribute("open", "")
+
+    await item.get_by_role("button", name="Ανάληψη").click()
+    await item.get_by_label("Σημειώσεις").fill("Ζητά και πιστοποιητικό γέννησης")
+    await book(service, "tax", "Έχω ερώτηση για το Ε9", branch="kep-athina")
+    await expect(page.locator("#queue li.card")).to_have_count(3)
+    await expect(item.get_by_label("Σημειώσεις")).to_have_value("Ζητά και πιστοποιητικό γέννησης")
+    await expect(item.get_by_label("Σημειώσεις")).to_be_focused()
+    await page.screenshot(path=screenshot_path("clerk-live-update-kept-open"))
+
+
+async def test_finished_appointments_stay_in_todays_list_and_in_the_history(browser, service, clock):
+    from datetime import datetime
+
+    booking = await book(service, "identity_documents", "Θέλω να βγάλω ταυτότητα για πρώτη φορά", branch="kep-athina")
+    clock.now = datetime.fromisoformat(booking["start"])  # the appointment's day, at its time
+    page = await signed_in_page(browser, service, "ath-alexiou")
+    await expect(page.locator("#handled-empty")).to_be_visible()
+    item = card(page, booking["reference"])
+    await item.get_by_role("button", name="Ανάληψη").click()
+    await item.get_by_label("Αποτέλεσμα").select_option(label="Χρειάζεται επίσκεψη στο ΚΕΠ")
+    await item.get_by_label("Σημειώσεις").fill("Να φέρει δύο φωτογραφίες και το ληξιαρχικό.")
+    await item.get_by_role("button", name="Ολοκλήρωση").click()
+    await expect(item).to_have_count(0)
+    done = card(page, booking["reference"], within="#handled")
+    await expect(done).to_contain_text("Χρειάζεται επίσκεψη στο ΚΕΠ. Να φέρει δύο φωτογραφίες και το ληξιαρχικό.")
+    await expect(done.locator(".state")).to_have_text("Ολοκληρώθηκε")
+    await expect(page.locator("#handled-empty")).to_be_hidden()
+
+    await page.get_by_label("Όνομα, θέμα, κωδικός ή λέξη από τις σημειώσεις").fill("ΛΗΞΙΑΡΧΙΚΟ")
+    await page.get_by_role("button", name="Αναζήτηση στο ιστορικό").click()
+    found = card(page, booking["reference"], within="#history")
+    await expect(found).to_contain_text("Να φέρει δύο φωτογραφίες")
+    await expect(found.locator(".when")).to_contain_text(datetime.fromisoformat(booking["start"]).strftime("%H:%M"))
+    await page.get_by_label("Όνομα, θέμα, κωδικός ή λέξη από τις σημειώσεις").fill("διαβατήριο")
+    await page.get_by_role("button", name="Αναζήτηση στο ιστορικό").click()
+    await expect(page.locator("#history-summary")).to_have_text("Δεν βρέθηκε ραντεβού.")
+    await expect(page.locator("#history li")).to_have_count(0)
+
+
+@pytest.mark.parametrize("width", [360, 768, 1280])
+async def test_the_console_fits_phone_tablet_and_desktop(browser, service, width):
+    booking = await book(service, "identity_documents", "Θέλω διαβατήριο επειγόντως για ταξίδι", branch="kep-athina")
+    page = await signed_in_page(browser, service, "ath-alexiou", viewport={"width": width, "height": 800}, bypass_csp=True)
+    item = card(page, booking["reference"])
+    await item.locator("summary", has_text="Συνομιλία").click()
+    await item.locator("summary", has_text="Τι να ετοιμάσω").click()
+    await expect(item.locator(".when")).to_have_text(re.compile(r"^\d{2}:\d{2}–\d{2}:\d{2}$"))  # 24-hour clock
+    await expect(page.locator("body")).not_to_contain_text(re.compile("[πμ]\\.μ\\."))
+    assert await page.evaluate("document.documentElement.scrollWidth") <= width
+    await no_serious_violations(page)
+    await page.screenshot(path=screenshot_path(f"clerk-console-{width}"), full_page=True)
+
+    await item.get_by_role("button", name="Ανάληψη").click()
+    await expect(item.get_by_label("Σημειώσεις")).to_be_visible()
+    assert await page.evaluate("document.documentElement.scrollWidth") <= width
+    await no_serious_violations(page)

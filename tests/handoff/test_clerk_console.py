@@ -186,3 +186,41 @@ async def test_console_page_forbids_inline_scripts(client):
     csp = resp.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
     assert "<script>" not in await resp.text()  # only <script src=…>
+
+
+async def test_handled_today_and_the_clerks_own_history(aiohttp_client, client, clock):
+    first = await book_identity_appointment(client, question="Έχασα το διαβατήριό μου στο αεροδρόμιο")
+    second = await book_identity_appointment(client, question="Ανανέωση ταυτότητας για το παιδί")
+    alexiou, csrf_a = await sign_in(aiohttp_client, client, "ath-alexiou")
+    papadopoulou, csrf_p = await sign_in(aiohttp_client, client, "ath-papadopoulou")
+    for http, csrf, booking, notes in ((alexiou, csrf_a, first, "Να φέρει τη δήλωση απώλειας."),
+                                       (papadopoulou, csrf_p, second, "Ραντεβού στο ΚΕΠ την Τρίτη.")):
+        ref = booking["reference"]
+        assert (await http.post(f"/api/clerk/bookings/{ref}/pickup", headers={"X-CSRF-Token": csrf})).status == 200
+        done = await http.post(f"/api/clerk/bookings/{ref}/finish", json={"outcome": "follow_up", "notes": notes},
+                               headers={"X-CSRF-Token": csrf})
+        assert done.status == 200
+
+    [mine] = await (await alexiou.get("/api/clerk/handled")).json()
+    assert (mine["reference"], mine["outcome"], mine["outcome_label"]) == (first["reference"], "follow_up", "Χρειάζεται συνέχεια")
+    assert mine["notes"] == "Να φέρει τη δήλωση απώλειας." and mine["citizen"]["afm"] == "094259216"
+    assert await (await alexiou.get("/api/clerk/queue")).json() == []  # finished: out of the queue, into the day's list
+    supervisor, _ = await sign_in(aiohttp_client, client, "supervisor")
+    branch_day = await (await supervisor.get("/api/clerk/handled")).json()
+    assert {i["reference"] for i in branch_day} == {first["reference"], second["reference"]}
+
+    async def history(query: str) -> list[str]:
+        return [i["reference"] for i in await (await alexiou.get("/api/clerk/history", params={"q": query})).json()]
+
+    # Accents, capitals and Greeklish do not matter; every word must match; only their own.
+    assert await history("ΔΙΑΒΑΤΗΡΙΟ αεροδρομιο") == [first["reference"]]
+    assert await history("dilosi apoleias") == [first["reference"]]  # in the notes
+    assert await history("συνέχεια") == [first["reference"]]  # the outcome
+    assert await history("παιδί") == []  # papadopoulou's appointment
+    assert await history("διαβατήριο παιδί") == []
+    assert await history("") == [first["reference"]]
+    clock.now = clock.now + timedelta(days=3)  # another day: out of «today», still in the history
+    assert await (await alexiou.get("/api/clerk/handled")).json() == []
+    assert await history(first["reference"].lower()) == [first["reference"]]
+    refused = await supervisor.get("/api/clerk/history", params={"q": "x"})
+    assert refused.status == 403 and (await refused.json())["error"]["code"] == "clerks_only"

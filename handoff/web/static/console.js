@@ -1,11 +1,14 @@
 // The clerk console. Everything a citizen typed is put on the page with textContent only,
 // never as HTML; the page's CSP forbids inline scripts besides.
+//
+// Live updates never disturb what the clerk is reading: lists are rendered by key (one card
+// per appointment), a card that did not change is left alone, and one that did is rebuilt
+// with its open sections, typed text and focus carried over.
 "use strict";
 
-// Results of this clerk's own actions, per appointment; kept across live re-renders.
+// Results of this clerk's own actions, per appointment; kept across live updates.
 const state = { csrf: null, account: null, feed: null, messages: new Map() };
 const $ = (id) => document.getElementById(id);
-const TIME = new Intl.DateTimeFormat("el-GR", { weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit", timeZone: "Europe/Athens" });
 
 async function api(path, options = {}) {
   const headers = { "Accept": "application/json" };
@@ -22,7 +25,12 @@ function errorText(result) {
   return (result.body && result.body.error && result.body.error.message) || "Κάτι πήγε στραβά. Δοκιμάστε ξανά.";
 }
 
-function notice(text) { $("notice").textContent = text; }
+let noticeTimer = null;
+function notice(text) {
+  $("notice").textContent = text;
+  clearTimeout(noticeTimer);
+  noticeTimer = setTimeout(() => { $("notice").textContent = ""; }, 10000);
+}
 
 function showSignedIn(account) {
   state.account = account;
@@ -30,10 +38,10 @@ function showSignedIn(account) {
   $("workspace").hidden = false;
   $("who").hidden = false;
   $("who-name").textContent = `${account.name} (${account.role === "supervisor" ? "προϊστάμενος" : "υπάλληλος"})`;
-  loadQueue();
+  $("history-panel").hidden = account.role !== "clerk";
+  refresh();
   loadFailed();
   listen();
-  $("queue-title").focus?.();
 }
 
 function showLogin() {
@@ -52,13 +60,16 @@ function field(dl, label, value) {
   dl.append(dt, dd);
 }
 
-const STATES = { booked: "Σε αναμονή ανάληψης", in_call: "Σε εξέλιξη" };
+const STATES = { booked: "Σε αναμονή ανάληψης", in_call: "Σε εξέλιξη", completed: "Ολοκληρώθηκε", no_show: "Ο πολίτης δεν ήρθε",
+                 cancelled: "Ακυρώθηκε" };
 
-function card(item) {
+// One appointment as a card; `withDay`: the date too (lists not grouped under day headings).
+function card(item, withDay = false) {
   const node = $("card-template").content.firstElementChild.cloneNode(true);
   node.dataset.reference = item.reference;
-  node.querySelector(".when").textContent = TIME.format(new Date(item.start));
-  node.querySelector(".when").setAttribute("datetime", item.start);
+  const when = node.querySelector(".when");
+  when.textContent = withDay ? KepText.dateTime(item.start) : `${KepText.time(item.start)}–${KepText.time(item.end)}`;
+  when.setAttribute("datetime", item.start);
   node.querySelector(".topic").textContent = item.topic_label;
   node.querySelector(".waiting").hidden = !item.waiting;
   const taken = item.picked_by && !item.picked_by_me ? ` (${item.picked_by})` : "";
@@ -68,6 +79,9 @@ function card(item) {
     item.confidence == null ? "Θέμα από τον πολίτη" : `Βεβαιότητα θέματος ${Math.round(item.confidence * 100)}%`;
   node.querySelector(".reference").textContent = item.reference;
   node.querySelector(".card-message").textContent = state.messages.get(item.reference) || "";
+  node.querySelector(".outcome").hidden = !item.outcome_label;
+  node.querySelector(".outcome-label").textContent = item.outcome_label ? `${item.outcome_label}.` : "";
+  node.querySelector(".notes").textContent = item.notes || "";
   const dl = node.querySelector(".citizen");
   field(dl, "Ονοματεπώνυμο", item.citizen.full_name);
   field(dl, "Ταυτότητα", item.citizen.id_card);
@@ -112,45 +126,117 @@ function card(item) {
   return node;
 }
 
-const DAY = new Intl.DateTimeFormat("el-GR", { weekday: "long", day: "numeric", month: "long", timeZone: "Europe/Athens" });
+// Keyed rendering: `entries` are {key, signature, build}. A node whose signature did not
+// change stays as it is (open sections, typed text, focus and scroll untouched); a changed
+// one is rebuilt and takes over what the clerk had open or typed; order follows `entries`.
+function sync(list, entries) {
+  const existing = new Map([...list.children].map((n) => [n.dataset.key, n]));
+  let cursor = list.firstElementChild;
+  for (const entry of entries) {
+    let node = existing.get(entry.key);
+    existing.delete(entry.key);
+    if (!node || node.dataset.signature !== entry.signature) {
+      const fresh = entry.build();
+      fresh.dataset.key = entry.key;
+      fresh.dataset.signature = entry.signature;
+      if (node) { carryOver(node, fresh); if (cursor === node) cursor = fresh; node.replaceWith(fresh); }
+      node = fresh;
+    }
+    if (node === cursor) cursor = cursor.nextElementSibling;
+    else list.insertBefore(node, cursor);
+  }
+  for (const gone of existing.values()) gone.remove();
+}
+
+// What the clerk had open, typed or focused in a card, onto its rebuilt version.
+function carryOver(old, fresh) {
+  old.querySelectorAll("details[class]").forEach((d) => {
+    const twin = fresh.querySelector(`details.${d.classList[0]}`);
+    if (twin) twin.open = d.open;
+  });
+  old.querySelectorAll("form[class] [name]").forEach((field) => {
+    const twin = fresh.querySelector(`form.${field.form.classList[0]} [name="${field.name}"]`);
+    if (twin && field.value !== field.defaultValue) twin.value = field.value;
+  });
+  const focused = old.contains(document.activeElement) ? document.activeElement : null;
+  if (!focused) return;
+  const place = focused.name ? `form.${focused.form.classList[0]} [name="${focused.name}"]` : focused.className ? `.${focused.classList[0]}` : null;
+  const twin = place && fresh.querySelector(place);
+  queueMicrotask(() => ((twin && twin.offsetParent ? twin : fresh.querySelector("button:not([hidden]), a:not([hidden])")) || fresh).focus?.());
+}
+
+function cardEntry(item, withDay = false) {
+  const message = state.messages.get(item.reference) || "";
+  return { key: item.reference, signature: JSON.stringify([item, message, withDay]), build: () => card(item, withDay) };
+}
+
+function dayHeading(label) {
+  const heading = document.createElement("li");
+  heading.className = "day";
+  heading.textContent = label;
+  return heading;
+}
 
 // Today first, then the next days, each under its own heading.
 function withDayHeadings(items) {
-  const nodes = [];
-  const today = DAY.format(new Date());
-  const tomorrow = DAY.format(new Date(Date.now() + 86400000));
+  const entries = [];
+  const today = KepText.day(Date.now());
+  const tomorrow = KepText.day(Date.now() + 86400000);
   let current = null;
   for (const item of items) {
-    const day = DAY.format(new Date(item.start));
+    const day = KepText.day(item.start);
     if (day !== current) {
       current = day;
-      const heading = document.createElement("li");
-      heading.className = "day";
-      heading.textContent = day === today ? `Σήμερα, ${day}` : day === tomorrow ? `Αύριο, ${day}` : day;
-      nodes.push(heading);
+      const label = day === today ? `Σήμερα, ${day}` : day === tomorrow ? `Αύριο, ${day}` : day;
+      entries.push({ key: `day:${day}`, signature: label, build: () => dayHeading(label) });
     }
-    nodes.push(card(item));
+    entries.push(cardEntry(item));
   }
-  return nodes;
+  return entries;
 }
 
-async function loadQueue() {
+// One load at a time; changes that arrive meanwhile cause one more load after it.
+function serialised(load) {
+  let running = null, again = false;
+  return async function run() {
+    if (running) { again = true; return running; }
+    running = (async () => { do { again = false; await load(); } while (again); })();
+    try { await running; } finally { running = null; }
+  };
+}
+
+const loadQueue = serialised(async () => {
   const result = await api("/api/clerk/queue");
   if (result.status === 401) return showLogin();
   if (!result.ok) return notice(errorText(result));
-  const list = $("queue");
-  const focused = document.activeElement && document.activeElement.closest(".card");
-  const focusRef = focused && focused.dataset.reference;
-  list.replaceChildren(...withDayHeadings(result.body));
+  sync($("queue"), withDayHeadings(result.body));
   $("empty").hidden = result.body.length > 0;
-  if (focusRef) list.querySelector(`[data-reference="${CSS.escape(focusRef)}"] button:not([hidden])`)?.focus();
+});
+
+const loadHandled = serialised(async () => {
+  const result = await api("/api/clerk/handled");
+  if (!result.ok) return;
+  sync($("handled"), result.body.map((item) => cardEntry(item)));
+  $("handled-empty").hidden = result.body.length > 0;
+});
+
+function refresh() { loadQueue(); loadHandled(); }
+
+async function searchHistory(event) {
+  event.preventDefault();
+  const q = $("history-q").value.trim();
+  const result = await api(`/api/clerk/history?q=${encodeURIComponent(q)}`);
+  if (!result.ok) return notice(errorText(result));
+  const n = result.body.length;
+  $("history-summary").textContent = n === 0 ? "Δεν βρέθηκε ραντεβού." : q ? `Βρέθηκαν ${n}.` : `Τα ${n} πιο πρόσφατα.`;
+  sync($("history"), result.body.map((item) => cardEntry(item, true)));
 }
 
 async function pickUp(reference, button) {
   button.disabled = true;
   const result = await api(`/api/clerk/bookings/${encodeURIComponent(reference)}/pickup`, { method: "POST", body: {} });
   state.messages.set(reference, result.ok ? `Αναλάβατε το ραντεβού ${reference}.` : errorText(result));
-  await loadQueue();
+  refresh();
 }
 
 async function finishCall(reference, form) {
@@ -158,19 +244,19 @@ async function finishCall(reference, form) {
                            { method: "POST", body: { outcome: form.get("outcome"), notes: form.get("notes") || "" } });
   state.messages.set(reference, result.ok ? `Το ραντεβού ${reference} ολοκληρώθηκε.` : errorText(result));
   notice(state.messages.get(reference));
-  await loadQueue();
+  refresh();
 }
 
 async function reassignTo(reference, clerk) {
   const result = await api(`/api/clerk/bookings/${encodeURIComponent(reference)}/reassign`, { method: "POST", body: { clerk } });
   state.messages.set(reference, result.ok ? `Το ραντεβού ${reference} ανατέθηκε στον/στην ${clerk}.` : errorText(result));
-  await loadQueue();
+  refresh();
 }
 
 async function cancelByService(reference, reason) {
   const result = await api(`/api/clerk/bookings/${encodeURIComponent(reference)}/cancel`, { method: "POST", body: { reason } });
   notice(result.ok ? `Το ραντεβού ${reference} ακυρώθηκε· ο πολίτης θα ενημερωθεί.` : errorText(result));
-  await loadQueue();
+  refresh();
 }
 
 const KINDS = { booked: "Επιβεβαίωση", rescheduled: "Αλλαγή ώρας", cancelled: "Ακύρωση", cancelled_by_service: "Ακύρωση από το ΚΕΠ",
@@ -220,7 +306,7 @@ function listen() {
   state.feed.addEventListener("change", (e) => {
     const change = JSON.parse(e.data);
     notice(`${CHANGES[change.kind] || "Αλλαγή"}: ${change.reference}`);
-    loadQueue();
+    refresh();
   });
 }
 
@@ -267,6 +353,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("login-form").addEventListener("submit", login);
   $("logout").addEventListener("click", logout);
   $("search-form").addEventListener("submit", search);
+  $("history-form").addEventListener("submit", searchHistory);
   const me = await api("/api/clerk/me");
   if (me.ok) { state.csrf = me.body.csrf_token; showSignedIn(me.body.account); } else { showLogin(); }
 });
