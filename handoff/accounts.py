@@ -1,58 +1,66 @@
-"""Console accounts: clerks (one per clerk of the roster) and supervisors.
+"""Console accounts: clerks, supervisors and administrators.
 
-Passwords are stored only as argon2id hashes. Repeated failures lock the account for a
-while, so a password cannot be guessed online; the lock is per account, so an attacker
-cannot lock out a whole branch at once from one address either.
+A username is private to its holder: it is never the clerk id the public API shows with
+slots and bookings (a clerk's account names its roster entry in `clerk_id`). Passwords are
+stored only as argon2id hashes; checking one is `login.py`'s business.
 """
 from __future__ import annotations
 
-import functools
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from enum import StrEnum
 from pathlib import Path
 
 import yaml
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 
 from .clerks import Clerk
-from .errors import DomainError, Unauthorized
 from .store import Redis, key
 
-MAX_FAILURES = 5
-LOCK_SECONDS = 15 * 60
-_hasher = PasswordHasher()
+hasher = PasswordHasher()
 
 
-@functools.cache
-def _dummy_hash() -> str:
-    """Verified against when the username does not exist, so both cases take the same time.
-    Made on first need, not at import: argon2 is slow on purpose."""
-    return _hasher.hash("not a password")
-
-
-class LockedOut(DomainError):
-    status = 429
+class Role(StrEnum):
+    CLERK = "clerk"
+    SUPERVISOR = "supervisor"  # sees and manages the appointments of one branch (or of all)
+    ADMIN = "admin"  # the console's supervisor rights over every branch
 
 
 @dataclass(frozen=True)
 class Account:
     username: str
     name: str
-    role: str
+    role: Role
     password_hash: str
-    branch: str | None = None  # None: a supervisor of every branch
+    branch: str | None = None  # a supervisor's branch; None: every branch
+    clerk_id: str | None = None  # a clerk's roster entry (data/clerks.yml)
+    disabled: bool = False
 
     @property
     def is_supervisor(self) -> bool:
-        return self.role == "supervisor"
+        """Supervisors and administrators: they manage appointments, they do not take them."""
+        return self.role in (Role.SUPERVISOR, Role.ADMIN)
+
+    @property
+    def supervised_branch(self) -> str | None:
+        """The one branch a supervisor acts in; None for an administrator (every branch)."""
+        return None if self.role == Role.ADMIN else self.branch
 
     def public(self) -> dict[str, str | None]:
-        return {"username": self.username, "name": self.name, "role": self.role, "branch": self.branch}
+        """What the console shows its own user about the account."""
+        return {"username": self.username, "name": self.name, "role": str(self.role), "branch": self.branch}
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, raw: str) -> Account:
+        data = json.loads(raw)
+        return cls(**{**data, "role": Role(data["role"])})
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return hasher.hash(password)
 
 
 class AccountStore:
@@ -62,30 +70,25 @@ class AccountStore:
 
     async def get(self, username: str) -> Account | None:
         raw = await self._redis.hget(self._key, username)
-        return Account(**json.loads(raw)) if raw else None
+        return Account.from_json(raw) if raw else None
+
+    async def all(self) -> list[Account]:
+        return sorted((Account.from_json(raw) for raw in (await self._redis.hgetall(self._key)).values()),
+                      key=lambda a: a.username)
 
     async def add_if_missing(self, account: Account) -> bool:
-        return bool(await self._redis.hsetnx(self._key, account.username, json.dumps(asdict(account), ensure_ascii=False)))
+        return bool(await self._redis.hsetnx(self._key, account.username, account.to_json()))
 
-    async def authenticate(self, username: str, password: str) -> Account:
-        """The account, or Unauthorized (wrong name or password, same message) / LockedOut."""
-        failures_key = key("login", "failures", username)
-        if int(await self._redis.get(failures_key) or 0) >= MAX_FAILURES:
-            raise LockedOut("username", "locked_out",
-                            f"Πολλές αποτυχημένες προσπάθειες. Δοκιμάστε ξανά σε {LOCK_SECONDS // 60} λεπτά.")
+    async def put(self, account: Account) -> None:
+        await self._redis.hset(self._key, account.username, account.to_json())
+
+    async def update(self, username: str, **changes: object) -> Account | None:
         account = await self.get(username)
-        try:
-            _hasher.verify(account.password_hash if account else _dummy_hash(), password)
-            if account is None:
-                raise VerificationError()
-        except (VerificationError, InvalidHashError):
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.incr(failures_key)
-                pipe.expire(failures_key, LOCK_SECONDS)
-                await pipe.execute()
-            raise Unauthorized("password", "bad_credentials", "Λάθος όνομα χρήστη ή κωδικός.") from None
-        await self._redis.delete(failures_key)
-        return account
+        if account is None:
+            return None
+        changed = replace(account, **changes)
+        await self.put(changed)
+        return changed
 
 
 def load_supervisors(path: Path) -> list[dict[str, str | None]]:
@@ -96,7 +99,7 @@ async def seed_demo_accounts(redis: Redis, data_dir: Path, clerks: list[Clerk], 
     """Demo accounts with one shared password: every clerk of the roster (username = clerk id)
     and the supervisors of data/supervisors.yml. Existing accounts are left alone."""
     store, password_hash = AccountStore(redis), hash_password(password)
-    accounts = [Account(c.id, c.name, "clerk", password_hash, c.branch) for c in clerks]
-    accounts += [Account(s["id"], s["name"], "supervisor", password_hash, s.get("branch"))
+    accounts = [Account(c.id, c.name, Role.CLERK, password_hash, c.branch, clerk_id=c.id) for c in clerks]
+    accounts += [Account(s["id"], s["name"], Role.SUPERVISOR, password_hash, s.get("branch"))
                  for s in load_supervisors(data_dir / "supervisors.yml")]
     return sum([await store.add_if_missing(a) for a in accounts])

@@ -25,13 +25,25 @@ from .api import (
     waiting_room,
 )
 from .api.errors import json_errors
-from .api.keys import APPOINTMENT_ACCESS, APPOINTMENTS, CALLS, CHAT, CONSOLE, LIVE_FEEDS, RECOVERY, REDIS, SETTINGS
+from .api.keys import (
+    APPOINTMENT_ACCESS,
+    APPOINTMENTS,
+    CALLS,
+    CHAT,
+    CONSOLE,
+    LIVE_FEEDS,
+    LOGIN,
+    RECOVERY,
+    REDIS,
+    SETTINGS,
+)
 from .appointment_access import AppointmentAccess
 from .appointments import Appointments, Clock, utc_now
 from .calls import Calls
 from .chat import ChatRelay
 from .config import Settings
 from .console import Console
+from .login import Login, LoginLimits, PasswordChecks
 from .media import restrict_host_addresses
 from .notify_worker import NotificationWorker
 from .recovery import BookingRecovery
@@ -94,6 +106,8 @@ def create_app(settings: Settings, redis: Redis | None = None, clock: Clock = ut
         app[APPOINTMENT_ACCESS] = AppointmentAccess(app[APPOINTMENTS], app[RECOVERY], settings.secret_key, clock)
         app[CONSOLE] = Console(app[REDIS], app[APPOINTMENTS], clock, settings.no_show_minutes)
         app[CALLS] = Calls(app[REDIS], app[APPOINTMENTS], settings, clock)
+        password_checks = PasswordChecks(settings.login_check_threads)
+        app[LOGIN] = Login(app[REDIS], password_checks, LoginLimits(settings.login_attempts_per_minute))
         report = await seed_if_empty(app[REDIS], settings.data_dir)
         if report:
             log.info("first start: loaded %s", report)
@@ -106,6 +120,7 @@ def create_app(settings: Settings, redis: Redis | None = None, clock: Clock = ut
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
             app[CHAT] = ChatRelay(http, settings.rasa_url, settings.rasa_token)
             yield
+        password_checks.close()
         if own:
             await app[REDIS].aclose()
 

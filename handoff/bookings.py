@@ -107,7 +107,6 @@ class Booking:
             "consent": self.consent,
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
-            "picked_by": self.picked_by,
             "outcome": self.outcome,
         }
 

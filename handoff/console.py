@@ -71,7 +71,7 @@ class Viewer:
 
     def sees(self, branch: str, topic: str) -> bool:
         if self.account.is_supervisor:
-            return self.account.branch in (None, branch)
+            return self.account.supervised_branch in (None, branch)
         return self.clerk is not None and self.clerk.branch == branch and self.clerk.serves(topic)
 
     def can_see(self, booking: Booking) -> bool:
@@ -88,7 +88,8 @@ class Console:
         self._outbox = Outbox(redis)
 
     async def viewer(self, account: Account) -> Viewer:
-        return Viewer(account, None if account.is_supervisor else await self._appointments.clerks.get(account.username))
+        clerk_id = None if account.is_supervisor else account.clerk_id
+        return Viewer(account, await self._appointments.clerks.get(clerk_id) if clerk_id else None)
 
     async def queue(self, viewer: Viewer) -> list[dict[str, Any]]:
         """Today first, then the next days: every active appointment this viewer may take."""

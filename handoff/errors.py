@@ -33,6 +33,16 @@ class Unauthorized(DomainError):
     status = 401
 
 
+class TooManyRequests(DomainError):
+    """Slow down: `retry_after` seconds (sent as the Retry-After header)."""
+
+    status = 429
+
+    def __init__(self, field: str | None, code: str, message: str, retry_after: int):
+        super().__init__(field, code, message)
+        self.retry_after = retry_after
+
+
 class Unprocessable(DomainError):
     status = 422
 

@@ -15,9 +15,8 @@ from ..appointments import Appointments
 from ..bookings import Booking
 from ..errors import InvalidFields
 from .bookings import calendar_response
-from .chat import client_address
 from .keys import APPOINTMENT_ACCESS, APPOINTMENTS, SETTINGS
-from .requests import json_body, query_datetime, query_int
+from .requests import client_address, json_body, query_datetime, query_int
 from .responses import json_response
 
 routes = web.RouteTableDef()

@@ -10,7 +10,7 @@ from .. import ratelimit
 from ..chat import check_message
 from ..errors import DomainError
 from .keys import CHAT, REDIS, SETTINGS
-from .requests import json_body
+from .requests import client_address, json_body
 from .responses import json_response
 
 routes = web.RouteTableDef()
@@ -25,16 +25,6 @@ class TooManyMessages(DomainError):
 def _session(request: web.Request) -> str | None:
     value = request.cookies.get(COOKIE, "")
     return value if 20 <= len(value) <= 64 and value.replace("-", "").replace("_", "").isalnum() else None
-
-
-def client_address(request: web.Request) -> str:
-    """Behind our reverse proxy every request comes from the proxy: the citizen's address is
-    the last one the proxy appended to X-Forwarded-For (earlier ones the client could forge)."""
-    if request.app[SETTINGS].behind_proxy:
-        forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",") if a.strip()]
-        if forwarded:
-            return forwarded[-1]
-    return request.remote or "unknown"
 
 
 def _with_session(response: web.Response, request: web.Request, session: str) -> web.Response:

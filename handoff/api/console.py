@@ -8,12 +8,11 @@ import json
 from aiohttp import web
 
 from .. import events
-from ..accounts import AccountStore
 from ..errors import InvalidFields
 from ..sessions import COOKIE, SESSION_SECONDS, SessionStore
 from .console_auth import signed_in
-from .keys import CONSOLE, LIVE_FEEDS, REDIS, SETTINGS
-from .requests import json_body
+from .keys import CONSOLE, LIVE_FEEDS, LOGIN, REDIS, SETTINGS
+from .requests import client_address, json_body
 from .responses import json_response
 
 routes = web.RouteTableDef()
@@ -25,9 +24,8 @@ async def login(request: web.Request) -> web.Response:
     body = await json_body(request)
     if not isinstance(body, dict) or not isinstance(body.get("username"), str) or not isinstance(body.get("password"), str):
         raise InvalidFields({"username": ("required", "Γράψτε όνομα χρήστη και κωδικό.")})
-    redis = request.app[REDIS]
-    account = await AccountStore(redis).authenticate(body["username"].strip()[:100], body["password"][:200])
-    session = await SessionStore(redis).create(account.username)
+    account = await request.app[LOGIN].log_in(body["username"].strip()[:100], body["password"][:200], client_address(request))
+    session = await SessionStore(request.app[REDIS]).create(account.username)
     response = json_response({"account": account.public(), "csrf_token": session.csrf_token})
     response.set_cookie(COOKIE, session.id, max_age=SESSION_SECONDS, httponly=True, samesite="Strict",
                         secure=request.app[SETTINGS].secure_cookies, path="/")

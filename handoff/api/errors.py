@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 from redis.exceptions import RedisError
 
-from ..errors import DomainError, InvalidFields
+from ..errors import DomainError, InvalidFields, TooManyRequests
 from .responses import json_response
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,10 @@ def domain_error_response(e: DomainError) -> web.Response:
         extra["field"] = e.field
     if isinstance(e, InvalidFields):
         extra["fields"] = {f: {"code": c, "message": m} for f, (c, m) in e.errors.items()}
+    if isinstance(e, TooManyRequests):
+        response = error_response(e.status, e.code, e.message, retry_after=e.retry_after, **extra)
+        response.headers["Retry-After"] = str(e.retry_after)
+        return response
     return error_response(e.status, e.code, e.message, **extra)
 
 

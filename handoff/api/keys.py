@@ -9,6 +9,7 @@ from ..calls import Calls
 from ..chat import ChatRelay
 from ..config import Settings
 from ..console import Console
+from ..login import Login
 from ..recovery import BookingRecovery
 from ..store import Redis
 
@@ -18,6 +19,7 @@ APPOINTMENTS = web.AppKey("appointments", Appointments)
 CONSOLE = web.AppKey("console", Console)
 LIVE_FEEDS = web.AppKey("live_feeds", set[asyncio.Task])  # open SSE streams, closed at shutdown
 CHAT = web.AppKey("chat", ChatRelay)
+LOGIN = web.AppKey("login", Login)
 CALLS = web.AppKey("calls", Calls)
 RECOVERY = web.AppKey("recovery", BookingRecovery)
 APPOINTMENT_ACCESS = web.AppKey("appointment_access", AppointmentAccess)

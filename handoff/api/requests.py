@@ -9,6 +9,7 @@ from aiohttp import web
 
 from ..config import ATHENS
 from ..errors import DomainError, Unprocessable
+from .keys import SETTINGS
 
 
 async def json_body(request: web.Request) -> Any:
@@ -18,6 +19,16 @@ async def json_body(request: web.Request) -> Any:
         return json.loads(await request.text())
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise DomainError("body", "malformed_json", "Το JSON του αιτήματος δεν είναι έγκυρο.") from None
+
+
+def client_address(request: web.Request) -> str:
+    """Behind our reverse proxy every request comes from the proxy: the citizen's address is
+    the last one the proxy appended to X-Forwarded-For (earlier ones the client could forge)."""
+    if request.app[SETTINGS].behind_proxy:
+        forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",") if a.strip()]
+        if forwarded:
+            return forwarded[-1]
+    return request.remote or "unknown"
 
 
 def query_int(request: web.Request, name: str, default: int, low: int, high: int) -> int:

@@ -63,10 +63,10 @@ async def first_free_slot(client, topic: str = "tax", **params: str | None) -> d
 PASSWORD = "σωστός-κωδικός-1"
 _HASH = hash_password(PASSWORD)  # argon2 is slow on purpose: hash once for the module
 ACCOUNTS = [
-    Account("ath-papadopoulou", "Μαρία Παπαδοπούλου", "clerk", _HASH, "kep-athina"),
-    Account("ath-alexiou", "Δημήτρης Αλεξίου", "clerk", _HASH, "kep-athina"),
-    Account("ath-georgiou", "Νίκος Γεωργίου", "clerk", _HASH, "kep-athina"),
-    Account("thes-dimitriou", "Θεσσαλονίκη", "clerk", _HASH, "kep-thessaloniki"),
+    Account("ath-papadopoulou", "Μαρία Παπαδοπούλου", "clerk", _HASH, "kep-athina", clerk_id="ath-papadopoulou"),
+    Account("ath-alexiou", "Δημήτρης Αλεξίου", "clerk", _HASH, "kep-athina", clerk_id="ath-alexiou"),
+    Account("ath-georgiou", "Νίκος Γεωργίου", "clerk", _HASH, "kep-athina", clerk_id="ath-georgiou"),
+    Account("thes-dimitriou", "Θεσσαλονίκη", "clerk", _HASH, "kep-thessaloniki", clerk_id="thes-dimitriou"),
     Account("supervisor", "Προϊσταμένη", "supervisor", _HASH, None),
 ]
 
