@@ -109,9 +109,10 @@ class Console:
         if viewer.account.is_supervisor:
             candidates = [b for b in await self._bookings.starting_between(*window) if viewer.can_see(b)]
         else:
-            me = viewer.account.username
-            candidates = [*await self._bookings.handled_by(me, *window),
-                          *(b for b in await self._bookings.starting_between(*window, clerk=me) if not b.picked_by)]
+            candidates = await self._bookings.handled_by(viewer.account.username, *window)
+            if viewer.clerk is not None:  # their citizens who never came (in their roster entry's queue)
+                candidates += [b for b in await self._bookings.starting_between(*window, clerk=viewer.clerk.id)
+                               if not b.picked_by]
         bookings = sorted(
             (b for b in candidates if b.status in HANDLED and b.updated_at.astimezone(ATHENS) >= today),
             key=lambda b: b.start,
