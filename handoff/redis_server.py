@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from .config import PROJECT_ROOT
+from .supervisor import spawn
 
 CONFIG = PROJECT_ROOT / "redis" / "redis.conf"
 
@@ -34,27 +35,34 @@ class RedisServer:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self, timeout: float = 10.0) -> RedisServer:
+    @property
+    def command(self) -> list[str]:
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("redis-server is not installed (apt-get install -y redis-server)")
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._process = subprocess.Popen(
-            [binary, str(CONFIG), "--port", str(self.port), "--dir", str(self.data_dir),
-             "--logfile", str(self.data_dir / "redis.log")],
-            stdout=subprocess.DEVNULL,
-        )
+        return [binary, str(CONFIG), "--port", str(self.port), "--dir", str(self.data_dir),
+                "--logfile", str(self.data_dir / "redis.log")]
+
+    def answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as conn:
+                conn.sendall(b"PING\r\n")
+                return conn.recv(64).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def start(self, timeout: float = 10.0) -> RedisServer:
+        """Start it as a child that dies with this process (see supervisor.spawn)."""
+        command = self.command
+        self._process = spawn(command, log_path=self.data_dir / "stdout.log")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 raise RuntimeError(f"redis-server exited; see {self.data_dir / 'redis.log'}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as conn:
-                    conn.sendall(b"PING\r\n")
-                    if conn.recv(64).startswith(b"+PONG"):
-                        return self
-            except OSError:
-                time.sleep(0.05)
+            if self.answers():
+                return self
+            time.sleep(0.05)
         raise RuntimeError("redis-server did not answer in time")
 
     def stop(self, kill: bool = False) -> None:

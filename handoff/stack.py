@@ -1,6 +1,7 @@
 """The whole of KEP Connect as local processes: Redis, the handoff service, the notification
-worker, the bot's action server and the Rasa server, each bound to 127.0.0.1 and started in
-dependency order.
+worker, the bot's action server and the Rasa server, each bound to 127.0.0.1, started in
+dependency order and supervised (handoff/supervisor.py): a component that stops is restarted,
+and none outlives the launcher.
 
 One launcher for `make run` (python -m handoff.stack), the end-to-end tests and the chat
 benchmark, so that what is tested is what is run. The bot lives in its own Python 3.10
@@ -9,20 +10,26 @@ virtualenv (.venv-bot); this module only starts it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
+import logging
 import os
 import secrets
 import shutil
 import signal
-import subprocess
 import sys
-import time
+import threading
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import yaml
 
 from .config import PROJECT_ROOT
 from .redis_server import RedisServer, free_port
+from .supervisor import STOP_SIGNALS, Component, Interrupted, PortInUse, StartFailed, Supervisor, log
 
 BOT_VENV = PROJECT_ROOT / ".venv-bot"
 MODEL = PROJECT_ROOT / "models" / "kep.tar.gz"
@@ -49,6 +56,28 @@ def load_secrets(path: Path) -> dict[str, str]:
     return values
 
 
+RASA_ENDPOINTS = PROJECT_ROOT / "bot" / "endpoints.yml"  # the deployment's; this launcher fills it in per run
+
+
+def rasa_endpoints(action_url: str, redis_url: str | None, db: int) -> dict:
+    """Rasa's endpoints for this run: the deployment's file with the stack's addresses. The
+    conversations (tracker store) and their locks go to the stack's Redis, database `db`; the
+    password stays out of the file (`${RASA_REDIS_PASSWORD}`, set in Rasa's environment)."""
+    endpoints = yaml.safe_load(RASA_ENDPOINTS.read_text())
+    endpoints["action_endpoint"]["url"] = action_url
+    stores = ("tracker_store", "lock_store")
+    if redis_url is None:  # the embedded store: conversations stay in Rasa's memory
+        for name in stores:
+            endpoints.pop(name)
+        return endpoints
+    url = urlsplit(redis_url)
+    for name in stores:
+        endpoints[name].update(url=url.hostname or LOCAL, port=url.port or 6379, db=db)
+        if not url.password:
+            endpoints[name].pop("password")
+    return endpoints
+
+
 @dataclass
 class Stack:
     var_dir: Path
@@ -57,9 +86,10 @@ class Stack:
     rasa_port: int = field(default_factory=free_port)
     redis_url: str | None = None  # an existing Redis; else one is started (or the embedded store)
     redis_port: int | None = None
+    rasa_redis_db: int = 1  # the conversations' database in that Redis
     extra_env: dict[str, str] = field(default_factory=dict)
-    _processes: list[subprocess.Popen] = field(default_factory=list, init=False)
-    _redis: RedisServer | None = field(default=None, init=False)
+    stop_requested: threading.Event | None = None  # set (by a signal handler): the start gives up
+    _supervisor: Supervisor | None = field(default=None, init=False)
 
     @property
     def handoff_url(self) -> str:
@@ -73,6 +103,9 @@ class Stack:
     def secrets(self) -> dict[str, str]:
         return load_secrets(self.var_dir / "secrets.env")
 
+    def component(self, name: str) -> Component:
+        return next(c for c in self._supervisor.components if c.name == name)
+
     def _env(self) -> dict[str, str]:
         env = {**os.environ, **self.secrets, **self.extra_env, "RASA_TELEMETRY_ENABLED": "false"}
         env.update(
@@ -80,7 +113,6 @@ class Stack:
             HANDOFF_PORT=str(self.handoff_port),
             HANDOFF_URL=self.handoff_url,
             HANDOFF_RASA_URL=self.rasa_url,
-            ACTION_ENDPOINT_URL=f"http://{LOCAL}:{self.actions_port}/webhook",
             SANIC_HOST=LOCAL,
             PYTHONPATH=str(PROJECT_ROOT),
         )
@@ -88,78 +120,74 @@ class Stack:
         env.setdefault("HANDOFF_OUTBOX_DIR", str(self.var_dir / "outbox"))
         if self.redis_url:
             env["REDIS_URL"] = self.redis_url
+            env["RASA_REDIS_PASSWORD"] = unquote(urlsplit(self.redis_url).password or "")
         else:
             env.pop("REDIS_URL", None)
         return env
 
-    def _spawn(self, name: str, command: list[str]) -> None:
-        log = open(self.var_dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
-        self._processes.append(
-            subprocess.Popen(command, cwd=PROJECT_ROOT, env=self._env(), stdout=log, stderr=subprocess.STDOUT,
-                             start_new_session=True)
-        )
-
-    def _wait(self, name: str, url: str, timeout: float, headers: dict[str, str] | None = None) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._processes[-1].poll() is not None:
-                raise RuntimeError(f"{name} exited; see {self.var_dir / (name + '.log')}")
-            try:
-                with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=1) as resp:
-                    if resp.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"{name} did not start within {timeout:.0f} s; see {self.var_dir / (name + '.log')}")
+    def _components(self) -> list[Component]:
+        """What runs, in the order it starts (each needs the ones before it)."""
+        components = []
+        if self.redis_url is None and shutil.which("redis-server"):
+            redis = RedisServer(self.var_dir / "redis", self.redis_port)
+            self.redis_url = redis.url
+            components.append(Component("redis", redis.command, redis.answers, redis.port, 10))
+        token = self.secrets["RASA_TOKEN"]
+        endpoints = self.var_dir / "endpoints.yml"
+        endpoints.write_text(yaml.safe_dump(
+            rasa_endpoints(f"http://{LOCAL}:{self.actions_port}/webhook", self.redis_url, self.rasa_redis_db),
+            sort_keys=False))
+        components.append(Component("handoff", [sys.executable, "-m", "handoff", "serve"],
+                                    _answers(f"{self.handoff_url}/healthz"), self.handoff_port, 30))
+        if self.redis_url:  # with the embedded store the service delivers notifications itself
+            components.append(Component("notify", [sys.executable, "-m", "handoff", "notify"], lambda: True))
+        components.append(Component("actions", [str(BOT_VENV / "bin" / "python"), "-m", "rasa_sdk", "--actions",
+                                                "bot.actions", "--port", str(self.actions_port)],
+                                    _answers(f"http://{LOCAL}:{self.actions_port}/health"), self.actions_port, 60))
+        components.append(Component("rasa", [
+            str(BOT_VENV / "bin" / "rasa"), "run", "--enable-api", "--auth-token", token,
+            "--model", str(MODEL), "--endpoints", str(endpoints), "--credentials", "bot/credentials.yml",
+            "--interface", LOCAL, "--port", str(self.rasa_port),
+        ], _answers(f"{self.rasa_url}/status?token={token}"), self.rasa_port, 120))
+        return components
 
     def start(self) -> Stack:
+        """Start everything in order; any failure (or a stop asked for meanwhile) stops what
+        had started. Raises PortInUse before starting anything when a port is taken."""
         self.var_dir.mkdir(parents=True, exist_ok=True)
         if not MODEL.exists():
             raise RuntimeError(f"{MODEL} is missing: run `make train`")
+        self._supervisor = Supervisor(self.var_dir, PROJECT_ROOT, self._env, self.stop_requested)
         try:
-            if self.redis_url is None and shutil.which("redis-server"):
-                self._redis = RedisServer(self.var_dir / "redis", self.redis_port).start()
-                self.redis_url = self._redis.url
-            self._spawn("handoff", [sys.executable, "-m", "handoff", "serve"])
-            self._wait("handoff", f"{self.handoff_url}/healthz", 30)
-            if self.redis_url:  # with the embedded store the service delivers notifications itself
-                self._spawn("notify", [sys.executable, "-m", "handoff", "notify"])
-            self._spawn("actions", [str(BOT_VENV / "bin" / "python"), "-m", "rasa_sdk", "--actions", "bot.actions",
-                                    "--port", str(self.actions_port)])
-            self._wait("actions", f"http://{LOCAL}:{self.actions_port}/health", 60)
-            self._spawn("rasa", [
-                str(BOT_VENV / "bin" / "rasa"), "run", "--enable-api", "--auth-token", self.secrets["RASA_TOKEN"],
-                "--model", str(MODEL), "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
-                "--interface", LOCAL, "--port", str(self.rasa_port),
-            ])
-            self._wait("rasa", f"{self.rasa_url}/status?token={self.secrets['RASA_TOKEN']}", 120)
+            components = self._components()
+            self._supervisor.check_ports(components)
+            for component in components:
+                self._supervisor.start(component)
+            self._supervisor.watch()
         except BaseException:
             self.stop()
             raise
         return self
 
-    def running(self) -> bool:
-        return bool(self._processes) and all(p.poll() is None for p in self._processes)
-
     def stop(self) -> None:
-        for process in reversed(self._processes):
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self._processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-        self._processes.clear()
-        if self._redis:
-            self._redis.stop()
-            self._redis = None
+        if self._supervisor is not None:
+            self._supervisor.stop()
 
     def __enter__(self) -> Stack:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _answers(url: str) -> Callable[[], bool]:
+    def probe() -> bool:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as resp:
+                return resp.status == 200
+        except OSError:
+            return False
+    return probe
 
 
 def _notification_transports(var_dir: Path) -> str:
@@ -177,6 +205,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m handoff.stack", description="Run all of KEP Connect locally.")
     parser.add_argument("--var", type=Path, default=PROJECT_ROOT / "var")
     args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: object) -> None:  # never raises: nothing is cut short
+        if not stop.is_set():
+            log.info("%s: stopping", signal.Signals(signum).name)
+        stop.set()
+
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, request_stop)
     stack = Stack(
         args.var,
         handoff_port=int(os.environ.get("HANDOFF_PORT", 8080)),
@@ -184,12 +222,23 @@ def main() -> None:
         rasa_port=int(os.environ.get("RASA_PORT", 5005)),
         redis_url=os.environ.get("REDIS_URL"),
         redis_port=int(os.environ.get("REDIS_PORT", 6379)),
+        rasa_redis_db=int(os.environ.get("RASA_REDIS_DB", 1)),
+        stop_requested=stop,
     )
     print("Starting Redis, the handoff service, the notification worker, the action server and Rasa "
           "(about a minute)…", flush=True)
-    stack.start()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    print(f"""
+    try:
+        stack.start()
+    except Interrupted:
+        sys.exit(0)
+    except PortInUse as e:
+        print(f"Not started: {e} (HANDOFF_PORT, ACTIONS_PORT, RASA_PORT, REDIS_PORT)", file=sys.stderr)
+        sys.exit(2)
+    except StartFailed as e:
+        print(f"Not started: {e}", file=sys.stderr)
+        sys.exit(2)
+    with contextlib.suppress(OSError):  # stdout may be a closed pipe by now
+        print(f"""
 KEP Connect is running (Ctrl-C to stop). Logs in {args.var}/.
   Citizen chat       {stack.handoff_url}/
   Chat (Rasa REST)   POST {stack.rasa_url}/webhooks/rest/webhook  {{"sender": "…", "message": "…"}}
@@ -201,16 +250,14 @@ KEP Connect is running (Ctrl-C to stop). Logs in {args.var}/.
   Redis              {stack.redis_url or "embedded (NOTHING WILL PERSIST: apt-get install -y redis-server)"}
   Messages to citizens  {_notification_transports(args.var)}
   Secrets            {args.var}/secrets.env (service token, Rasa API token)
+A component that stops is restarted (logged here); the others keep serving.
 """, flush=True)
     try:
-        while stack.running():
-            time.sleep(1)
-        print("A component stopped; see the logs. Stopping the rest.", file=sys.stderr)
-    except KeyboardInterrupt:
-        pass
+        while not stop.wait(1):
+            pass
     finally:
         stack.stop()
-
+        log.info("stopped")
 
 if __name__ == "__main__":
     main()

@@ -267,10 +267,12 @@ class ChatClient:
                                       headers={"Authorization": f"Bearer {self._token}"}) as resp:
             assert resp.status == 201, await resp.text()
 
-    async def play(self, name: str, sender: str, context: dict[str, Any], check: bool = True) -> Chat:
-        chat = Chat(sender)
+    async def play(self, name: str, sender: str, context: dict[str, Any], check: bool = True,
+                   steps: slice = slice(None), chat: Chat | None = None) -> Chat:
+        """Play the script (or `steps` of it, continuing `chat`)."""
+        chat = chat or Chat(sender)
         chosen_slot = None
-        for number, step in enumerate(SCRIPTS[name], 1):
+        for number, step in enumerate(SCRIPTS[name][steps], (steps.start or 0) + 1):
             if isinstance(step, SomeoneTakesTheSlot):
                 await self.take_slot(chosen_slot, step.topic)
                 continue

@@ -1,4 +1,5 @@
 """The deployment description stays valid."""
+import re
 import shutil
 import subprocess
 
@@ -6,6 +7,7 @@ import pytest
 import yaml
 
 from handoff.config import PROJECT_ROOT
+from handoff.stack import RASA_ENDPOINTS, rasa_endpoints
 
 
 def test_compose_file_describes_the_services():
@@ -16,6 +18,24 @@ def test_compose_file_describes_the_services():
     for service in compose["services"].values():
         if "build" in service:
             assert (PROJECT_ROOT / service["build"]["context"] / service["build"].get("dockerfile", "Dockerfile")).exists()
+
+
+def test_conversations_live_in_redis_in_compose_and_in_make_run():
+    compose = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
+    rasa_env = compose["services"]["rasa"]["environment"]
+    assert set(re.findall(r"\$\{(\w+)\}", RASA_ENDPOINTS.read_text())) <= set(rasa_env)
+    assert "redis" in compose["services"]["rasa"]["depends_on"]
+    deployed = yaml.safe_load(RASA_ENDPOINTS.read_text())
+    local = rasa_endpoints("http://127.0.0.1:5055/webhook", "redis://127.0.0.1:6390/0", db=1)
+    for endpoints in (deployed, local):
+        assert endpoints["tracker_store"]["type"] == endpoints["lock_store"]["type"] == "redis"
+        assert endpoints["tracker_store"]["record_exp"] == 24 * 3600
+    for store in ("tracker_store", "lock_store"):
+        assert local[store].items() >= {"url": "127.0.0.1", "port": 6390, "db": 1}.items()
+    assert "password" not in local["tracker_store"]
+    with_password = rasa_endpoints("http://a/webhook", "redis://:s3cret@10.0.0.5:6379/0", db=2)["lock_store"]
+    assert with_password["password"] == "${RASA_REDIS_PASSWORD}" and with_password["db"] == 2  # not on disk
+    assert "tracker_store" not in rasa_endpoints("http://a/webhook", None, db=1)  # the embedded store: in memory
 
 
 def compose_client() -> bool:
