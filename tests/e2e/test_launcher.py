@@ -28,7 +28,7 @@ from handoff.config import PROJECT_ROOT
 from handoff.redis_server import free_port
 from handoff.stack import load_secrets
 
-from .conversations import ChatClient
+from .conversations import IDENTITY, SCRIPTS, ChatClient
 
 pytestmark = pytest.mark.slow
 START_TIMEOUT = 180  # the whole stack, on a busy machine
@@ -172,14 +172,14 @@ def test_a_killed_handoff_service_comes_back_while_the_rest_serves(launcher: Lau
 
 
 async def test_a_booking_continues_after_rasa_is_killed_in_the_middle(launcher: Launcher):
-    """Topic, branch, slot and name given; Rasa killed; the same citizen goes on with the ID card
+    """Topic, branch, slot, consent and name given; Rasa killed; the same citizen goes on with the ID card
     and books what they had chosen before the crash (the tracker is in Redis)."""
     sender = f"citizen-{uuid.uuid4().hex[:8]}"
     handoff = f"http://127.0.0.1:{launcher.handoff}"
     async with aiohttp.ClientSession() as session:
         client = ChatClient(session, f"http://127.0.0.1:{launcher.rasa}", handoff, launcher.secrets["HANDOFF_SERVICE_TOKEN"])
         context: dict = {"bookings": []}
-        before = slice(0, 5)  # up to the name: the form now asks for the ID card
+        before = slice(0, SCRIPTS["happy_path"].index(IDENTITY[0]) + 1)  # up to the name: now the ID card
         chat = await client.play("happy_path", sender, context, steps=before)
         assert "ταυτότητας" in chat.text
         chosen = [s for s in chat.said if "ελεύθερη ώρα" in s]
