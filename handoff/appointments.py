@@ -6,18 +6,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from . import events
 from .bookings import Booking, BookingStore, NewBooking
 from .branches import Branch, branch_directory
 from .clerks import Clerk, clerk_roster
-from .config import Settings
-from .errors import Conflict, Forbidden, NotFound, Unprocessable
+from .config import ATHENS, Settings
+from .errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable
 from .links import JoinLinks, new_manage_token, token_matches
 from .notifications import NotificationKind
 from .public_config import Notifications, notifications_for
-from .slots import Slot, SlotFinder, SlotRules
+from .slots import Slot, SlotFinder, SlotRules, hold_key, slots_on
 from .store import Redis
 from .topics import Topic, topic_catalogue
 
@@ -139,14 +139,54 @@ class Appointments:
         await events.announce(self._redis, "rescheduled", booking)
         return await self.find(booking.reference, None, trusted=True)
 
+    async def reassignable_clerks(self, booking: Booking) -> list[Clerk]:
+        """The clerks the appointment may go to: same branch, trained in the topic, working
+        and free at that very time."""
+        return [c for c in await self.clerks.all() if await self._reassignment_refusal(booking, c) is None]
+
+    async def _reassignment_refusal(self, booking: Booking, clerk: Clerk | None) -> DomainError | None:
+        """Why the appointment may not go to `clerk` (None: it may)."""
+        if clerk is None:
+            return Unprocessable("clerk", "unknown_clerk", "Δεν υπάρχει υπάλληλος με αυτόν τον κωδικό.")
+        if clerk.id == booking.clerk:
+            return Conflict("clerk", "same_clerk", "Το ραντεβού είναι ήδη σε αυτόν τον υπάλληλο.")
+        if clerk.branch != booking.branch:
+            return Unprocessable("clerk", "other_branch", f"Ο/Η {clerk.name} εργάζεται σε άλλο ΚΕΠ· το ραντεβού μένει "
+                                 "στο ΚΕΠ που διάλεξε ο πολίτης.")
+        if not clerk.serves(booking.topic):
+            return Unprocessable("clerk", "not_trained", f"Ο/Η {clerk.name} δεν εξυπηρετεί αυτή τη θεματική ενότητα.")
+        slot = await self._same_time_slot(booking, clerk)
+        if slot is None:
+            return Unprocessable("clerk", "not_working", f"Ο/Η {clerk.name} δεν εργάζεται εκείνη την ώρα.")
+        if await self._redis.exists(hold_key(slot.id)):
+            return Conflict("clerk", "clerk_busy", f"Ο/Η {clerk.name} έχει άλλο ραντεβού εκείνη την ώρα.")
+        return None
+
+    def working_slots(self, clerk: Clerk, branch: Branch, day: date) -> list[Slot]:
+        """Every slot `clerk` works on `day`, booked or not (a clerk's capacity that day)."""
+        return slots_on(clerk, branch, day, self._settings.slot_minutes)
+
+    async def _same_time_slot(self, booking: Booking, clerk: Clerk) -> Slot | None:
+        branch = await self.branches.get(clerk.branch)
+        if branch is None:
+            return None
+        day = booking.start.astimezone(ATHENS).date()
+        return next((s for s in self.working_slots(clerk, branch, day) if s.start == booking.start and s.end == booking.end),
+                    None)
+
     async def reassign(self, booking: Booking, clerk_id: str, actor: str) -> Booking:
-        """The same time with another clerk of the topic (a supervisor's decision; the citizen's
-        appointment does not change, so they are not told)."""
-        slot_id = f"{clerk_id}@{booking.slot_id.partition('@')[2]}"
-        if slot_id == booking.slot_id:
-            raise Conflict("clerk", "same_clerk", "Το ραντεβού είναι ήδη σε αυτόν τον υπάλληλο.")
-        slot = await self._bookable_slot(slot_id, booking.topic)
-        await self.bookings.reschedule(booking, slot, actor, self._clock(), event="booking.reassigned", kind=None)
+        """The same time with another clerk (a supervisor's decision; the citizen's appointment
+        does not change, so they are not told). Only to a clerk of `reassignable_clerks`;
+        from then on only that clerk may take it."""
+        clerk = await self.clerks.get(clerk_id)
+        refusal = await self._reassignment_refusal(booking, clerk)
+        if refusal is not None:
+            raise refusal
+        assert clerk is not None
+        slot = await self._same_time_slot(booking, clerk)
+        assert slot is not None
+        await self.bookings.reschedule(booking, slot, actor, self._clock(), event="booking.reassigned", kind=None,
+                                       assigned_by=actor)
         return await self.find(booking.reference, None, trusted=True)
 
     async def move_by_service(self, booking: Booking, slot_id: str, actor: str, reason: str) -> Booking:

@@ -88,6 +88,7 @@ class Booking:
     picked_by: str = ""  # the clerk who took it (pick-up); only they may finish it
     outcome: str = ""  # resolved | in_person | follow_up | id_rejected, when finished
     notes: str = ""
+    assigned_by: str = ""  # the supervisor who gave it to `clerk`: then only that clerk may take it
 
     def to_public_dict(self) -> dict[str, Any]:
         return {
@@ -133,6 +134,7 @@ class Booking:
             picked_by=h.get("picked_by", ""),
             outcome=h.get("outcome", ""),
             notes=h.get("notes", ""),
+            assigned_by=h.get("assigned_by", ""),
         )
 
 
@@ -312,13 +314,14 @@ class BookingStore:
 
     async def reschedule(
         self, booking: Booking, slot: Slot, actor: str, now: datetime, event: str = "booking.rescheduled",
-        kind: NotificationKind | None = NotificationKind.RESCHEDULED, reason: str = "",
+        kind: NotificationKind | None = NotificationKind.RESCHEDULED, reason: str = "", assigned_by: str = "",
     ) -> None:
         """Move to another slot: another time (the citizen's wish, or the service's with a
-        reason), or another clerk at the same time (reassignment: `kind` None, nothing to tell)."""
+        reason), or another clerk at the same time (reassignment by `assigned_by`: `kind`
+        None, nothing to tell; from then on only that clerk may take it)."""
         detail = {"reason": reason} if reason else {}
         line = audit.entry(event, actor, booking.reference, now, from_slot=booking.slot_id, to_slot=slot.id, **detail)
-        slot_fields = _slot_fields(slot, now)
+        slot_fields = _slot_fields(slot, now) | {"assigned_by": assigned_by}
         after = replace(booking, slot_id=slot.id, clerk=slot.clerk, branch=slot.branch, start=slot.start, end=slot.end)
         result = await self._reschedule(
             keys=[booking_key(booking.reference), hold_key(booking.slot_id), hold_key(slot.id), BY_START,

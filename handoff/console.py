@@ -1,13 +1,17 @@
-"""The clerk's console: the pre-triaged queue, pick-up, the outcome after the call, a
+"""The clerk's console: the pre-triaged queue, pick-up, the outcome after the call, the day's
+handled appointments and the clerk's history, the branch's day for a supervisor, a
 supervisor's reassignment, and no-shows.
 
 A clerk sees the appointments of their branch for the topics they are trained in (any of
-them may take one, first come first served); a supervisor sees the whole branch (or every
+them may take one, first come first served), except those a supervisor gave to another
+clerk (only that clerk sees and takes those); a supervisor sees the whole branch (or every
 branch). Identity data is shown only to the clerk who picked the appointment up: masked for
 everyone else, supervisors included; an appointment a viewer may not see is not found.
 """
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,7 +19,7 @@ from typing import Any
 from bot.nlu.greek_text import normalise
 
 from . import events, notifications, presence
-from .accounts import Account
+from .accounts import Account, AccountStore
 from .appointments import Appointments, Clock
 from .bookings import Booking
 from .catalogue_search import search
@@ -25,6 +29,7 @@ from .errors import Conflict, Forbidden, InvalidFields, NotFound
 from .notifications import Notification, NotificationKind
 from .outbox import Outbox
 from .store import Redis
+from .topics import Topic
 
 ID_REJECTED = "id_rejected"  # set by the call when the clerk rejects the ID card on camera
 OUTCOMES = {"resolved": "Επιλύθηκε", "in_person": "Χρειάζεται επίσκεψη στο ΚΕΠ", "follow_up": "Χρειάζεται συνέχεια",
@@ -52,6 +57,10 @@ def masked_citizen(citizen: dict[str, str]) -> dict[str, str]:
     }
 
 
+def _count(values: Iterable[str]) -> dict[str, int]:
+    return dict(Counter(values))
+
+
 def _reason(raw: Any) -> str:
     """Why the service changed a citizen's appointment: they are told, so it must be said."""
     reason = raw.strip() if isinstance(raw, str) else ""
@@ -60,6 +69,24 @@ def _reason(raw: Any) -> str:
             "reason_required", f"Γράψτε στον πολίτη τον λόγο (έως {MAX_REASON} χαρακτήρες): θα τον λάβει σε μήνυμα.",
         )})
     return reason
+
+
+@dataclass(frozen=True)
+class _Names:
+    """What the console shows instead of ids."""
+
+    topics: dict[str, Topic]
+    clerks: dict[str, str]  # roster id → name
+    branches: dict[str, str]
+    accounts: dict[str, Account]  # username → account (who picked an appointment up)
+
+    def picker_name(self, username: str) -> str:
+        account = self.accounts.get(username)
+        return account.name if account else username
+
+    def picker_clerk(self, username: str) -> str | None:
+        account = self.accounts.get(username)
+        return account.clerk_id if account else None
 
 
 @dataclass(frozen=True)
@@ -75,6 +102,9 @@ class Viewer:
         return self.clerk is not None and self.clerk.branch == branch and self.clerk.serves(topic)
 
     def can_see(self, booking: Booking) -> bool:
+        """A supervisor's reassignment gives the appointment to that clerk alone."""
+        if booking.assigned_by and not self.account.is_supervisor:
+            return self.clerk is not None and self.clerk.id == booking.clerk
         return self.sees(booking.branch, booking.topic)
 
 
@@ -119,12 +149,50 @@ class Console:
         )
         return await self._items(viewer, bookings)
 
+    async def branch_day(self, viewer: Viewer) -> dict[str, Any]:
+        """Today at the supervisor's branch (or at each branch): per clerk, the appointments by
+        status against the slots they work (their load); the citizens waiting now; no-shows
+        and outcomes. A picked-up appointment counts for the clerk who took it."""
+        if not viewer.account.is_supervisor:
+            raise Forbidden("role", "supervisors_only", "Μόνο ο προϊστάμενος βλέπει την ημέρα του ΚΕΠ.")
+        today = self._today()
+        bookings = [b for b in await self._bookings.starting_between(today, today + timedelta(days=1)) if viewer.can_see(b)]
+        waiting = await presence.waiting(self._redis, [b.reference for b in bookings if b.status == "booked"])
+        names = await self._names()
+        clerks = await self._appointments.clerks.all()
+        branches = []
+        for branch in await self._appointments.branches.all():
+            if not viewer.sees(branch.id, ""):
+                continue
+            here = [b for b in bookings if b.branch == branch.id]
+            rows = []
+            for clerk in (c for c in clerks if c.branch == branch.id):
+                theirs = [b for b in here if (names.picker_clerk(b.picked_by) if b.picked_by else b.clerk) == clerk.id]
+                rows.append({
+                    "id": clerk.id, "name": clerk.name,
+                    "slots": len(self._appointments.working_slots(clerk, branch, today.date())),
+                    "appointments": sum(b.status != "cancelled" for b in theirs),
+                    "statuses": _count(b.status for b in theirs),
+                    "waiting": sum(b.reference in waiting for b in theirs),
+                })
+            branches.append({
+                "id": branch.id, "name": branch.name, "clerks": rows,
+                "statuses": _count(b.status for b in here),
+                "outcomes": _count(b.outcome for b in here if b.outcome),
+                "waiting_now": [
+                    {"reference": b.reference, "start": b.start.isoformat(), "clerk_name": names.clerks.get(b.clerk, b.clerk),
+                     "topic_label": names.topics[b.topic].label if b.topic in names.topics else b.topic}
+                    for b in here if b.reference in waiting
+                ],
+            })
+        return {"day": today.date().isoformat(), "outcome_labels": OUTCOMES, "branches": branches}
+
     async def history(self, viewer: Viewer, query: str) -> list[dict[str, Any]]:
         """The appointments this clerk picked up, latest first, whose reference, question, notes,
         topic, outcome or citizen's name contain every word of `query` (accents, capitals and
         Greeklish do not matter); the latest ones when the query is empty."""
         if viewer.account.is_supervisor:
-            raise Forbidden("role", "clerks_only", "Το ιστορικό είναι του κάθε υπαλλήλου· δείτε την ημέρα του καταστήματος.")
+            raise Forbidden("role", "clerks_only", "Το ιστορικό είναι του κάθε υπαλλήλου· δείτε την ημέρα του ΚΕΠ.")
         words = normalise(query).split()
         topics = {t.id: t.label for t in await self._appointments.topics.all()}
         found = []
@@ -144,18 +212,31 @@ class Console:
 
     async def _items(self, viewer: Viewer, bookings: list[Booking]) -> list[dict[str, Any]]:
         waiting = await presence.waiting(self._redis, [b.reference for b in bookings])
-        topics = {t.id: t for t in await self._appointments.topics.all()}
-        return [self._item(b, viewer, topics.get(b.topic), b.reference in waiting) for b in bookings]
+        names = await self._names()
+        return [self._item(b, viewer, names, b.reference in waiting) for b in bookings]
 
-    def _item(self, booking: Booking, viewer: Viewer, topic: Any, waiting: bool) -> dict[str, Any]:
+    async def _names(self) -> _Names:
+        return _Names(
+            topics={t.id: t for t in await self._appointments.topics.all()},
+            clerks={c.id: c.name for c in await self._appointments.clerks.all()},
+            branches={b.id: b.name for b in await self._appointments.branches.all()},
+            accounts={a.username: a for a in await AccountStore(self._redis).all()},
+        )
+
+    def _item(self, booking: Booking, viewer: Viewer, names: _Names, waiting: bool) -> dict[str, Any]:
         mine = booking.picked_by == viewer.account.username
+        topic = names.topics.get(booking.topic)
         return {
             "reference": booking.reference,
             "status": booking.status,
             "start": booking.start.isoformat(),
             "end": booking.end.isoformat(),
             "branch": booking.branch,
+            "branch_name": names.branches.get(booking.branch, booking.branch),
             "clerk": booking.clerk,
+            "clerk_name": names.clerks.get(booking.clerk, booking.clerk),
+            "assigned": bool(booking.assigned_by),
+            "picked_by_name": names.picker_name(booking.picked_by) if booking.picked_by else "",
             "topic": booking.topic,
             "topic_label": topic.label if topic else booking.topic,
             "question": booking.question,
@@ -176,6 +257,8 @@ class Console:
         """The booking if this viewer may see it; one 404 for a missing one and one of another
         branch or topic alike, so that a reference cannot be probed from the console."""
         booking = await self._bookings.get(reference.strip().upper())
+        if booking is not None and not viewer.can_see(booking) and viewer.sees(booking.branch, booking.topic):
+            raise Conflict("reference", "assigned_elsewhere", "Ο προϊστάμενος ανέθεσε αυτό το ραντεβού σε άλλον υπάλληλο.")
         if booking is None or not viewer.can_see(booking):
             raise NotFound("reference", "booking_not_found", "Δεν βρέθηκε αυτό το ραντεβού στη λίστα σας.")
         return booking
@@ -215,12 +298,20 @@ class Console:
         await events.announce(self._redis, "finished", booking)
         return await self._item_of(viewer, booking.reference)
 
+    async def reassignable_clerks(self, viewer: Viewer, reference: str) -> list[dict[str, str]]:
+        """Whom the supervisor may give the appointment to: clerks of its branch, trained in
+        its topic, working and free at that time."""
+        booking = await self._supervised(viewer, reference, "Μόνο ο προϊστάμενος αναθέτει ραντεβού.")
+        return [{"id": c.id, "name": c.name} for c in await self._appointments.reassignable_clerks(booking)]
+
     async def reassign(self, viewer: Viewer, reference: str, clerk_id: Any) -> dict[str, Any]:
         if not viewer.account.is_supervisor:
             raise Forbidden("role", "supervisors_only", "Μόνο ο προϊστάμενος αναθέτει ραντεβού.")
         if not isinstance(clerk_id, str) or not clerk_id:
-            raise InvalidFields({"clerk": ("required", "Διαλέξτε υπάλληλο.")})
+            raise InvalidFields({"clerk": ("required", "Διαλέξτε υπάλληλο από τη λίστα.")})
         booking = await self._visible(viewer, reference)
+        if booking.status != "booked":
+            raise Conflict("reference", "not_reassignable", "Ανατίθεται μόνο ραντεβού που δεν έχει αναληφθεί ακόμη.")
         moved = await self._appointments.reassign(booking, clerk_id, viewer.account.username)
         await events.announce(self._redis, "reassigned", moved)
         return await self._item_of(viewer, booking.reference)
@@ -241,9 +332,11 @@ class Console:
         moved = await self._appointments.move_by_service(booking, slot_id, viewer.account.username, why)
         return await self._item_of(viewer, moved.reference)
 
-    async def _supervised(self, viewer: Viewer, reference: str) -> Booking:
+    async def _supervised(
+        self, viewer: Viewer, reference: str, refusal: str = "Μόνο ο προϊστάμενος ακυρώνει ή μετακινεί ραντεβού.",
+    ) -> Booking:
         if not viewer.account.is_supervisor:
-            raise Forbidden("role", "supervisors_only", "Μόνο ο προϊστάμενος ακυρώνει ή μετακινεί ραντεβού.")
+            raise Forbidden("role", "supervisors_only", refusal)
         return await self._visible(viewer, reference)
 
     async def failed_notifications(self, viewer: Viewer) -> list[dict[str, Any]]:
@@ -294,6 +387,4 @@ class Console:
     async def _item_of(self, viewer: Viewer, reference: str) -> dict[str, Any]:
         booking = await self._bookings.get(reference)
         assert booking is not None
-        topic = await self._appointments.topics.get(booking.topic)
-        waiting = await presence.waiting(self._redis, [reference])
-        return self._item(booking, viewer, topic, reference in waiting)
+        return (await self._items(viewer, [booking]))[0]

@@ -1,5 +1,5 @@
 """The clerk console's API: log-in, the queue, today's handled appointments and the clerk's
-history, pick-up, outcome, reassignment, search and the live feed (server-sent events). Everything but log-in needs a session."""
+history, the branch's day, pick-up, outcome, reassignment, search and the live feed (server-sent events). Everything but log-in needs a session."""
 from __future__ import annotations
 
 import asyncio
@@ -84,6 +84,20 @@ async def finish(request: web.Request) -> web.Response:
     return json_response(await console.finish(
         await console.viewer(account), request.match_info["reference"], body.get("outcome"), body.get("notes", "")
     ))
+
+
+@routes.get("/api/clerk/day")
+async def branch_day(request: web.Request) -> web.Response:
+    _, account = await signed_in(request)
+    console = request.app[CONSOLE]
+    return json_response(await console.branch_day(await console.viewer(account)))
+
+
+@routes.get("/api/clerk/bookings/{reference}/reassignable-clerks")
+async def reassignable_clerks(request: web.Request) -> web.Response:
+    _, account = await signed_in(request)
+    console = request.app[CONSOLE]
+    return json_response(await console.reassignable_clerks(await console.viewer(account), request.match_info["reference"]))
 
 
 @routes.post("/api/clerk/bookings/{reference}/reassign")

@@ -185,3 +185,61 @@ async def test_the_console_fits_phone_tablet_and_desktop(browser, service, width
     await expect(item.get_by_label("Σημειώσεις")).to_be_visible()
     assert await page.evaluate("document.documentElement.scrollWidth") <= width
     await no_serious_violations(page)
+
+
+NAMES = {"ath-alexiou": "Δημήτρης Αλεξίου", "ath-papadopoulou": "Μαρία Παπαδοπούλου"}
+
+
+async def test_supervisor_reassigns_and_the_first_clerk_loses_it_at_once(browser, service):
+    """Three consoles: the clerk whose slot it was, the other clerk with the topic, the branch's supervisor."""
+    booking = await book(service, "identity_documents", "Ανανέωση διαβατηρίου πριν το ταξίδι", branch="kep-athina")
+    ref, first = booking["reference"], booking["clerk"]
+    other = "ath-papadopoulou" if first == "ath-alexiou" else "ath-alexiou"
+    first_page = await signed_in_page(browser, service, first)
+    other_page = await signed_in_page(browser, service, other)
+    supervisor = await signed_in_page(browser, service, "sup-athina")
+    await expect(supervisor.locator("#queue-title")).to_contain_text("Τα ραντεβού του ΚΕΠ")
+    await expect(supervisor.locator("header")).to_contain_text("Κονσόλα προϊσταμένου")
+    item = card(supervisor, ref)
+    await expect(item.locator(".assignment")).to_have_text(f"ΚΕΠ Δήμου Αθηναίων · Υπάλληλος: {NAMES[first]}")
+    await expect(card(first_page, ref)).to_be_visible()
+    await expect(first_page.locator("#live")).to_contain_text("ζωντανή ενημέρωση")
+
+    await item.locator("summary", has_text="Ανάθεση σε άλλον υπάλληλο").click()
+    choice = item.get_by_label("Υπάλληλος του ΚΕΠ με αυτό το θέμα")
+    await expect(choice.locator("option")).to_have_text([NAMES[other]])  # the only one of the branch with the topic, free
+    await supervisor.screenshot(path=screenshot_path("supervisor-reassign"), full_page=True)
+    await choice.select_option(label=NAMES[other])
+    await item.get_by_role("button", name="Ανάθεση", exact=True).click()
+    await expect(item.locator(".card-message")).to_have_text(f"Το ραντεβού {ref} ανατέθηκε στον/στην {NAMES[other]}.")
+    await expect(item.locator(".assignment")).to_have_text(f"ΚΕΠ Δήμου Αθηναίων · Υπάλληλος: {NAMES[other]} (με ανάθεση)")
+
+    await expect(card(first_page, ref)).to_have_count(0, timeout=2000)  # gone from the first clerk's list, live
+    await expect(card(other_page, ref).locator(".assignment")).to_have_text("Σας το ανέθεσε ο προϊστάμενος.")
+    refused = await first_page.evaluate(f"api('/api/clerk/bookings/{ref}/pickup', {{method: 'POST', body: {{}}}})")
+    assert refused["status"] == 409 and refused["body"]["error"]["code"] == "assigned_elsewhere"
+    await card(other_page, ref).get_by_role("button", name="Ανάληψη").click()
+    await expect(card(other_page, ref).locator(".card-message")).to_have_text(f"Αναλάβατε το ραντεβού {ref}.")
+    await expect(item.locator(".state")).to_contain_text(f"Σε εξέλιξη ({NAMES[other]})")
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+async def test_the_supervisors_day_at_phone_and_desktop_width(browser, service, clock, width):
+    from datetime import datetime, timedelta
+
+    waiting = await book(service, "identity_documents", "Θέλω να δηλώσω κλοπή ταυτότητας", branch="kep-athina")
+    start = datetime.fromisoformat(waiting["start"])
+    clock.now = start - timedelta(hours=1)  # that day, before it
+    other = await book(service, "tax", "Ερώτηση για το ενοίκιο στο Ε1", branch="kep-athina", after=clock.now)
+    same_day = datetime.fromisoformat(other["start"]).date() == start.date()
+    await citizen_arrives(waiting)
+    page = await signed_in_page(browser, service, "sup-athina", viewport={"width": width, "height": 800}, bypass_csp=True)
+    day = page.locator('#day .branch-day[data-branch="kep-athina"]')
+    await expect(day.locator(".totals")).to_have_text(f"Ραντεβού: {1 + same_day} σε αναμονή ανάληψης.")
+    await expect(day.locator(".waiting-now")).to_have_text("Περιμένουν τώρα: 1")
+    await expect(day).to_contain_text(f"— {NAMES[waiting['clerk']]} ({waiting['reference']})")
+    await expect(day.locator(f'.clerk-load li[data-clerk="{waiting["clerk"]}"]')).to_contain_text("θέσεις")
+    await expect(page.locator("#history-panel")).to_be_hidden()
+    assert await page.evaluate("document.documentElement.scrollWidth") <= width
+    await no_serious_violations(page)
+    await page.screenshot(path=screenshot_path(f"supervisor-day-{width}"), full_page=True)

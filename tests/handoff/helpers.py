@@ -68,6 +68,7 @@ ACCOUNTS = [
     Account("ath-georgiou", "Νίκος Γεωργίου", "clerk", _HASH, "kep-athina", clerk_id="ath-georgiou"),
     Account("thes-dimitriou", "Θεσσαλονίκη", "clerk", _HASH, "kep-thessaloniki", clerk_id="thes-dimitriou"),
     Account("supervisor", "Προϊσταμένη", "supervisor", _HASH, None),
+    Account("sup-athina", "Προϊστάμενος Αθήνας", "supervisor", _HASH, "kep-athina"),
 ]
 
 

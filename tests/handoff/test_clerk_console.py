@@ -8,10 +8,10 @@ from datetime import timedelta
 
 import pytest
 
-from handoff.api.keys import CONSOLE
+from handoff.api.keys import APPOINTMENTS, CONSOLE
 from handoff.login import FREE_FAILURES
 
-from .helpers import AUTH, PASSWORD, add_accounts, booking_body, first_free_slot, sign_in
+from .helpers import AUTH, PASSWORD, add_accounts, booking_body, citizen, first_free_slot, outbox_messages, sign_in
 
 XSS = "<img src=x onerror=alert(1)> Έχασα την ταυτότητα"
 
@@ -117,19 +117,120 @@ async def test_outcome_only_by_the_clerk_who_picked_up(aiohttp_client, client, r
     assert history == ["booking.created", "booking.picked_up", "booking.finished"]
 
 
-async def test_supervisor_reassigns_to_a_clerk_with_the_topic(aiohttp_client, client):
+async def test_reassignment_only_to_a_free_clerk_of_the_branch_with_the_topic(aiohttp_client, client, redis):
     booking = await book_identity_appointment(client)
     ref = booking["reference"]
     other = "ath-papadopoulou" if booking["clerk"] == "ath-alexiou" else "ath-alexiou"
-    supervisor, csrf_s = await sign_in(aiohttp_client, client, "supervisor")
+    supervisor, csrf_s = await sign_in(aiohttp_client, client, "sup-athina")
     clerk, csrf_c = await sign_in(aiohttp_client, client, "ath-alexiou")
-    forbidden = await clerk.post(f"/api/clerk/bookings/{ref}/reassign", json={"clerk": other}, headers={"X-CSRF-Token": csrf_c})
-    assert forbidden.status == 403
-    wrong_topic = await supervisor.post(f"/api/clerk/bookings/{ref}/reassign", json={"clerk": "ath-georgiou"},
-                                        headers={"X-CSRF-Token": csrf_s})
-    assert wrong_topic.status == 422
+    path = f"/api/clerk/bookings/{ref}/reassign"
+
+    async def reassign(clerk_id, who=supervisor, csrf=csrf_s):
+        resp = await who.post(path, json={"clerk": clerk_id}, headers={"X-CSRF-Token": csrf})
+        return resp.status, (await resp.json()).get("error", {}).get("code")
+
+    eligible = await supervisor.get(f"/api/clerk/bookings/{ref}/reassignable-clerks")
+    names = {"ath-alexiou": "Δημήτρης Αλεξίου", "ath-papadopoulou": "Μαρία Παπαδοπούλου"}
+    assert await eligible.json() == [{"id": other, "name": names[other]}]  # Athens, the topic, free then
+    assert (await clerk.get(f"/api/clerk/bookings/{ref}/reassignable-clerks")).status == 403
+    assert await reassign(other, clerk, csrf_c) == (403, "supervisors_only")
+    assert await reassign("thes-dimitriou") == (422, "other_branch")  # has the topic, in Thessaloniki
+    assert await reassign("ath-georgiou") == (422, "not_trained")
+    assert await reassign("ath-konstantinou") == (422, "not_trained")
+    assert await reassign(names[other]) == (422, "unknown_clerk")  # a name is not a clerk code
+    assert await reassign(booking["clerk"]) == (409, "same_clerk")
+    assert await reassign(None) == (422, "invalid_fields")
+
+    # The other clerk gets a citizen of their own at that time: no longer free.
+    stamp = booking["slot_id"].partition("@")[2]
+    body = booking_body(f"{other}@{stamp}", "identity_documents", citizen=citizen(id_card="ΑΚ 654321", mobile="6970000000"))
+    competitor = await (await client.post("/api/bookings", json=body, headers=AUTH)).json()
+    assert await (await supervisor.get(f"/api/clerk/bookings/{ref}/reassignable-clerks")).json() == []
+    assert await reassign(other) == (409, "clerk_busy")
+    cancelled = await supervisor.post(f"/api/clerk/bookings/{competitor['reference']}/cancel",
+                                      json={"reason": "Διπλή κράτηση."}, headers={"X-CSRF-Token": csrf_s})
+    assert cancelled.status == 200
+
+    told_before = len(await outbox_messages(redis))
+    moved = await supervisor.post(path, json={"clerk": other}, headers={"X-CSRF-Token": csrf_s})
+    item = await moved.json()
+    assert moved.status == 200 and (item["clerk"], item["clerk_name"], item["assigned"]) == (other, names[other], True)
+    assert item["start"] == booking["start"] and item["branch_name"] == "ΚΕΠ Δήμου Αθηναίων"
+    assert len(await outbox_messages(redis)) == told_before  # same time: the citizen is not told
+    history = [json.loads(x)["event"] for x in await redis.lrange(f"kep:audit:{ref}", 0, -1)]
+    assert history[-1] == "booking.reassigned"
+
+
+async def test_a_reassigned_appointment_leaves_the_first_clerks_queue_at_once(aiohttp_client, client):
+    booking = await book_identity_appointment(client)
+    ref = booking["reference"]
+    first = booking["clerk"]
+    other = "ath-papadopoulou" if first == "ath-alexiou" else "ath-alexiou"
+    first_http, csrf_first = await sign_in(aiohttp_client, client, first)
+    other_http, csrf_other = await sign_in(aiohttp_client, client, other)
+    supervisor, csrf_s = await sign_in(aiohttp_client, client, "sup-athina")
+    for http in (first_http, other_http):  # both trained in the topic: both see it
+        assert [i["reference"] for i in await (await http.get("/api/clerk/queue")).json()] == [ref]
+    feed = await first_http.get("/api/clerk/events")
+    await feed.content.readuntil(b"\n\n")  # connected
+
     moved = await supervisor.post(f"/api/clerk/bookings/{ref}/reassign", json={"clerk": other}, headers={"X-CSRF-Token": csrf_s})
-    assert moved.status == 200 and (await moved.json())["clerk"] == other
+    assert moved.status == 200
+    chunk = await asyncio.wait_for(feed.content.readuntil(b"\n\n"), timeout=1.0)
+    assert json.loads(chunk.split(b"data: ", 1)[1]) == {"kind": "reassigned", "reference": ref}
+    feed.close()
+    assert await (await first_http.get("/api/clerk/queue")).json() == []
+    refused = await first_http.post(f"/api/clerk/bookings/{ref}/pickup", headers={"X-CSRF-Token": csrf_first})
+    assert refused.status == 409
+    assert (await refused.json())["error"] == {
+        "code": "assigned_elsewhere", "field": "reference", "message": "Ο προϊστάμενος ανέθεσε αυτό το ραντεβού σε άλλον υπάλληλο."}
+    taken = await other_http.post(f"/api/clerk/bookings/{ref}/pickup", headers={"X-CSRF-Token": csrf_other})
+    assert taken.status == 200 and (await taken.json())["picked_by_me"]
+    again = await supervisor.post(f"/api/clerk/bookings/{ref}/reassign", json={"clerk": first}, headers={"X-CSRF-Token": csrf_s})
+    assert again.status == 409 and (await again.json())["error"]["code"] == "not_reassignable"
+
+
+async def test_a_pick_up_read_before_a_reassignment_loses_to_it(client):
+    """The clerk's console read the booking, then the supervisor reassigned it: the pick-up's
+    script sees the slot changed and refuses."""
+    booking = await book_identity_appointment(client)
+    store = client.server.app[CONSOLE]._bookings
+    seen = await store.get(booking["reference"])
+    other = "ath-papadopoulou" if booking["clerk"] == "ath-alexiou" else "ath-alexiou"
+    await client.server.app[APPOINTMENTS].reassign(seen, other, "sup-athina")
+    result = await store.transition(seen.reference, "booking.picked_up", booking["clerk"], seen.created_at,
+                                    from_status="booked", to_status="in_call", only_slot=seen.slot_id,
+                                    picked_by=booking["clerk"])
+    assert result == "changed"
+    assert (await store.get(seen.reference)).status == "booked"
+
+
+async def test_the_branch_day_for_its_supervisor(aiohttp_client, client, redis):
+    waiting = await book_identity_appointment(client, question="Πρώτο")
+    done = await book_identity_appointment(client, question="Δεύτερο")
+    absent = await book_identity_appointment(client, question="Τρίτο")
+    assert (await client.post(f"/api/join/{waiting['join_url'].rsplit('/', 1)[1]}/presence")).status == 200
+    alexiou, csrf = await sign_in(aiohttp_client, client, "ath-alexiou")
+    headers = {"X-CSRF-Token": csrf}
+    await alexiou.post(f"/api/clerk/bookings/{done['reference']}/pickup", headers=headers)
+    await alexiou.post(f"/api/clerk/bookings/{done['reference']}/finish", json={"outcome": "resolved"}, headers=headers)
+    await redis.hset(f"kep:booking:{absent['reference']}", "status", "no_show")  # as mark_no_shows leaves it
+
+    supervisor, _ = await sign_in(aiohttp_client, client, "sup-athina")
+    day = await (await supervisor.get("/api/clerk/day")).json()
+    assert day["day"] == "2030-02-04" and [b["id"] for b in day["branches"]] == ["kep-athina"]  # their branch only
+    [athens] = day["branches"]
+    assert athens["statuses"] == {"booked": 1, "completed": 1, "no_show": 1}
+    assert athens["outcomes"] == {"resolved": 1} and day["outcome_labels"]["resolved"] == "Επιλύθηκε"
+    assert [w["reference"] for w in athens["waiting_now"]] == [waiting["reference"]]
+    rows = {r["id"]: r for r in athens["clerks"]}
+    assert set(rows) == {"ath-papadopoulou", "ath-georgiou", "ath-alexiou", "ath-konstantinou"}
+    assert rows["ath-alexiou"]["statuses"].get("completed") == 1  # the clerk who took it
+    assert sum(r["appointments"] for r in rows.values()) == 3 and sum(r["waiting"] for r in rows.values()) == 1
+    assert rows["ath-alexiou"]["slots"] == 18 and rows["ath-konstantinou"]["slots"] == 12  # 08:30–14:30, 09:00–13:00 by 20 min
+    everyone = await (await (await sign_in(aiohttp_client, client, "supervisor"))[0].get("/api/clerk/day")).json()
+    assert len(everyone["branches"]) > 1
+    assert (await alexiou.get("/api/clerk/day")).status == 403
 
 
 async def test_citizen_who_never_joins_becomes_no_show(client, clock):

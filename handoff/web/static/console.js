@@ -37,7 +37,12 @@ function showSignedIn(account) {
   $("login").hidden = true;
   $("workspace").hidden = false;
   $("who").hidden = false;
-  $("who-name").textContent = `${account.name} (${account.role === "supervisor" ? "προϊστάμενος" : "υπάλληλος"})`;
+  const supervisor = account.role === "supervisor";
+  $("who-name").textContent = `${account.name} (${supervisor ? "προϊστάμενος" : "υπάλληλος"})`;
+  $("console-kind").textContent = supervisor ? "· Κονσόλα προϊσταμένου" : "· Κονσόλα υπαλλήλου";
+  document.title = `ΚΕΠ Connect — ${supervisor ? "Κονσόλα προϊσταμένου" : "Κονσόλα υπαλλήλου"}`;
+  $("queue-name").textContent = !supervisor ? "Τα ραντεβού μου" : account.branch ? "Τα ραντεβού του ΚΕΠ" : "Τα ραντεβού όλων των ΚΕΠ";
+  $("day-panel").hidden = !supervisor;
   $("history-panel").hidden = account.role !== "clerk";
   refresh();
   loadFailed();
@@ -72,7 +77,7 @@ function card(item, withDay = false) {
   when.setAttribute("datetime", item.start);
   node.querySelector(".topic").textContent = item.topic_label;
   node.querySelector(".waiting").hidden = !item.waiting;
-  const taken = item.picked_by && !item.picked_by_me ? ` (${item.picked_by})` : "";
+  const taken = item.picked_by && !item.picked_by_me ? ` (${item.picked_by_name})` : "";
   node.querySelector(".state").textContent = (STATES[item.status] || item.status) + taken;
   node.querySelector(".question").textContent = item.question || "(χωρίς ερώτηση)";
   node.querySelector(".confidence").textContent =
@@ -117,9 +122,21 @@ function card(item, withDay = false) {
   const finish = node.querySelector(".finish");
   finish.hidden = !(item.status === "in_call" && item.picked_by_me);
   finish.addEventListener("submit", (e) => { e.preventDefault(); finishCall(item.reference, new FormData(finish)); });
+  const supervisor = state.account.role === "supervisor";
+  const assignment = node.querySelector(".assignment");
+  assignment.hidden = !(supervisor || item.assigned);
+  assignment.textContent = supervisor
+    ? `${item.branch_name} · Υπάλληλος: ${item.clerk_name}${item.assigned ? " (με ανάθεση)" : ""}`
+    : "Σας το ανέθεσε ο προϊστάμενος.";
+  const reassignBox = node.querySelector(".reassign-box");
+  reassignBox.hidden = !(supervisor && item.status === "booked");
+  reassignBox.addEventListener("toggle", () => { if (reassignBox.open) loadReassignable(item.reference, reassignBox); });
   const reassign = node.querySelector(".reassign");
-  reassign.hidden = !(state.account.role === "supervisor" && item.status === "booked");
-  reassign.addEventListener("submit", (e) => { e.preventDefault(); reassignTo(item.reference, new FormData(reassign).get("clerk")); });
+  reassign.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const select = reassign.elements.clerk;
+    reassignTo(item.reference, select.value, select.selectedOptions[0]?.textContent || select.value);
+  });
   const cancel = node.querySelector(".service-cancel");
   cancel.hidden = !(state.account.role === "supervisor" && item.status === "booked");
   cancel.addEventListener("submit", (e) => { e.preventDefault(); cancelByService(item.reference, new FormData(cancel).get("reason")); });
@@ -156,7 +173,7 @@ function carryOver(old, fresh) {
   });
   old.querySelectorAll("form[class] [name]").forEach((field) => {
     const twin = fresh.querySelector(`form.${field.form.classList[0]} [name="${field.name}"]`);
-    if (twin && field.value !== field.defaultValue) twin.value = field.value;
+    if (twin && field.value !== field.defaultValue) { twin.value = field.value; twin.dataset.wanted = field.value; }
   });
   const focused = old.contains(document.activeElement) ? document.activeElement : null;
   if (!focused) return;
@@ -220,7 +237,61 @@ const loadHandled = serialised(async () => {
   $("handled-empty").hidden = result.body.length > 0;
 });
 
-function refresh() { loadQueue(); loadHandled(); }
+const STATUS_COUNTS = [["booked", "σε αναμονή ανάληψης"], ["in_call", "σε εξέλιξη"], ["completed", "ολοκληρώθηκαν"],
+                       ["no_show", "δεν ήρθαν"], ["cancelled", "ακυρώθηκαν"]];
+
+function counts(statuses) {
+  return STATUS_COUNTS.filter(([s]) => statuses[s]).map(([s, label]) => `${statuses[s]} ${label}`).join(" · ") || "κανένα ραντεβού";
+}
+
+function textElement(tag, text, className) {
+  const node = document.createElement(tag);
+  node.textContent = text;
+  if (className) node.className = className;
+  return node;
+}
+
+// Supervisors: today at the branch, in a few lines: by status, who is waiting, outcomes, each clerk's load.
+const loadDay = serialised(async () => {
+  if (state.account.role !== "supervisor") return;
+  const result = await api("/api/clerk/day");
+  if (!result.ok) return;
+  const day = result.body;
+  $("day-title").textContent = `Η σημερινή ημέρα · ${KepText.day(`${day.day}T12:00:00Z`)}`;
+  $("day").replaceChildren(...day.branches.map((branch) => {
+    const section = document.createElement("section");
+    section.className = "branch-day";
+    section.dataset.branch = branch.id;
+    section.append(textElement("h3", branch.name), textElement("p", `Ραντεβού: ${counts(branch.statuses)}.`, "totals"));
+    const outcomes = Object.entries(branch.outcomes).map(([o, n]) => `${day.outcome_labels[o] || o}: ${n}`).join(" · ");
+    if (outcomes) section.append(textElement("p", `Αποτελέσματα: ${outcomes}.`, "outcomes"));
+    section.append(textElement("p", branch.waiting_now.length ? `Περιμένουν τώρα: ${branch.waiting_now.length}` : "Κανείς δεν περιμένει τώρα.", "waiting-now"));
+    if (branch.waiting_now.length) {
+      section.append(KepText.list(branch.waiting_now.map((w) => `${KepText.time(w.start)} ${w.topic_label} — ${w.clerk_name} (${w.reference})`)));
+    }
+    const clerks = document.createElement("ul");
+    clerks.className = "clerk-load";
+    for (const c of branch.clerks) {
+      const li = document.createElement("li");
+      li.dataset.clerk = c.id;
+      const share = c.slots ? Math.round((100 * c.appointments) / c.slots) : 0;
+      const load = c.slots ? `${c.appointments} ραντεβού σε ${c.slots} θέσεις (${share}%)` : `δεν εργάζεται σήμερα${c.appointments ? ` · ${c.appointments} ραντεβού` : ""}`;
+      li.append(textElement("strong", c.name), ` — ${load}`);
+      const detail = counts(c.statuses) + (c.waiting ? ` · ${c.waiting} περιμένει` : "");
+      if (c.appointments || c.statuses.cancelled) li.append(textElement("span", detail, "muted load-detail"));
+      const bar = document.createElement("span");
+      bar.className = "load-bar";
+      bar.setAttribute("aria-hidden", "true");
+      bar.style.setProperty("--load", `${Math.min(share, 100)}%`);
+      li.append(bar);
+      clerks.append(li);
+    }
+    section.append(textElement("h4", "Φόρτος ανά υπάλληλο"), clerks);
+    return section;
+  }));
+});
+
+function refresh() { loadQueue(); loadHandled(); loadDay(); }
 
 async function searchHistory(event) {
   event.preventDefault();
@@ -247,9 +318,23 @@ async function finishCall(reference, form) {
   refresh();
 }
 
-async function reassignTo(reference, clerk) {
+// The clerks the appointment may go to (its branch, its topic, free at its time), as options.
+async function loadReassignable(reference, box) {
+  const select = box.querySelector("select");
+  const hint = box.querySelector(".hint");
+  const button = box.querySelector("button");
+  const result = await api(`/api/clerk/bookings/${encodeURIComponent(reference)}/reassignable-clerks`);
+  if (!result.ok) { hint.textContent = errorText(result); return; }
+  const options = result.body.map((c) => { const o = document.createElement("option"); o.value = c.id; o.textContent = c.name; return o; });
+  select.replaceChildren(...options);
+  if (select.dataset.wanted && result.body.some((c) => c.id === select.dataset.wanted)) select.value = select.dataset.wanted;
+  select.disabled = button.disabled = options.length === 0;
+  hint.textContent = options.length ? "" : "Κανένας άλλος υπάλληλος του ΚΕΠ με αυτό το θέμα δεν είναι ελεύθερος εκείνη την ώρα.";
+}
+
+async function reassignTo(reference, clerk, name) {
   const result = await api(`/api/clerk/bookings/${encodeURIComponent(reference)}/reassign`, { method: "POST", body: { clerk } });
-  state.messages.set(reference, result.ok ? `Το ραντεβού ${reference} ανατέθηκε στον/στην ${clerk}.` : errorText(result));
+  state.messages.set(reference, result.ok ? `Το ραντεβού ${reference} ανατέθηκε στον/στην ${name}.` : errorText(result));
   refresh();
 }
 
