@@ -208,6 +208,17 @@ class Appointments:
         await events.announce(self._redis, "cancelled", booking)
         return await self.find(booking.reference, None, trusted=True)
 
+    async def waiting_room(self, booking: Booking) -> dict[str, str]:
+        """What the citizen's waiting room says about the appointment: when, where, with whom
+        (the clerk whose time it holds)."""
+        clerk = await self.clerks.get(booking.clerk)
+        branch = await self.branches.get(booking.branch)
+        return {
+            "start": booking.start.isoformat(), "end": booking.end.isoformat(),
+            "clerk_name": clerk.name if clerk else "", "branch_name": branch.name if branch else "",
+            "now": self._clock().isoformat(),
+        }
+
     async def booking_for_join(self, token: str) -> Booking:
         """The booking a join link was signed for, while the link is valid (else Forbidden)."""
         claim = self.links.verify(token, self._clock())

@@ -66,13 +66,13 @@ async def browser():
 
 
 async def book(base: str, topic: str, question: str, branch: str | None = None, token: str = SERVICE_TOKEN,
-               after: datetime | None = None) -> dict:
-    """A booking made through the API, as the bot makes it."""
+               after: datetime | None = None, clerk: str | None = None) -> dict:
+    """A booking made through the API, as the bot makes it (the first free slot; `clerk`'s)."""
     async with aiohttp.ClientSession() as http:
-        params = ({"topic": topic, "limit": "1"} | ({"branch": branch} if branch else {})
+        params = ({"topic": topic, "limit": "50" if clerk else "1"} | ({"branch": branch} if branch else {})
                   | ({"after": after.isoformat()} if after else {}))
         async with http.get(f"{base}/api/slots", params=params) as resp:
-            [slot] = await resp.json()
+            slot = next(s for s in await resp.json() if clerk in (None, s["clerk"]))
         body = {
             "slot_id": slot["slot_id"], "topic": topic, "question": question, "confidence": 0.87,
             "transcript": [{"sender": "user", "text": question}, {"sender": "bot", "text": "Κατάλαβα."}],

@@ -253,7 +253,12 @@ async def test_waiting_room_heartbeat_shows_in_the_queue(aiohttp_client, client)
     booking = await book_identity_appointment(client)
     token = booking["join_url"].rsplit("/", 1)[1]
     assert (await client.post(f"/api/join/{token[:-2]}xx/presence")).status == 403
-    assert (await client.post(f"/api/join/{token}/presence")).status == 200
+    seen = await client.post(f"/api/join/{token}/presence")
+    assert seen.status == 200
+    names = {"ath-alexiou": "Δημήτρης Αλεξίου", "ath-papadopoulou": "Μαρία Παπαδοπούλου"}
+    assert (await seen.json())["appointment"] == {  # what the waiting room says: when, where, with whom
+        "start": booking["start"], "end": booking["end"], "clerk_name": names[booking["clerk"]],
+        "branch_name": "ΚΕΠ Δήμου Αθηναίων", "now": "2030-02-04T07:00:00+02:00"}
     clerk, _ = await sign_in(aiohttp_client, client, "ath-alexiou")
     [item] = await (await clerk.get("/api/clerk/queue")).json()
     assert item["waiting"] is True

@@ -8,7 +8,44 @@ const api = (path) => `/api/calls/${encodeURIComponent(token)}${path}`;
 const startedKey = `kep-call-started:${token}`;
 
 // The call as this page holds it: camera and microphone, the connection, what is shown.
-const call = { media: null, connection: null, relabel: () => {}, clerkVideoMoving: () => false, over: false };
+const call = { media: null, connection: null, relabel: () => {}, clerkVideoMoving: () => false, over: false,
+               appointment: null, clockOffset: 0 };
+
+// The service's time (the countdown must not depend on the device's clock being right).
+const serviceNow = () => Date.now() + call.clockOffset;
+
+function plural(n, one, many) { return `${n} ${n === 1 ? one : many}`; }
+
+function countdown(ms) {
+  const minutes = Math.floor(ms / 60000);
+  if (minutes < 1) return ms > 0 ? "Ξεκινά σε λιγότερο από ένα λεπτό." : "Η ώρα του ραντεβού σας έφτασε.";
+  const days = Math.floor(minutes / 1440), hours = Math.floor((minutes % 1440) / 60), rest = minutes % 60;
+  const parts = [days && plural(days, "ημέρα", "ημέρες"), hours && plural(hours, "ώρα", "ώρες"), rest && plural(rest, "λεπτό", "λεπτά")];
+  const said = parts.filter(Boolean);
+  return `Ξεκινά σε ${said.length > 1 ? `${said.slice(0, -1).join(", ")} και ${said.at(-1)}` : said[0]}.`;
+}
+
+// When, where, with whom, and how long until then.
+function showAppointment() {
+  const a = call.appointment;
+  if (!a) return;
+  $("appointment").hidden = call.over;
+  $("appointment-when").textContent = `${KepText.day(a.start)}, ${KepText.time(a.start)}–${KepText.time(a.end)} · ${a.branch_name}`
+    + (a.clerk_name ? ` · υπάλληλος: ${a.clerk_name}` : "");
+  $("countdown").textContent = countdown(new Date(a.start).getTime() - serviceNow());
+}
+
+// Before the clerk joins: when they will.
+function clerkComing(s) {
+  const a = call.appointment;
+  const clerk = a && a.clerk_name ? `Ο υπάλληλός σας (${a.clerk_name})` : "Ο υπάλληλος";
+  if (s.clerk_busy_minutes) {
+    const around = KepText.time(serviceNow() + s.clerk_busy_minutes * 60000);
+    return `${clerk} ολοκληρώνει μια προηγούμενη κλήση· θα συνδεθεί σε περίπου ${plural(s.clerk_busy_minutes, "λεπτό", "λεπτά")}, γύρω στις ${around}. Μην κλείσετε τη σελίδα.`;
+  }
+  if (a && new Date(a.start).getTime() > serviceNow()) return `${clerk} θα συνδεθεί στις ${KepText.time(a.start)}. Είστε στην αίθουσα αναμονής.`;
+  return `${clerk} θα συνδεθεί σε λίγο· μην κλείσετε τη σελίδα.`;
+}
 
 function describe(s) {
   if (s.state === "audio_only") return "Η ταυτότητα επιβεβαιώθηκε. Η κλήση συνεχίζεται μόνο με ήχο.";
@@ -22,8 +59,7 @@ function describe(s) {
   if (s.state === "connected") return "Ο υπάλληλος συνδέθηκε. Δείξτε την αστυνομική σας ταυτότητα στην κάμερα.";
   if (s.clerk_connected && !call.connection) return "Ο υπάλληλος σας περιμένει. Πατήστε «Έναρξη κάμερας και μικροφώνου» για να μπείτε στην κλήση.";
   if (s.clerk_connected) return "Ο υπάλληλος συνδέθηκε.";
-  if (s.clerk_busy_minutes) return `Ο υπάλληλος ολοκληρώνει μια προηγούμενη κλήση (περίπου ${s.clerk_busy_minutes} λεπτά). Παρακαλούμε περιμένετε.`;
-  return "Είστε στην αίθουσα αναμονής. Ο υπάλληλος θα συνδεθεί σύντομα· μην κλείσετε τη σελίδα.";
+  return clerkComing(s);
 }
 
 function clerkDevices(s) {
@@ -95,7 +131,13 @@ async function poll() {
 
 async function heartbeat() {
   if (call.over) return;
-  await fetch(api("").replace("/api/calls/", "/api/join/") + "/presence", { method: "POST", credentials: "same-origin" }).catch(() => {});
+  const response = await fetch(api("").replace("/api/calls/", "/api/join/") + "/presence", { method: "POST", credentials: "same-origin" }).catch(() => null);
+  const seen = response && response.ok ? await response.json().catch(() => null) : null;
+  if (seen && seen.appointment) {
+    call.appointment = seen.appointment;
+    call.clockOffset = new Date(seen.appointment.now).getTime() - Date.now();
+    showAppointment();
+  }
   setTimeout(heartbeat, 10000);
 }
 
@@ -145,6 +187,7 @@ document.addEventListener("DOMContentLoaded", () => {
     note: $("controls-note"), mute: $("mute"), camera: $("camera"),
   });
   heartbeat();
+  setInterval(showAppointment, 1000);
   poll();
   if (sessionStorage.getItem(startedKey)) start();
 });
