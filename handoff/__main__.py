@@ -9,6 +9,7 @@ import signal
 
 from aiohttp import web
 
+from . import logs
 from .app import create_app
 from .config import Settings
 from .notify_worker import run_worker
@@ -36,7 +37,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m handoff", description=__doc__)
     parser.add_argument("command", choices=["serve", "notify", "seed"])
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "seed":
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    else:
+        logs.configure()  # JSON lines, with the request id
     settings = Settings.from_env()
     if args.command in ("seed", "notify") and not settings.redis_url:
         parser.error(f"{args.command} needs REDIS_URL: the embedded store lives only inside `serve` "

@@ -19,6 +19,7 @@ from .api import (
     console,
     health,
     identity,
+    metrics,
     openapi,
     pages,
     recovery,
@@ -45,6 +46,7 @@ from .config import Settings
 from .console import Console
 from .login import Login, LoginLimits, PasswordChecks
 from .media import restrict_host_addresses
+from .metrics import observe
 from .notify_worker import NotificationWorker
 from .recovery import BookingRecovery
 from .seed import seed_if_empty
@@ -92,7 +94,7 @@ async def _embedded_notifications(app: web.Application, settings: Settings, cloc
 def create_app(settings: Settings, redis: Redis | None = None, clock: Clock = utc_now) -> web.Application:
     """Build the service. Pass `redis` to share a connection (tests); otherwise it connects
     on start-up to `settings.redis_url`, or to the embedded fallback store."""
-    app = web.Application(middlewares=[pages.security_headers, json_errors], client_max_size=settings.max_body_bytes)
+    app = web.Application(middlewares=[observe, pages.security_headers, json_errors], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     restrict_host_addresses(list(settings.ice_addresses))
     app[LIVE_FEEDS] = set()
@@ -128,6 +130,6 @@ def create_app(settings: Settings, redis: Redis | None = None, clock: Clock = ut
     app.cleanup_ctx.append(_housekeeping)
     if redis is None and not settings.redis_url:
         app.cleanup_ctx.append(functools.partial(_embedded_notifications, settings=settings, clock=clock))
-    for module in (catalogue, recovery, bookings, appointment, identity, chat, console, waiting_room, calls, health, openapi, pages):
+    for module in (catalogue, recovery, bookings, appointment, identity, chat, console, waiting_room, calls, health, metrics, openapi, pages):
         app.add_routes(module.routes)
     return app

@@ -3,11 +3,17 @@ no Rasa address in the browser, limits applied here), which forwards to Rasa's R
 under the citizen's chat session id, and reads the conversation back after a reload."""
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any
 
 import aiohttp
 
 from .errors import DomainError, InvalidFields
+from .logs import REQUEST_ID
+from .metrics import CHAT_RELAY_ERRORS, CHAT_RELAY_SECONDS
+
+log = logging.getLogger(__name__)
 
 MAX_MESSAGE = 1000
 
@@ -56,19 +62,31 @@ def _without_card_twins(messages: list[Any]) -> list[dict[str, Any]]:
     return kept
 
 
+def _traced() -> dict[str, str]:
+    rid = REQUEST_ID.get()
+    return {"X-Request-Id": rid} if rid else {}
+
+
 class ChatRelay:
     def __init__(self, http: aiohttp.ClientSession, rasa_url: str, rasa_token: str | None):
         self._http, self._rasa, self._token = http, rasa_url.rstrip("/"), rasa_token
 
     async def send(self, sender: str, text: str) -> list[dict[str, Any]]:
+        """Rasa's answer (timed, failures counted, the request id passed on)."""
+        started = time.perf_counter()
         try:
-            async with self._http.post(f"{self._rasa}/webhooks/rest/webhook",
+            async with self._http.post(f"{self._rasa}/webhooks/rest/webhook", headers=_traced(),
                                        json={"sender": sender, "message": text}) as resp:
                 if resp.status != 200:
+                    log.warning("Rasa answered %d to a chat message", resp.status)
+                    CHAT_RELAY_ERRORS.labels("status").inc()
                     raise BotUnavailable()
                 messages = await resp.json()
-        except (aiohttp.ClientError, TimeoutError, ValueError):
+        except (aiohttp.ClientError, TimeoutError, ValueError) as e:
+            log.warning("Rasa unreachable for a chat message: %r", e)
+            CHAT_RELAY_ERRORS.labels("unreachable").inc()
             raise BotUnavailable() from None
+        CHAT_RELAY_SECONDS.observe(time.perf_counter() - started)
         return [_reply(m) for m in _without_card_twins(messages)]
 
     async def history(self, sender: str) -> list[dict[str, Any]]:
@@ -76,7 +94,7 @@ class ChatRelay:
         if not self._token:
             return []
         try:
-            async with self._http.get(f"{self._rasa}/conversations/{sender}/tracker",
+            async with self._http.get(f"{self._rasa}/conversations/{sender}/tracker", headers=_traced(),
                                       params={"token": self._token, "include_events": "AFTER_RESTART"}) as resp:
                 if resp.status != 200:
                     raise BotUnavailable()

@@ -247,6 +247,7 @@ KEP Connect is running (Ctrl-C to stop). Logs in {args.var}/.
                      password {stack.secrets["HANDOFF_DEMO_PASSWORD"]}
   Handoff API        {stack.handoff_url}/api/topics
   OpenAPI document   {stack.handoff_url}/api/openapi.json
+  Metrics            {stack.handoff_url}/metrics (Prometheus)
   Redis              {stack.redis_url or "embedded (NOTHING WILL PERSIST: apt-get install -y redis-server)"}
   Messages to citizens  {_notification_transports(args.var)}
   Secrets            {args.var}/secrets.env (service token, Rasa API token)

@@ -1,0 +1,23 @@
+"""`GET /metrics`: this process's metrics in the Prometheus text format, for the operator's
+Prometheus (scrape every process directly; a public reverse proxy should not route it)."""
+from __future__ import annotations
+
+from aiohttp import web
+from redis.exceptions import RedisError
+
+from .. import metrics
+from ..outbox import Outbox
+from .keys import CALLS, REDIS
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/metrics")
+async def scrape(request: web.Request) -> web.Response:
+    calls = request.app[CALLS]
+    try:
+        states = {reference: await calls.state(reference) for reference in list(calls.rooms)}
+        notifications = await Outbox(request.app[REDIS]).counts()
+    except (RedisError, OSError):  # the request and relay metrics are still worth having
+        states, notifications = {}, {}
+    return metrics.exposition(states, notifications)

@@ -1,0 +1,107 @@
+"""What an operator measures, in the Prometheus format (`GET /metrics` on every handoff
+process; each process counts its own requests, calls and relayed chat messages).
+
+Requests are labelled with their route's canonical path (`/api/bookings/{reference}`), never
+the raw URL, so the series stay few. Counts kept in Redis (notifications) and in this
+process's memory (calls) are read when Prometheus scrapes.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+
+from .logs import REQUEST_ID, accepted_request_id
+
+REQUEST_SECONDS = Histogram(
+    "kep_http_request_duration_seconds", "Time to answer a request, by route (canonical path) and method",
+    ["route", "method"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+REQUESTS = Counter("kep_http_requests_total", "Requests answered, by route, method and status class",
+                   ["route", "method", "status"])
+BOOKINGS = Counter("kep_bookings_total", "Booking changes asked for, by action (book, cancel, reschedule) and outcome "
+                   "(done; conflict: the slot was taken or the change is too late; refused: bad input or codes; error)",
+                   ["action", "outcome"])
+CHAT_RELAY_SECONDS = Histogram("kep_chat_relay_duration_seconds", "Time for Rasa to answer a relayed chat message",
+                               buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8))
+CHAT_RELAY_ERRORS = Counter("kep_chat_relay_errors_total", "Chat messages Rasa did not answer, by reason "
+                            "(status: an HTTP error; unreachable: no connection or a timeout)", ["reason"])
+CALLS = Gauge("kep_calls", "Calls this process relays media for, by state", ["state"])
+NOTIFICATIONS = Gauge("kep_notifications", "Messages to citizens: queued (to send now), scheduled (reminders), "
+                      "failed (given up: for a person to look at)", ["status"])
+
+BOOKING_ACTIONS = {
+    ("POST", "/api/bookings"): "book",
+    ("POST", "/api/bookings/{reference}/cancel"): "cancel",
+    ("POST", "/api/bookings/{reference}/reschedule"): "reschedule",
+    ("POST", "/api/appointment/cancel"): "cancel",
+    ("POST", "/api/appointment/reschedule"): "reschedule",
+}
+CALL_STATES = ("waiting", "connected", "id_verified", "audio_only", "ended")
+UNMATCHED = "unmatched"  # no route: one series for every unknown URL
+QUIET = {"/metrics", "/healthz"}  # scraped and probed all day: not in the access log
+access = logging.getLogger("handoff.access")
+
+
+def route_of(request: web.Request) -> str:
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else UNMATCHED
+
+
+def _outcome(status: int) -> str:
+    if status < 400:
+        return "done"
+    if status == 409:
+        return "conflict"
+    return "refused" if status < 500 else "error"
+
+
+def record(request: web.Request, status: int, seconds: float) -> None:
+    route = route_of(request)
+    REQUEST_SECONDS.labels(route, request.method).observe(seconds)
+    REQUESTS.labels(route, request.method, f"{status // 100}xx").inc()
+    action = BOOKING_ACTIONS.get((request.method, route))
+    if action:
+        BOOKINGS.labels(action, _outcome(status)).inc()
+
+
+@web.middleware
+async def observe(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
+    """The outermost middleware: the request id (X-Request-Id in, or a new one) for the logs
+    and for Rasa, given back in the response; the request's time and status."""
+    rid = accepted_request_id(request.headers.get("X-Request-Id"))
+    token = REQUEST_ID.set(rid)
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        response.headers["X-Request-Id"] = rid
+        return response
+    except web.HTTPException as e:
+        status = e.status
+        e.headers["X-Request-Id"] = rid
+        raise
+    finally:
+        seconds = time.perf_counter() - started
+        record(request, status, seconds)
+        if request.path not in QUIET:  # the route, not the path: join tokens and references stay out of the logs
+            route = route_of(request)
+            access.info("%s %s %d %.1f ms", request.method, route, status, seconds * 1000,
+                        extra={"route": route, "status": status, "ms": round(seconds * 1000, 1)})
+        REQUEST_ID.reset(token)
+
+
+def exposition(calls: dict[str, str], notifications: dict[str, int]) -> web.Response:
+    """The scrape: the gauges set from what the caller read just now, then every metric."""
+    for state in CALL_STATES:
+        CALLS.labels(state).set(sum(1 for s in calls.values() if s == state))
+    for status, count in notifications.items():
+        NOTIFICATIONS.labels(status).set(count)
+    response = web.Response(body=generate_latest())
+    response.content_type = CONTENT_TYPE_LATEST.split(";")[0]
+    response.charset = "utf-8"
+    return response
