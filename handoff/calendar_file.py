@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from icalendar import Alarm, Calendar, Event
 
 from .bookings import Booking
+from .citizens import show_on_camera
 
 
 def booking_calendar(
@@ -30,7 +31,7 @@ def booking_calendar(
         f"Κωδικός ραντεβού: {booking.reference}\n"
         f"{branch_name}\n"
         f"Σύνδεσμος κλήσης: {join_url}\n"
-        "Έχετε μαζί την αστυνομική σας ταυτότητα: θα τη δείξετε στην κάμερα.",
+        + show_on_camera(booking.citizen.get("id_document")),
     )
     event.add("url", join_url)
     event.add("location", join_url)

@@ -23,6 +23,7 @@ from .accounts import Account, AccountStore
 from .appointments import Appointments, Clock
 from .bookings import Booking
 from .catalogue_search import search
+from .citizens import IdentityDocument
 from .clerks import Clerk
 from .config import ATHENS
 from .errors import Conflict, Forbidden, InvalidFields, NotFound
@@ -54,11 +55,19 @@ def masked_citizen(citizen: dict[str, str]) -> dict[str, str]:
     return {
         "full_name": " ".join(p[0] + "." for p in name_parts),
         **{k: mask(citizen.get(k, "")) if citizen.get(k) else "" for k in ("id_card", "afm", "amka", "mobile", "email")},
+        "id_document": citizen.get("id_document", IdentityDocument.POLICE_ID),
     }
 
 
 def _count(values: Iterable[str]) -> dict[str, int]:
     return dict(Counter(values))
+
+
+def shown_citizen(citizen: dict[str, str], mine: bool) -> dict[str, str]:
+    """The citizen as a clerk sees them (masked until they pick the appointment up), with the
+    name of the document to expect on camera."""
+    shown = dict(citizen) if mine else masked_citizen(citizen)
+    return shown | {"id_document_label": IdentityDocument(citizen.get("id_document") or IdentityDocument.POLICE_ID).label}
 
 
 def _reason(raw: Any) -> str:
@@ -247,7 +256,7 @@ class Console:
             "outcome": booking.outcome,
             "outcome_label": OUTCOMES.get(booking.outcome, ""),
             "notes": booking.notes if mine or viewer.account.is_supervisor else "",
-            "citizen": booking.citizen if mine else masked_citizen(booking.citizen),
+            "citizen": shown_citizen(booking.citizen, mine),
             "transcript": booking.transcript,
             "documents": topic.documents if topic else [],
             "links": [asdict(link) for link in topic.links] if topic else [],

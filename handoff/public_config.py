@@ -1,6 +1,6 @@
 """What the service tells citizens about its own rules, in one place: how far ahead and how
-close a slot can be booked, until when a booking can be changed, and which messages the
-citizen will really receive. The bot and the pages word their promises from this alone
+close a slot can be booked, until when a booking can be changed, which identity documents
+a clerk checks on camera, and which messages the citizen will really receive. The bot and the pages word their promises from this alone
 (`GET /api/config`), so a message never promises what the service does not do.
 """
 from __future__ import annotations
@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from .bookings import Booking
+from .citizens import IdentityDocument
 from .config import Settings
 from .notifications import REMINDER_HOURS_BEFORE, NotificationKind, reminder_times
 
@@ -61,7 +62,8 @@ class PublicConfig:
     notifications: Notifications = field(default_factory=Notifications)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        documents = [{"kind": kind.value, "label": kind.label} for kind in IdentityDocument]
+        return asdict(self) | {"identity_documents": documents}
 
 
 def public_config(settings: Settings) -> PublicConfig:

@@ -16,6 +16,7 @@ from .booking_card import booking_card, card_text
 from .booking_form import conversation_time
 from .greek_format import bullet_list, when
 from .handoff_api import ApiError, HandoffUnavailable, api
+from .identity_documents import POLICE_ID
 from .identity_form import NO_EMAIL
 from .promises import change_deadline_note, messages_sentence
 from .session import SORRY_UNAVAILABLE, forget_everything, fresh_booking
@@ -28,23 +29,25 @@ CORRECTABLE = {
     "slot_id": ("Ώρα", ("ώρα", "μέρα", "ραντεβού", "ημερομηνία")),
     "branch": ("ΚΕΠ", ("κεπ", "κατάστημα", "πόλη")),
     "full_name": ("Ονοματεπώνυμο", ("όνομα", "επώνυμο")),
-    "id_card": ("Αριθμός ταυτότητας", ("ταυτότητ", "αδτ")),
+    "id_card": ("Έγγραφο ταυτότητας", ("ταυτότητ", "αδτ", "διαβατήρ", "δίπλωμ", "έγγραφ", "άδεια διαμον")),
     "afm_or_amka": ("ΑΦΜ/ΑΜΚΑ", ("αφμ", "αμκα")),
     "mobile": ("Κινητό", ("κινητ", "τηλέφων")),
     "email": ("Email", ("email", "μέιλ", "mail")),
 }
 _STEMS = {slot: tuple(normalise(stem) for stem in stems) for slot, (_, stems) in CORRECTABLE.items()}
-_RESETS_ALSO = {"branch": ("slot_id", "appointment", "slot_offer"), "slot_id": ("appointment", "slot_offer")}
+_RESETS_ALSO = {"branch": ("slot_id", "appointment", "slot_offer"), "slot_id": ("appointment", "slot_offer"),
+                "id_card": ("id_document",)}
 
 
-def _summary_lines(tracker: Tracker, topic_label: str, branch_name: str) -> list[str]:
+def _summary_lines(tracker: Tracker, topic_label: str, branch_name: str, documents: dict[str, str]) -> list[str]:
     appointment = tracker.get_slot("appointment") or {}
     email = tracker.get_slot("email")
+    document = documents.get(tracker.get_slot("id_document") or POLICE_ID, "")
     return [
         f"Θέμα: {topic_label}",
         f"Ραντεβού: {when(appointment['start']) if appointment.get('start') else tracker.get_slot('slot_id')} — {branch_name}",
         f"Ονοματεπώνυμο: {tracker.get_slot('full_name')}",
-        f"Αριθμός ταυτότητας: {tracker.get_slot('id_card')}",
+        f"Έγγραφο ταυτότητας: {document} {tracker.get_slot('id_card')}",
         f"ΑΦΜ/ΑΜΚΑ: {tracker.get_slot('afm_or_amka')}",
         f"Κινητό: {tracker.get_slot('mobile')}",
         f"Email: {'—' if email == NO_EMAIL else email}",
@@ -64,6 +67,7 @@ class ActionShowSummary(Action):
             dispatcher.utter_message(text=SORRY_UNAVAILABLE)
             return []
         appointment = tracker.get_slot("appointment") or {}
+        documents = {d["kind"]: d["label"] for d in config["identity_documents"]}
         deadline = ""
         if appointment.get("start"):
             start = datetime.fromisoformat(appointment["start"])
@@ -76,7 +80,7 @@ class ActionShowSummary(Action):
             for slot, (label, _) in CORRECTABLE.items()
         ]
         dispatcher.utter_message(
-            text="Ελέγξτε τα στοιχεία σας:\n" + bullet_list(_summary_lines(tracker, topic, branch)) + "\n"
+            text="Ελέγξτε τα στοιχεία σας:\n" + bullet_list(_summary_lines(tracker, topic, branch, documents)) + "\n"
             + deadline + "Να κλείσω το ραντεβού;",
             buttons=buttons,
         )
@@ -136,6 +140,7 @@ def booking_request(tracker: Tracker) -> dict[str, Any]:
         "transcript": transcript(tracker.events),
         "citizen": {
             "full_name": tracker.get_slot("full_name"),
+            "id_document": tracker.get_slot("id_document") or POLICE_ID,
             "id_card": tracker.get_slot("id_card"),
             "afm": tax_id if len(tax_id) == 9 else "",
             "amka": tax_id if len(tax_id) == 11 else "",

@@ -8,12 +8,14 @@ from datetime import datetime, timezone
 from typing import Any
 
 from .greek_format import bullet_list, when
+from .identity_documents import POLICE_ID, TO_BRING
 
 UTC = timezone.utc  # datetime.UTC is Python 3.11+; the bot runs on 3.10
 
 
-def documents_to_bring(topic: dict[str, Any]) -> list[str]:
-    return ["Την αστυνομική σας ταυτότητα (θα τη δείξετε στην κάμερα στην αρχή)", *topic.get("documents", [])]
+def documents_to_bring(topic: dict[str, Any], document: str | None) -> list[str]:
+    """The document the citizen said they will show on camera, then the topic's documents."""
+    return [TO_BRING.get(document or POLICE_ID, TO_BRING[POLICE_ID]), *topic.get("documents", [])]
 
 
 def booking_card(
@@ -35,7 +37,7 @@ def booking_card(
         "appointment_url": booking["appointment_url"],
         "manage_code": booking["manage_token"],
         "change_until": when(deadline) if changeable else None,
-        "documents": documents_to_bring(topic),
+        "documents": documents_to_bring(topic, (booking.get("citizen") or {}).get("id_document")),
         "notices": list(notices),
     }
 

@@ -87,9 +87,11 @@ class HandoffAPI:
                 params[name] = value
         return await self._request("GET", "/api/slots", params=params)
 
-    async def check_identity_field(self, field: str, value: str) -> tuple[str, str]:
-        """(stored field, normalised value); raises ApiError (422) with the Greek re-ask."""
-        body = await self._request("POST", "/api/identity/check", json={"field": field, "value": value})
+    async def check_identity_field(self, field: str, value: str, document: str | None = None) -> tuple[str, str]:
+        """(stored field, normalised value); raises ApiError (422) with the Greek re-ask. An
+        `id_card` is the number of `document` (police_id, passport, …)."""
+        request = {"field": field, "value": value} | ({"document": document} if document else {})
+        body = await self._request("POST", "/api/identity/check", json=request)
         return body["field"], body["value"]
 
     async def book(self, request: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ SORRY_UNAVAILABLE = (
     "ή καλέστε τη γραμμή των ΚΕΠ 1500."
 )
 MAX_ATTEMPTS = 3
-IDENTITY_SLOTS = ("full_name", "id_card", "afm_or_amka", "mobile", "email", "consent")
+IDENTITY_SLOTS = ("full_name", "id_document", "lost_document", "id_card", "afm_or_amka", "mobile", "email", "consent")
 BOOKING_SLOTS = ("branch", "slot_id", "slot_offer", "booking_outcome", "attempts", "gave_up")
 CHANGE_SLOTS = ("booking_reference", "manage_code")
 RECOVERY_SLOTS = ("recovery_method", "recovery_document", "recovery_mobile", "found_bookings")  # find_booking.py

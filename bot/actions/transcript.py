@@ -21,7 +21,7 @@ MAX_TEXT = 2000
 REDACTED = "[στοιχεία ταυτότητας]"
 # Slots whose answers are personal data or secrets (identity_form, manage_form, find_booking_form).
 PERSONAL_SLOTS = frozenset({
-    "full_name", "id_card", "afm_or_amka", "mobile", "email",
+    "full_name", "id_document", "id_card", "afm_or_amka", "mobile", "email",
     "booking_reference", "manage_code", "recovery_document", "recovery_mobile",
 })
 # A booking reference or any link, however typed; a manage code (10 of the service's code

@@ -194,7 +194,8 @@ class ActionAnswerTopic(Action):
             documents = bullet_list(topic["documents"])
             dispatcher.utter_message(
                 text=f"Για «{topic['label']}» συνήθως χρειάζονται:\n{documents}\n"
-                "Στη βιντεοκλήση θα δείξετε πρώτα την αστυνομική σας ταυτότητα στην κάμερα."
+                "Στη βιντεοκλήση θα δείξετε πρώτα στην κάμερα ένα έγγραφο ταυτότητας με φωτογραφία (ταυτότητα, "
+                "διαβατήριο, δίπλωμα οδήγησης ή άδεια διαμονής)."
             )
         else:
             procedures = bullet_list(topic["procedures"][:5])

@@ -80,7 +80,7 @@ async def test_citizen_and_clerk_talk_then_audio_only(browser, service):
     booking, clerk = await picked_up_call(browser, service, "Έχασα την ταυτότητά μου")
     # Beside the video, what the clerk compares the card with (unmasked: the clerk picked it up).
     await expect(clerk.locator("#citizen-name")).to_have_text("Μαρία Παπαδοπούλου")
-    await expect(clerk.locator("#citizen-id")).to_have_text("ΑΒ123456")  # as the booking stored it
+    await expect(clerk.locator("#citizen-id")).to_have_text("Αστυνομική ταυτότητα ΑΒ123456")  # as the booking stored it
 
     citizen = await call_page(browser, PHONE)
     await citizen.goto(booking["join_url"])
@@ -89,7 +89,7 @@ async def test_citizen_and_clerk_talk_then_audio_only(browser, service):
 
     await video_playing(citizen, "#remote")
     await video_playing(clerk, "#remote")
-    await expect(citizen.locator("#status")).to_contain_text("Δείξτε την αστυνομική σας ταυτότητα")
+    await expect(citizen.locator("#status")).to_contain_text("Δείξτε στην κάμερα το έγγραφο ταυτότητας")
 
     # The citizen mutes; the camera stays on until the ID is verified, and the page says why.
     await citizen.get_by_role("button", name="Σίγαση μικροφώνου").click()
@@ -234,4 +234,4 @@ async def test_either_side_comes_back_and_the_pictures_move_again(browser, servi
         await video_advancing(citizen, "#remote")
         await video_advancing(clerk, "#remote")
     await expect(clerk.get_by_role("button", name="Η ταυτότητα ταιριάζει με το ραντεβού")).to_be_enabled()
-    await expect(citizen.locator("#status")).to_contain_text("Δείξτε την αστυνομική σας ταυτότητα")
+    await expect(citizen.locator("#status")).to_contain_text("Δείξτε στην κάμερα το έγγραφο ταυτότητας")

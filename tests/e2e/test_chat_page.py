@@ -12,7 +12,7 @@ from tests.browser.chromium import AXE, screenshot_path
 from tests.browser.conftest import book
 
 # (answer, what the bot asks next)
-IDENTITY = [("Μαρία Παπαδοπούλου", "αστυνομικής σας ταυτότητας"), ("ΑΒ 123456", "ΑΦΜ σας"),
+IDENTITY = [("Μαρία Παπαδοπούλου", "κάμερα"), ("θα δείξω διαβατήριο", "διαβατηρίου"), ("AE 1234567", "ΑΦΜ σας"),
             ("090000045", "κινητό"), ("6912345678", "email"), ("maria@example.gr", "Ελέγξτε τα στοιχεία σας")]
 
 
@@ -138,8 +138,12 @@ async def test_the_newest_reply_its_buttons_and_the_box_stay_in_view(browser, st
     await page.screenshot(path=screenshot_path(f"chat-in-view-{viewport['width']}-consent"))
     await page.get_by_role("button", name="Ναι, συμφωνώ").click()
     await step("Πώς λέγεστε")
-    for answer, next_question in [("Ευαγγελία Μαυρίδου", "αστυνομικής σας ταυτότητας"), ("ΑΚ 975310", "ΑΦΜ σας"),
-                                  ("094259216", "κινητό"), ("6955512345", "email")]:
+    await page.get_by_label("Το μήνυμά σας").fill("Ευαγγελία Μαυρίδου")
+    await page.keyboard.press("Enter")
+    await step("Ποιο έγγραφο ταυτότητας")
+    await page.get_by_role("button", name="Αστυνομική ταυτότητα").click()
+    await step("αστυνομικής σας ταυτότητας")
+    for answer, next_question in [("ΑΚ 975310", "ΑΦΜ σας"), ("094259216", "κινητό"), ("6955512345", "email")]:
         await page.get_by_label("Το μήνυμά σας").fill(answer)
         await page.keyboard.press("Enter")
         await step(next_question)

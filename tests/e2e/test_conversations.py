@@ -35,8 +35,8 @@ async def test_booking_reaches_the_clerk_with_question_topic_and_transcript(stac
     assert 0.5 <= booking["confidence"] <= 1
     assert booking["sender_id"] == sender
     assert booking["citizen"] == {
-        "full_name": "Μαρία Παπαδοπούλου", "id_card": "ΑΒ123456", "afm": "090000045", "amka": "",
-        "mobile": "+306912345678", "email": "maria@example.gr",
+        "full_name": "Δέσποινα Λαμπράκη", "id_document": "passport", "id_card": "AE1234567", "afm": "090000045",
+        "amka": "", "mobile": "+306912345678", "email": "despoina.l@example.gr",
     }
     turns = [(t["sender"], t["text"]) for t in booking["transcript"]]
     assert ("user", "Έχασα την ταυτότητά μου, τι πρέπει να κάνω;") in turns
@@ -45,9 +45,9 @@ async def test_booking_reaches_the_clerk_with_question_topic_and_transcript(stac
     assert not any(text.startswith("/") for _, text in turns)
     # the privacy notice came before the first personal question; no identity answer, summary or code
     assert any(s == "bot" and "Πριν σας ζητήσω στοιχεία" in t for s, t in turns)
-    assert turns.count(("user", "[στοιχεία ταυτότητας]")) == 5
+    assert turns.count(("user", "[στοιχεία ταυτότητας]")) == 6  # name, document, its number, ΑΦΜ, mobile, e-mail
     stored = str(booking["transcript"])
-    for value in ("Παπαδοπούλου", "123456", "090000045", "6912345678", "maria@", chat.booking["reference"],
+    for value in ("Λαμπράκη", "1234567", "090000045", "6912345678", "despoina.l@", chat.booking["reference"],
                   chat.booking["manage_code"], "/call/"):
         assert value not in stored, value
     assert booking["start"] == chat.booking["start"] and booking["join_url"] == chat.booking["join_url"]
@@ -95,7 +95,7 @@ async def test_the_chat_promises_the_messages_the_service_sends_and_the_deadline
     # … and the promised e-mail comes, from the worker `make run` starts, with the codes of the chat
     deadline = time.monotonic() + 15
     while not any(chat.booking["reference"] in m["Subject"] + m.get_body(("plain",)).get_content()
-                  for m in mail_sink.messages if m["To"] == "maria@example.gr"):
+                  for m in mail_sink.messages if m["To"] == "despoina.l@example.gr"):
         assert time.monotonic() < deadline, "the confirmation e-mail did not arrive"
         await asyncio.sleep(0.2)
     email = next(m for m in mail_sink.messages if chat.booking["reference"] in m.get_body(("plain",)).get_content())

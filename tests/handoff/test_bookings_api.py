@@ -125,6 +125,9 @@ async def test_public_config_states_the_rules_and_promises_no_message(client):
     config = await (await client.get("/api/config")).json()
     assert config["change_notice_hours"] == 8 and config["horizon_days"] == 28 and config["min_lead_minutes"] == 60
     assert config["notifications"] == {"channels": [], "confirmation": False, "reminders_hours_before": []}
+    assert [d["kind"] for d in config["identity_documents"]] == [
+        "police_id", "passport", "driving_licence", "residence_permit", "foreign_document"]
+    assert config["identity_documents"][1]["label"] == "Διαβατήριο"
 
 
 async def test_topics_and_branches(client):

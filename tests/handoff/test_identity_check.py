@@ -14,13 +14,29 @@ async def check(client, field, value, headers=AUTH):
     [
         ("afm_or_amka", "090000045", "afm", "090000045"),
         ("afm_or_amka", "010130 99997", "amka", "01013099997"),
-        ("id_card", "ab 123456", "id_card", "ΑΒ123456"),
         ("mobile", "0030 691 234 5678", "mobile", "+306912345678"),
         ("full_name", "  Μαρία   Παπαδοπούλου ", "full_name", "Μαρία Παπαδοπούλου"),
     ],
 )
 async def test_valid_values_come_back_normalised(client, field, raw, stored_as, value):
     assert await check(client, field, raw) == (200, {"field": stored_as, "value": value})
+
+
+@pytest.mark.parametrize("document, raw, value", [
+    (None, "ab 123456", "ΑΒ123456"), ("police_id", "Χ 654321", "Χ654321"), ("passport", "ae1234567", "AE1234567"),
+    ("residence_permit", "ZA 1234567", "ZA1234567"),
+])
+async def test_a_document_number_is_checked_for_its_document(client, document, raw, value):
+    body = {"field": "id_card", "value": raw} | ({"document": document} if document else {})
+    resp = await client.post("/api/identity/check", json=body, headers=AUTH)
+    assert (resp.status, await resp.json()) == (200, {"field": "id_card", "value": value, "document": document or "police_id"})
+
+
+async def test_a_passport_number_is_not_a_police_id_and_an_unknown_document_is_refused(client):
+    resp = await client.post("/api/identity/check", json={"field": "id_card", "value": "C01X00T47"}, headers=AUTH)
+    assert resp.status == 422 and (await resp.json())["error"]["fields"]["id_card"]["code"] == "id_card_format"
+    resp = await client.post("/api/identity/check", json={"field": "id_card", "value": "1", "document": "gym_card"}, headers=AUTH)
+    assert resp.status == 422 and "id_document" in (await resp.json())["error"]["fields"]
 
 
 async def test_wrong_length_says_how_many_digits_were_given(client):

@@ -95,7 +95,7 @@ async def test_booking_confirmation_by_email_and_sms(client, redis, notify_setti
     assert email["Subject"] == f"Το ραντεβού σας με το ΚΕΠ: {long_time(start)}"
     text = plain(email)
     for fact in (f"Πότε: {long_time(start)} (ώρα Ελλάδας)", "ΚΕΠ Δήμου", "Φορολογικά θέματα", booking["reference"],
-                 f"Κωδικός διαχείρισης: {booking['manage_token']}", booking["join_url"], "αστυνομική σας ταυτότητα",
+                 f"Κωδικός διαχείρισης: {booking['manage_token']}", booking["join_url"], "έγγραφο ταυτότητας που δηλώσατε",
                  f"έως {long_time(start - timedelta(hours=8))}", "http://kep.test/appointment", "«ακύρωση ραντεβού»",
                  "Θα σας θυμίσουμε το ραντεβού με SMS και email μία ημέρα και δύο ώρες πριν."):
         assert fact in text, fact

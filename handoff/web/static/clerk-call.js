@@ -89,7 +89,7 @@ async function showIdentity() {
   const item = (await response.json()).find((b) => b.reference === reference && b.picked_by_me);
   if (!item) return;
   $("citizen-name").textContent = item.citizen.full_name || "—";
-  $("citizen-id").textContent = item.citizen.id_card || "—";
+  $("citizen-id").textContent = [item.citizen.id_document_label, item.citizen.id_card].filter(Boolean).join(" ") || "—";
 }
 
 function bindForms() {

@@ -89,7 +89,7 @@ function card(item, withDay = false) {
   node.querySelector(".notes").textContent = item.notes || "";
   const dl = node.querySelector(".citizen");
   field(dl, "Ονοματεπώνυμο", item.citizen.full_name);
-  field(dl, "Ταυτότητα", item.citizen.id_card);
+  field(dl, "Έγγραφο", `${item.citizen.id_document_label} ${item.citizen.id_card}`);
   field(dl, "ΑΦΜ", item.citizen.afm);
   field(dl, "ΑΜΚΑ", item.citizen.amka);
   field(dl, "Κινητό", item.citizen.mobile);
