@@ -9,8 +9,9 @@ from handoff.accounts import Account, AccountStore
 
 from .helpers import _HASH, AUTH, add_accounts, booking_body, citizen, first_free_slot, sign_in
 
+DOCUMENT = {"id_document": "police_id", "id_document_label": "Αστυνομική ταυτότητα"}  # which one, not its number
 MASKED = {"full_name": "Μ. Π.", "id_card": "ΑΒ••••56", "afm": "09•••••16", "amka": "",
-          "mobile": "+3•••••••••78", "email": "ma••••••••••••gr"}
+          "mobile": "+3•••••••••78", "email": "ma••••••••••••gr"} | DOCUMENT
 
 
 @pytest.fixture(autouse=True)
@@ -63,7 +64,7 @@ async def test_only_the_clerk_who_picked_up_sees_identity_data(aiohttp_client, c
         assert item["citizen"] == MASKED
 
     picked = await (await alexiou.post(f"/api/clerk/bookings/{ref}/pickup", headers={"X-CSRF-Token": csrf})).json()
-    assert picked["citizen"] == citizen() | {"id_card": "ΑΒ123456", "mobile": "+306912345678"}
+    assert picked["citizen"] == citizen() | {"id_card": "ΑΒ123456", "mobile": "+306912345678"} | DOCUMENT
     [mine] = await (await alexiou.get("/api/clerk/queue")).json()
     assert mine["citizen"]["afm"] == "094259216"
     for viewer in (papadopoulou, supervisor):  # after pick-up: still masked for anyone else
