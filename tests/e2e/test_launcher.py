@@ -172,16 +172,16 @@ def test_a_killed_handoff_service_comes_back_while_the_rest_serves(launcher: Lau
 
 
 async def test_a_booking_continues_after_rasa_is_killed_in_the_middle(launcher: Launcher):
-    """Topic, branch, slot, consent and name given; Rasa killed; the same citizen goes on with the ID card
-    and books what they had chosen before the crash (the tracker is in Redis)."""
+    """Topic, branch, slot, consent and name given; Rasa killed; the same citizen goes on with the identity
+    document and books what they had chosen before the crash (the tracker is in Redis)."""
     sender = f"citizen-{uuid.uuid4().hex[:8]}"
     handoff = f"http://127.0.0.1:{launcher.handoff}"
     async with aiohttp.ClientSession() as session:
         client = ChatClient(session, f"http://127.0.0.1:{launcher.rasa}", handoff, launcher.secrets["HANDOFF_SERVICE_TOKEN"])
         context: dict = {"bookings": []}
-        before = slice(0, SCRIPTS["happy_path"].index(IDENTITY[0]) + 1)  # up to the name: now the ID card
+        before = slice(0, SCRIPTS["happy_path"].index(IDENTITY[0]) + 1)  # up to the name: now the document
         chat = await client.play("happy_path", sender, context, steps=before)
-        assert "ταυτότητας" in chat.text
+        assert "κάμερα" in chat.text
         chosen = [s for s in chat.said if "ελεύθερη ώρα" in s]
         assert chosen, chat.said
 
@@ -194,7 +194,7 @@ async def test_a_booking_continues_after_rasa_is_killed_in_the_middle(launcher: 
                                headers={"Authorization": f"Bearer {launcher.secrets['HANDOFF_SERVICE_TOKEN']}"}) as resp:
             stored = await resp.json()
         assert stored["sender_id"] == sender and stored["topic"] == "identity_documents"
-        assert stored["citizen"]["full_name"] == "Μαρία Παπαδοπούλου"  # given before the crash
+        assert stored["citizen"]["full_name"] == "Δέσποινα Λαμπράκη"  # given before the crash
         assert stored["question"] == "Έχασα την ταυτότητά μου, τι πρέπει να κάνω;"
 
 
