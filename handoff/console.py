@@ -18,9 +18,10 @@ from typing import Any
 
 from bot.nlu.greek_text import normalise
 
-from . import events, notifications, presence
+from . import appointment_history, events, notifications, presence
 from .accounts import Account, AccountStore
 from .appointments import Appointments, Clock
+from .audit import AuditTrail
 from .bookings import Booking
 from .catalogue_search import search
 from .citizens import IdentityDocument
@@ -41,6 +42,7 @@ QUEUE_DAYS = 14
 ACTIVE = ("booked", "in_call")
 HANDLED = ("completed", "no_show")
 HISTORY_RESULTS = 50
+BRANCH_HISTORY_ENTRIES = 300
 
 
 def mask(value: str, keep: int = 2) -> str:
@@ -125,6 +127,7 @@ class Console:
         self._clock = clock
         self._no_show_after = timedelta(minutes=no_show_minutes)
         self._outbox = Outbox(redis)
+        self._audit = AuditTrail(redis)
 
     async def viewer(self, account: Account) -> Viewer:
         clerk_id = None if account.is_supervisor else account.clerk_id
@@ -195,6 +198,28 @@ class Console:
                 ],
             })
         return {"day": today.date().isoformat(), "outcome_labels": OUTCOMES, "branches": branches}
+
+    async def appointment_history(self, viewer: Viewer, reference: str) -> list[dict[str, str]]:
+        """Who did what and when to one appointment the viewer may see, oldest first."""
+        booking = await self._visible(viewer, reference)
+        return await self._readable(await self._audit.history(booking.reference))
+
+    async def branch_history(self, viewer: Viewer) -> list[dict[str, str]]:
+        """Every step of today's appointments at the supervisor's branch (or every branch),
+        newest first."""
+        if not viewer.account.is_supervisor:
+            raise Forbidden("role", "supervisors_only", "Μόνο ο προϊστάμενος βλέπει το ιστορικό όλου του ΚΕΠ.")
+        today = self._today()
+        steps = []  # (when, its place in the appointment's history, entry): newest first, ties latest first
+        for booking in await self._bookings.starting_between(today, today + timedelta(days=1)):
+            if viewer.can_see(booking):
+                steps += [(datetime.fromisoformat(e["at"]), i, e) for i, e in enumerate(await self._audit.history(booking.reference))]
+        steps.sort(key=lambda step: step[:2], reverse=True)
+        return await self._readable([e for _, _, e in steps[:BRANCH_HISTORY_ENTRIES]])
+
+    async def _readable(self, entries: list[dict[str, Any]]) -> list[dict[str, str]]:
+        names = await self._names()
+        return [appointment_history.readable(e, names.accounts, names.clerks, OUTCOMES) for e in entries]
 
     async def history(self, viewer: Viewer, query: str) -> list[dict[str, Any]]:
         """The appointments this clerk picked up, latest first, whose reference, question, notes,

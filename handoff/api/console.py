@@ -1,5 +1,5 @@
 """The clerk console's API: log-in, the queue, today's handled appointments and the clerk's
-history, the branch's day, pick-up, outcome, reassignment, search and the live feed (server-sent events). Everything but log-in needs a session."""
+history, the branch's day, the audit trail, pick-up, outcome, reassignment, search and the live feed (server-sent events). Everything but log-in needs a session."""
 from __future__ import annotations
 
 import asyncio
@@ -91,6 +91,20 @@ async def branch_day(request: web.Request) -> web.Response:
     _, account = await signed_in(request)
     console = request.app[CONSOLE]
     return json_response(await console.branch_day(await console.viewer(account)))
+
+
+@routes.get("/api/clerk/audit")
+async def branch_audit(request: web.Request) -> web.Response:
+    _, account = await signed_in(request)
+    console = request.app[CONSOLE]
+    return json_response(await console.branch_history(await console.viewer(account)))
+
+
+@routes.get("/api/clerk/bookings/{reference}/audit")
+async def appointment_audit(request: web.Request) -> web.Response:
+    _, account = await signed_in(request)
+    console = request.app[CONSOLE]
+    return json_response(await console.appointment_history(await console.viewer(account), request.match_info["reference"]))
 
 
 @routes.get("/api/clerk/bookings/{reference}/reassignable-clerks")

@@ -213,6 +213,12 @@ async def test_supervisor_reassigns_and_the_first_clerk_loses_it_at_once(browser
     await item.get_by_role("button", name="Ανάθεση", exact=True).click()
     await expect(item.locator(".card-message")).to_have_text(f"Το ραντεβού {ref} ανατέθηκε στον/στην {NAMES[other]}.")
     await expect(item.locator(".assignment")).to_have_text(f"ΚΕΠ Δήμου Αθηναίων · Υπάλληλος: {NAMES[other]} (με ανάθεση)")
+    await item.locator("summary", has_text="Ιστορικό ενεργειών").click()
+    steps = item.locator(".audit .steps li")
+    await expect(steps).to_have_count(2)
+    await expect(steps.nth(0)).to_contain_text("Κλείστηκε από τη συνομιλία — Βοηθός (συνομιλία)")
+    await expect(steps.nth(1)).to_contain_text("Ανατέθηκε σε άλλον υπάλληλο — Γεώργιος Μαυρίδης")
+    await expect(steps.nth(1)).to_contain_text(f"από {NAMES[first]}")
 
     await expect(card(first_page, ref)).to_have_count(0, timeout=2000)  # gone from the first clerk's list, live
     await expect(card(other_page, ref).locator(".assignment")).to_have_text("Σας το ανέθεσε ο προϊστάμενος.")
@@ -221,6 +227,9 @@ async def test_supervisor_reassigns_and_the_first_clerk_loses_it_at_once(browser
     await card(other_page, ref).get_by_role("button", name="Ανάληψη").click()
     await expect(card(other_page, ref).locator(".card-message")).to_have_text(f"Αναλάβατε το ραντεβού {ref}.")
     await expect(item.locator(".state")).to_contain_text(f"Σε εξέλιξη ({NAMES[other]})")
+    await expect(steps.nth(2)).to_contain_text(f"Ανάληψη — {NAMES[other]}")  # the open history follows, live
+    await supervisor.get_by_text("Όλες οι ενέργειες της ημέρας").click()
+    await expect(supervisor.locator("#branch-steps li").first).to_contain_text(f"{ref} · Ανάληψη — {NAMES[other]}")
 
 
 @pytest.mark.parametrize("width", [360, 1280])

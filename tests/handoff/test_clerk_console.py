@@ -330,3 +330,29 @@ async def test_handled_today_and_the_clerks_own_history(aiohttp_client, client, 
     assert await history(first["reference"].lower()) == [first["reference"]]
     refused = await supervisor.get("/api/clerk/history", params={"q": "x"})
     assert refused.status == 403 and (await refused.json())["error"]["code"] == "clerks_only"
+
+
+async def test_an_appointments_history_readable_in_the_console(aiohttp_client, client):
+    booking = await book_identity_appointment(client)
+    ref, first = booking["reference"], booking["clerk"]
+    other = "ath-papadopoulou" if first == "ath-alexiou" else "ath-alexiou"
+    supervisor, csrf_s = await sign_in(aiohttp_client, client, "sup-athina")
+    await supervisor.post(f"/api/clerk/bookings/{ref}/reassign", json={"clerk": other}, headers={"X-CSRF-Token": csrf_s})
+    taker, csrf = await sign_in(aiohttp_client, client, other)
+    await taker.post(f"/api/clerk/bookings/{ref}/pickup", headers={"X-CSRF-Token": csrf})
+    await taker.post(f"/api/clerk/bookings/{ref}/finish", json={"outcome": "in_person", "notes": "ΑΦΜ 094259216, να έρθει"},
+                     headers={"X-CSRF-Token": csrf})
+    names = {"ath-alexiou": "Δημήτρης Αλεξίου", "ath-papadopoulou": "Μαρία Παπαδοπούλου"}
+    steps = await (await taker.get(f"/api/clerk/bookings/{ref}/audit")).json()
+    assert [(s["label"], s["actor"]) for s in steps] == [
+        ("Κλείστηκε από τη συνομιλία", "Βοηθός (συνομιλία)"), ("Ανατέθηκε σε άλλον υπάλληλο", "Προϊστάμενος Αθήνας"),
+        ("Ανάληψη", names[other]), ("Ολοκλήρωση", names[other])]
+    assert steps[1]["details"].startswith(f"από {names[first]} 04/02 ") and f"σε {names[other]} 04/02 " in steps[1]["details"]
+    assert steps[3]["details"] == "αποτέλεσμα: Χρειάζεται επίσκεψη στο ΚΕΠ"
+    assert "094259216" not in json.dumps(steps, ensure_ascii=False)  # the notes are not in the history
+    thessaloniki, _ = await sign_in(aiohttp_client, client, "thes-dimitriou")
+    assert (await thessaloniki.get(f"/api/clerk/bookings/{ref}/audit")).status == 404
+
+    branch = await (await supervisor.get("/api/clerk/audit")).json()
+    assert [s["label"] for s in branch][:2] == ["Ολοκλήρωση", "Ανάληψη"] and {s["reference"] for s in branch} == {ref}
+    assert (await taker.get("/api/clerk/audit")).status == 403

@@ -122,6 +122,10 @@ function card(item, withDay = false) {
   const finish = node.querySelector(".finish");
   finish.hidden = !(item.status === "in_call" && item.picked_by_me);
   finish.addEventListener("submit", (e) => { e.preventDefault(); finishCall(item.reference, new FormData(finish)); });
+  const audit = node.querySelector(".audit");
+  audit.addEventListener("toggle", () => {
+    if (audit.open) loadSteps(`/api/clerk/bookings/${encodeURIComponent(item.reference)}/audit`, audit.querySelector(".steps"), false);
+  });
   const supervisor = state.account.role === "supervisor";
   const assignment = node.querySelector(".assignment");
   assignment.hidden = !(supervisor || item.assigned);
@@ -291,7 +295,26 @@ const loadDay = serialised(async () => {
   }));
 });
 
-function refresh() { loadQueue(); loadHandled(); loadDay(); }
+// Who did what and when (from the audit trail); `withReference` in the branch's list.
+async function loadSteps(path, list, withReference) {
+  const result = await api(path);
+  if (!result.ok) { list.replaceChildren(textElement("li", errorText(result))); return; }
+  list.replaceChildren(...result.body.map((step) => {
+    const li = document.createElement("li");
+    const when = textElement("time", withReference ? KepText.time(step.at) : `${KepText.day(step.at)}, ${KepText.time(step.at)}`);
+    when.setAttribute("datetime", step.at);
+    li.append(when, ` · ${withReference ? `${step.reference} · ` : ""}`, textElement("strong", step.label), ` — ${step.actor}`);
+    if (step.details) li.append(textElement("span", step.details, "muted step-details"));
+    return li;
+  }));
+  if (!result.body.length) list.append(textElement("li", "Καμία ενέργεια ακόμη."));
+}
+
+function loadBranchSteps() {
+  if ($("branch-audit").open) loadSteps("/api/clerk/audit", $("branch-steps"), true);
+}
+
+function refresh() { loadQueue(); loadHandled(); loadDay(); loadBranchSteps(); }
 
 async function searchHistory(event) {
   event.preventDefault();
@@ -439,6 +462,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("logout").addEventListener("click", logout);
   $("search-form").addEventListener("submit", search);
   $("history-form").addEventListener("submit", searchHistory);
+  $("branch-audit").addEventListener("toggle", loadBranchSteps);
   const me = await api("/api/clerk/me");
   if (me.ok) { state.csrf = me.body.csrf_token; showSignedIn(me.body.account); } else { showLogin(); }
 });
