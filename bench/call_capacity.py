@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 from handoff.media import restrict_host_addresses  # noqa: E402
 from handoff.redis_server import RedisServer, free_port  # noqa: E402
 
-CLERK, PASSWORD, TOKEN = "ath-alexiou", "bench-password", secrets.token_urlsafe(16)
+CLERK, PASSWORD, TOKEN = "bench-clerk", "bench-password-" + secrets.token_hex(4), secrets.token_urlsafe(16)
 TICKS = os.sysconf("SC_CLK_TCK")
 TRANSIT = 0.5  # seconds: far more than a frame takes through the relay on loopback
 
@@ -123,8 +123,10 @@ class Service:
         env = os.environ | {
             "REDIS_URL": self.redis.url, "HANDOFF_PORT": str(self.port), "HANDOFF_SERVICE_TOKEN": TOKEN,
             "HANDOFF_SECRET_KEY": secrets.token_urlsafe(16), "HANDOFF_HORIZON_DAYS": "120",
-            "HANDOFF_DEMO_PASSWORD": PASSWORD, "HANDOFF_ICE_ADDRESSES": "127.0.0.1",
+            "HANDOFF_ICE_ADDRESSES": "127.0.0.1",
         }
+        subprocess.run([sys.executable, "-m", "handoff", "accounts", "add", CLERK, "--role", "clerk", "--clerk-id", "ath-alexiou"],
+                       cwd=ROOT, env=env, input=PASSWORD + "\n", text=True, check=True, capture_output=True)
         self.process = subprocess.Popen([sys.executable, "-m", "handoff", "serve"], cwd=ROOT, env=env,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

@@ -1,19 +1,25 @@
 """`python -m handoff serve` runs the service; `python -m handoff notify` a notification worker
-(any number of them); `python -m handoff seed` (re)loads data/."""
+(any number of them); `python -m handoff seed` (re)loads data/; `python -m handoff accounts …`
+manages the console accounts."""
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import logging
 import signal
+import sys
 
 from aiohttp import web
 
 from . import logs
+from .account_admin import AccountAdmin
+from .accounts import Role
 from .app import create_app
 from .config import Settings
+from .errors import DomainError, InvalidFields
 from .notify_worker import run_worker
-from .seed import seed
+from .seed import seed, seed_if_empty
 from .store import connect
 
 
@@ -33,22 +39,81 @@ async def _notify(settings: Settings) -> None:
     await run_worker(settings, stop)
 
 
-def main() -> None:
+def _new_password() -> str:
+    """The new password from standard input: typed twice at a terminal, else its first line
+    (so it never appears on a command line or in the shell's history)."""
+    if sys.stdin.isatty():
+        first = getpass.getpass("Νέος κωδικός: ")
+        if getpass.getpass("Ξανά ο νέος κωδικός: ") != first:
+            raise InvalidFields({"password": ("passwords_differ", "Οι δύο κωδικοί διαφέρουν.")})
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+async def _accounts(settings: Settings, args: argparse.Namespace) -> int:
+    redis = await connect(settings.redis_url)
+    admin = AccountAdmin(redis)
+    try:
+        await seed_if_empty(redis, settings.data_dir)  # the roster and branches accounts refer to
+        if args.action == "add":
+            account = await admin.add(args.username, Role(args.role), _new_password(), args.branch, args.clerk_id, args.name)
+            print(f"added {account.username} ({account.role}, branch {account.branch or 'all'}"
+                  f"{', clerk ' + account.clerk_id if account.clerk_id else ''})")
+        elif args.action == "set-password":
+            print(f"new password set for {(await admin.set_password(args.username, _new_password())).username}")
+        elif args.action == "disable":
+            print(f"disabled {(await admin.disable(args.username)).username}")
+        elif args.action == "enable":
+            print(f"enabled {(await admin.enable(args.username)).username}")
+        else:
+            for a in await admin.all():
+                print(f"{a.username}\t{a.role}\t{a.branch or '*'}\t{a.clerk_id or '-'}\t{'disabled' if a.disabled else 'active'}\t{a.name}")
+        return 0
+    except DomainError as e:
+        details = [m for _, m in e.errors.values()] if isinstance(e, InvalidFields) else [e.message]
+        print("\n".join(details), file=sys.stderr)
+        return 1
+    finally:
+        await redis.aclose()
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m handoff", description=__doc__)
-    parser.add_argument("command", choices=["serve", "notify", "seed"])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="run the service")
+    commands.add_parser("notify", help="run a notification worker")
+    commands.add_parser("seed", help="(re)load data/ into Redis")
+    accounts = commands.add_parser("accounts", help="console accounts").add_subparsers(dest="action", required=True)
+    add = accounts.add_parser("add", help="a new account; its password is read from standard input")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    add.add_argument("--branch", help="a supervisor's branch (a clerk's comes from the roster)")
+    add.add_argument("--clerk-id", help="a clerk's entry in data/clerks.yml")
+    add.add_argument("--name", help="the name the console shows (default: the clerk's, else the username)")
+    for action, text in (("set-password", "a new password, read from standard input"),
+                         ("disable", "the account can no longer log in"), ("enable", "undo disable")):
+        accounts.add_parser(action, help=text).add_argument("username")
+    accounts.add_parser("list", help="every account, one a line")
+    return parser
+
+
+def main() -> None:
+    parser = _parser()
     args = parser.parse_args()
-    if args.command == "seed":
+    if args.command in ("seed", "accounts"):
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     else:
         logs.configure()  # JSON lines, with the request id
     settings = Settings.from_env()
-    if args.command in ("seed", "notify") and not settings.redis_url:
+    if args.command in ("seed", "notify", "accounts") and not settings.redis_url:
         parser.error(f"{args.command} needs REDIS_URL: the embedded store lives only inside `serve` "
                      "(which then delivers notifications itself)")
     if args.command == "seed":
         asyncio.run(_seed(settings))
     elif args.command == "notify":
         asyncio.run(_notify(settings))
+    elif args.command == "accounts":
+        sys.exit(asyncio.run(_accounts(settings, args)))
     else:
         web.run_app(create_app(settings), host=settings.host, port=settings.port, access_log=None, shutdown_timeout=3)
 

@@ -9,12 +9,9 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
-from pathlib import Path
 
-import yaml
 from argon2 import PasswordHasher
 
-from .clerks import Clerk
 from .store import Redis, key
 
 hasher = PasswordHasher()
@@ -90,16 +87,3 @@ class AccountStore:
         await self.put(changed)
         return changed
 
-
-def load_supervisors(path: Path) -> list[dict[str, str | None]]:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))["supervisors"]
-
-
-async def seed_demo_accounts(redis: Redis, data_dir: Path, clerks: list[Clerk], password: str) -> int:
-    """Demo accounts with one shared password: every clerk of the roster (username = clerk id)
-    and the supervisors of data/supervisors.yml. Existing accounts are left alone."""
-    store, password_hash = AccountStore(redis), hash_password(password)
-    accounts = [Account(c.id, c.name, Role.CLERK, password_hash, c.branch, clerk_id=c.id) for c in clerks]
-    accounts += [Account(s["id"], s["name"], Role.SUPERVISOR, password_hash, s.get("branch"))
-                 for s in load_supervisors(data_dir / "supervisors.yml")]
-    return sum([await store.add_if_missing(a) for a in accounts])

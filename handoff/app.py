@@ -9,7 +9,7 @@ import logging
 import aiohttp
 from aiohttp import web
 
-from .accounts import seed_demo_accounts
+from .account_admin import create_demo_accounts, write_demo_logins
 from .api import (
     appointment,
     bookings,
@@ -113,12 +113,11 @@ def create_app(settings: Settings, redis: Redis | None = None, clock: Clock = ut
         report = await seed_if_empty(app[REDIS], settings.data_dir)
         if report:
             log.info("first start: loaded %s", report)
-        if settings.demo_password:
-            added = await seed_demo_accounts(
-                app[REDIS], settings.data_dir, await app[APPOINTMENTS].clerks.all(), settings.demo_password
-            )
-            if added:
-                log.info("created %d demo console accounts", added)
+        if settings.demo_accounts_file:
+            logins = await create_demo_accounts(app[REDIS], settings.data_dir, await app[APPOINTMENTS].clerks.all())
+            write_demo_logins(logins, settings.demo_accounts_file)
+            log.warning("demo mode: %d console accounts with new passwords, listed in %s",
+                        len(logins), settings.demo_accounts_file)
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
             app[CHAT] = ChatRelay(http, settings.rasa_url, settings.rasa_token)
             yield

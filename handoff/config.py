@@ -54,7 +54,7 @@ class Settings:
     change_notice_hours: int = 8
     join_grace_minutes: int = 60
     no_show_minutes: int = 15
-    demo_password: str | None = None  # set: demo console accounts are created with it
+    demo_accounts_file: Path | None = None  # set (make run): demo console accounts, their log-ins written there
     rasa_url: str = "http://127.0.0.1:5005"  # the bot, for the citizen chat page's relay
     rasa_token: str | None = None  # Rasa's HTTP API token (chat history after a reload)
     chat_messages_per_minute: int = 20
@@ -123,7 +123,7 @@ class Settings:
             change_notice_hours=_int("HANDOFF_CHANGE_NOTICE_HOURS", 8),
             join_grace_minutes=_int("HANDOFF_JOIN_GRACE_MINUTES", 60),
             no_show_minutes=_int("HANDOFF_NO_SHOW_MINUTES", 15),
-            demo_password=os.environ.get("HANDOFF_DEMO_PASSWORD") or None,
+            demo_accounts_file=Path(os.environ["HANDOFF_DEMO_ACCOUNTS_FILE"]) if os.environ.get("HANDOFF_DEMO_ACCOUNTS_FILE") else None,
             rasa_url=os.environ.get("HANDOFF_RASA_URL", "http://127.0.0.1:5005"),
             rasa_token=os.environ.get("HANDOFF_RASA_TOKEN") or os.environ.get("RASA_TOKEN") or None,
             chat_messages_per_minute=_int("HANDOFF_CHAT_MESSAGES_PER_MINUTE", 20),

@@ -40,7 +40,6 @@ SECRETS = {
     "HANDOFF_SECRET_KEY": lambda: secrets.token_urlsafe(32),
     "HANDOFF_SERVICE_TOKEN": lambda: secrets.token_urlsafe(32),
     "RASA_TOKEN": lambda: secrets.token_urlsafe(32),
-    "HANDOFF_DEMO_PASSWORD": lambda: "kep-" + secrets.token_hex(4),  # the demo console accounts'
 }
 
 
@@ -88,6 +87,7 @@ class Stack:
     redis_port: int | None = None
     rasa_redis_db: int = 1  # the conversations' database in that Redis
     extra_env: dict[str, str] = field(default_factory=dict)
+    demo_accounts: bool = False  # make run: console accounts for the demo, new passwords each start
     stop_requested: threading.Event | None = None  # set (by a signal handler): the start gives up
     _supervisor: Supervisor | None = field(default=None, init=False)
 
@@ -98,6 +98,16 @@ class Stack:
     @property
     def rasa_url(self) -> str:
         return f"http://{LOCAL}:{self.rasa_port}"
+
+    @property
+    def demo_accounts_file(self) -> Path:
+        return self.var_dir / "demo-accounts.txt"
+
+    def demo_logins(self) -> list[list[str]]:
+        """(username, password, role, branch) of each demo account, as the service wrote them."""
+        if not self.demo_accounts or not self.demo_accounts_file.exists():
+            return []
+        return [line.split("\t") for line in self.demo_accounts_file.read_text(encoding="utf-8").splitlines() if line]
 
     @functools.cached_property
     def secrets(self) -> dict[str, str]:
@@ -118,6 +128,9 @@ class Stack:
         )
         env.setdefault("HANDOFF_PUBLIC_URL", self.handoff_url)
         env.setdefault("HANDOFF_OUTBOX_DIR", str(self.var_dir / "outbox"))
+        env.pop("HANDOFF_DEMO_ACCOUNTS_FILE", None)
+        if self.demo_accounts:
+            env["HANDOFF_DEMO_ACCOUNTS_FILE"] = str(self.demo_accounts_file)
         if self.redis_url:
             env["REDIS_URL"] = self.redis_url
             env["RASA_REDIS_PASSWORD"] = unquote(urlsplit(self.redis_url).password or "")
@@ -201,9 +214,20 @@ def _notification_transports(var_dir: Path) -> str:
     return "; ".join(parts)
 
 
+def _demo_logins_table(stack: Stack) -> str:
+    logins = stack.demo_logins()
+    if not logins:
+        return "                     no demo accounts: python -m handoff accounts add USERNAME --role …"
+    rows = [f"                     {user:<24} {password:<18} {role:<10} {branch}" for user, password, role, branch in logins]
+    return ("                     demo accounts (new passwords at every start; also in "
+            f"{stack.demo_accounts_file}):\n" + "\n".join(rows))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m handoff.stack", description="Run all of KEP Connect locally.")
     parser.add_argument("--var", type=Path, default=PROJECT_ROOT / "var")
+    parser.add_argument("--no-demo", action="store_true",
+                        help="no demo console accounts (create real ones with `python -m handoff accounts add`)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     stop = threading.Event()
@@ -224,6 +248,7 @@ def main() -> None:
         redis_port=int(os.environ.get("REDIS_PORT", 6379)),
         rasa_redis_db=int(os.environ.get("RASA_REDIS_DB", 1)),
         stop_requested=stop,
+        demo_accounts=not args.no_demo,
     )
     print("Starting Redis, the handoff service, the notification worker, the action server and Rasa "
           "(about a minute)…", flush=True)
@@ -243,8 +268,7 @@ KEP Connect is running (Ctrl-C to stop). Logs in {args.var}/.
   Citizen chat       {stack.handoff_url}/
   Chat (Rasa REST)   POST {stack.rasa_url}/webhooks/rest/webhook  {{"sender": "…", "message": "…"}}
   Clerk console      {stack.handoff_url}/clerk
-                     demo users: the clerk ids of data/clerks.yml (e.g. ath-alexiou) and "supervisor",
-                     password {stack.secrets["HANDOFF_DEMO_PASSWORD"]}
+{_demo_logins_table(stack)}
   Handoff API        {stack.handoff_url}/api/topics
   OpenAPI document   {stack.handoff_url}/api/openapi.json
   Metrics            {stack.handoff_url}/metrics (Prometheus)

@@ -17,7 +17,7 @@ async def signed_in(request: web.Request) -> tuple[Session, Account]:
     redis = request.app[REDIS]
     session = await SessionStore(redis).get(request.cookies.get(COOKIE))
     account = await AccountStore(redis).get(session.username) if session else None
-    if session is None or account is None:
+    if session is None or account is None or account.disabled:
         raise Unauthorized("session", "login_required", "Συνδεθείτε για να συνεχίσετε.")
     if request.method not in _SAFE_METHODS and not session.csrf_matches(request.headers.get(CSRF_HEADER)):
         raise Forbidden("csrf", "csrf_failed", "Η σελίδα έληξε. Ανανεώστε τη σελίδα και δοκιμάστε ξανά.")

@@ -12,11 +12,11 @@ from aiohttp import web
 from handoff.app import create_app
 from handoff.config import Settings
 from handoff.redis_server import RedisServer, free_port
+from tests.handoff.helpers import PASSWORD, add_accounts
 
 from . import chromium
 
 SERVICE_TOKEN = "browser-test-token"
-DEMO_PASSWORD = "demo-password-1"
 
 
 @pytest.fixture(scope="session")
@@ -47,10 +47,11 @@ async def service(redis_url, clock):
 
     client = aioredis.from_url(redis_url)
     await client.flushdb()
+    await add_accounts(client)  # the console users the tests sign in as
     await client.aclose()
     port = free_port()
     settings = Settings(host="127.0.0.1", port=port, redis_url=redis_url, service_token=SERVICE_TOKEN,
-                        secret_key="browser-test-secret", demo_password=DEMO_PASSWORD,
+                        secret_key="browser-test-secret",
                         ice_addresses=("127.0.0.1",))
     runner = web.AppRunner(create_app(settings, clock=clock))
     await runner.setup()
@@ -103,7 +104,7 @@ async def signed_in_page(browser, base: str, username: str, viewport: dict | Non
     page.on("dialog", answer)
     await page.goto(f"{base}/clerk")
     await page.get_by_label("Όνομα χρήστη").fill(username)
-    await page.get_by_label("Κωδικός", exact=True).fill(DEMO_PASSWORD)
+    await page.get_by_label("Κωδικός", exact=True).fill(PASSWORD)
     await page.get_by_role("button", name="Σύνδεση").click()
     await expect(page.locator("#queue-title")).to_be_visible()
     return page

@@ -12,7 +12,7 @@ from playwright.async_api import expect
 from handoff.config import ATHENS
 
 from .chromium import screenshot_path
-from .conftest import DEMO_PASSWORD, book
+from .conftest import PASSWORD, book
 
 NAMES = {"ath-alexiou": "Δημήτρης Αλεξίου", "ath-papadopoulou": "Μαρία Παπαδοπούλου"}
 
@@ -21,7 +21,7 @@ NAMES = {"ath-alexiou": "Δημήτρης Αλεξίου", "ath-papadopoulou": "
 async def clerk_console(base: str, username: str):
     """A clerk's console session through the API: (http session, headers with the CSRF token)."""
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        async with http.post(f"{base}/api/clerk/login", json={"username": username, "password": DEMO_PASSWORD}) as resp:
+        async with http.post(f"{base}/api/clerk/login", json={"username": username, "password": PASSWORD}) as resp:
             assert resp.status == 200, await resp.text()
             yield http, {"X-CSRF-Token": (await resp.json())["csrf_token"]}
 
