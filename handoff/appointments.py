@@ -193,6 +193,9 @@ class Appointments:
         """Another time for the citizen, decided by the service (e.g. the clerk is away); the
         citizen is told the new time and why."""
         slot = await self._bookable_slot(slot_id, booking.topic)
+        if slot.branch != booking.branch:
+            raise Unprocessable("slot_id", "other_branch", "Η νέα ώρα είναι σε άλλο ΚΕΠ· το ραντεβού μένει στο ΚΕΠ "
+                                "που διάλεξε ο πολίτης.")
         if slot.start == booking.start:
             raise Conflict("slot_id", "same_time", "Η νέα ώρα είναι ίδια με την τωρινή· για άλλον υπάλληλο, ανάθεση.")
         await self.bookings.reschedule(

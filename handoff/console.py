@@ -346,7 +346,6 @@ class Console:
         booking = await self._visible(viewer, reference)
         if booking.status != "booked":
             raise Conflict("reference", "not_reassignable", "Ανατίθεται μόνο ραντεβού που δεν έχει αναληφθεί ακόμη.")
-        await self._within_reach(viewer, clerk_id, booking.topic, "clerk")
         moved = await self._appointments.reassign(booking, clerk_id, viewer.account.username)
         await events.announce(self._redis, "reassigned", moved)
         return await self._item_of(viewer, booking.reference)
@@ -364,15 +363,8 @@ class Console:
             raise InvalidFields({"slot_id": ("required", "Διαλέξτε τη νέα ώρα.")})
         why = _reason(reason)
         booking = await self._supervised(viewer, reference)
-        await self._within_reach(viewer, slot_id.partition("@")[0], booking.topic, "slot_id")
         moved = await self._appointments.move_by_service(booking, slot_id, viewer.account.username, why)
         return await self._item_of(viewer, moved.reference)
-
-    async def _within_reach(self, viewer: Viewer, clerk_id: str, topic: str, field: str) -> None:
-        """A supervisor hands appointments only to clerks of their own branch."""
-        clerk = await self._appointments.clerks.get(clerk_id)
-        if clerk is not None and not viewer.sees(clerk.branch, topic):
-            raise InvalidFields({field: ("other_branch", "Ο υπάλληλος δεν ανήκει στο κατάστημά σας· διαλέξτε υπάλληλο του καταστήματος.")})
 
     async def _supervised(
         self, viewer: Viewer, reference: str, refusal: str = "Μόνο ο προϊστάμενος ακυρώνει ή μετακινεί ραντεβού.",

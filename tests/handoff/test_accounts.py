@@ -126,11 +126,11 @@ async def test_a_supervisor_acts_only_within_their_branch_and_an_admin_everywher
                              headers=thess_csrf)).status == 404
     # the Athens supervisor cannot hand the appointment to a clerk of another branch
     away = await athens.post(f"/api/clerk/bookings/{ref}/reassign", json={"clerk": "thes-dimitriou"}, headers=athens_csrf)
-    assert away.status == 422 and (await away.json())["error"]["fields"]["clerk"]["code"] == "other_branch"
+    assert away.status == 422 and (await away.json())["error"]["code"] == "other_branch"
     other_time = f"thes-dimitriou@{slot['slot_id'].partition('@')[2]}"
     moved = await athens.post(f"/api/clerk/bookings/{ref}/move", json={"slot_id": other_time, "reason": "Άδεια υπαλλήλου"},
                               headers=athens_csrf)
-    assert moved.status == 422 and (await moved.json())["error"]["fields"]["slot_id"]["code"] == "other_branch"
+    assert moved.status == 422 and (await moved.json())["error"]["code"] == "other_branch"
     assert (await head.get("/api/clerk/me")).status == 200
     # a clerk's account still works after all this (its own session)
     await sign_in(aiohttp_client, client, "ath-alexiou")

@@ -37,8 +37,9 @@ function showSignedIn(account) {
   $("login").hidden = true;
   $("workspace").hidden = false;
   $("who").hidden = false;
-  const supervisor = account.role === "supervisor";
-  $("who-name").textContent = `${account.name} (${supervisor ? "προϊστάμενος" : "υπάλληλος"})`;
+  const supervisor = account.role !== "clerk"; // a supervisor of one branch, or an administrator of all
+  const roleName = { clerk: "υπάλληλος", supervisor: "προϊστάμενος", admin: "διαχειριστής" }[account.role];
+  $("who-name").textContent = `${account.name} (${roleName})`;
   $("console-kind").textContent = supervisor ? "· Κονσόλα προϊσταμένου" : "· Κονσόλα υπαλλήλου";
   document.title = `ΚΕΠ Connect — ${supervisor ? "Κονσόλα προϊσταμένου" : "Κονσόλα υπαλλήλου"}`;
   $("queue-name").textContent = !supervisor ? "Τα ραντεβού μου" : account.branch ? "Τα ραντεβού του ΚΕΠ" : "Τα ραντεβού όλων των ΚΕΠ";
@@ -126,7 +127,7 @@ function card(item, withDay = false) {
   audit.addEventListener("toggle", () => {
     if (audit.open) loadSteps(`/api/clerk/bookings/${encodeURIComponent(item.reference)}/audit`, audit.querySelector(".steps"), false);
   });
-  const supervisor = state.account.role === "supervisor";
+  const supervisor = state.account.role !== "clerk";
   const assignment = node.querySelector(".assignment");
   assignment.hidden = !(supervisor || item.assigned);
   assignment.textContent = supervisor
@@ -142,7 +143,7 @@ function card(item, withDay = false) {
     reassignTo(item.reference, select.value, select.selectedOptions[0]?.textContent || select.value);
   });
   const cancel = node.querySelector(".service-cancel");
-  cancel.hidden = !(state.account.role === "supervisor" && item.status === "booked");
+  cancel.hidden = !(state.account.role !== "clerk" && item.status === "booked");
   cancel.addEventListener("submit", (e) => { e.preventDefault(); cancelByService(item.reference, new FormData(cancel).get("reason")); });
   return node;
 }
@@ -257,7 +258,7 @@ function textElement(tag, text, className) {
 
 // Supervisors: today at the branch, in a few lines: by status, who is waiting, outcomes, each clerk's load.
 const loadDay = serialised(async () => {
-  if (state.account.role !== "supervisor") return;
+  if (state.account.role === "clerk") return;
   const result = await api("/api/clerk/day");
   if (!result.ok) return;
   const day = result.body;
@@ -374,7 +375,7 @@ const CHANNELS = { sms: "SMS", email: "email" };
 
 // Supervisors: messages that could not reach a citizen after every retry.
 async function loadFailed() {
-  if (state.account.role !== "supervisor") return;
+  if (state.account.role === "clerk") return;
   const result = await api("/api/clerk/notifications/failed");
   if (!result.ok) return;
   $("failed-panel").hidden = false;
