@@ -217,7 +217,7 @@ async def test_supervisor_reassigns_and_the_first_clerk_loses_it_at_once(browser
     steps = item.locator(".audit .steps li")
     await expect(steps).to_have_count(2)
     await expect(steps.nth(0)).to_contain_text("Κλείστηκε από τη συνομιλία — Βοηθός (συνομιλία)")
-    await expect(steps.nth(1)).to_contain_text("Ανατέθηκε σε άλλον υπάλληλο — Γεώργιος Μαυρίδης")
+    await expect(steps.nth(1)).to_contain_text("Ανατέθηκε σε άλλον υπάλληλο — Προϊστάμενος Αθήνας")
     await expect(steps.nth(1)).to_contain_text(f"από {NAMES[first]}")
 
     await expect(card(first_page, ref)).to_have_count(0, timeout=2000)  # gone from the first clerk's list, live
