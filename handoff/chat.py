@@ -3,6 +3,7 @@ no Rasa address in the browser, limits applied here), which forwards to Rasa's R
 under the citizen's chat session id, and reads the conversation back after a reload."""
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from typing import Any
@@ -67,40 +68,61 @@ def _traced() -> dict[str, str]:
     return {"X-Request-Id": rid} if rid else {}
 
 
+def rendezvous(sender: str, servers: list[str]) -> list[str]:
+    """The servers in the order this conversation tries them: highest random weight first
+    (rendezvous hashing), so each conversation has one home, and when the home is down its
+    conversations spread over the others instead of all falling on one."""
+    def weight(server: str) -> int:
+        return int.from_bytes(hashlib.blake2b(f"{server}|{sender}".encode(), digest_size=8).digest(), "big")
+
+    return sorted(servers, key=weight, reverse=True)
+
+
 class ChatRelay:
+    """To N Rasa servers (`rasa_url`: comma-separated): each conversation goes to its home
+    server, or to the next one while the home does not accept connections; any server can
+    continue a conversation, since the trackers are in Redis."""
+
     def __init__(self, http: aiohttp.ClientSession, rasa_url: str, rasa_token: str | None):
-        self._http, self._rasa, self._token = http, rasa_url.rstrip("/"), rasa_token
+        self._http, self._token = http, rasa_token
+        self.servers = [url.strip().rstrip("/") for url in rasa_url.split(",") if url.strip()]
+
+    async def _ask(self, sender: str, method: str, path: str, **request: Any) -> Any:
+        for server in rendezvous(sender, self.servers):
+            try:
+                async with self._http.request(method, f"{server}{path}", headers=_traced(), **request) as resp:
+                    if resp.status != 200:
+                        log.warning("Rasa %s answered %d to %s %s", server, resp.status, method, path.split("/")[1])
+                        CHAT_RELAY_ERRORS.labels("status").inc()
+                        raise BotUnavailable()
+                    return await resp.json()
+            except TimeoutError as e:  # slow, not down: it may still take the message, so no resend
+                log.warning("Rasa %s did not answer in time: %r", server, e)
+                CHAT_RELAY_ERRORS.labels("failed").inc()
+                raise BotUnavailable() from None
+            except aiohttp.ClientConnectionError as e:  # refused, reset, closed: down, the next one continues
+                log.warning("Rasa %s unreachable: %r", server, e)
+                CHAT_RELAY_ERRORS.labels("unreachable").inc()
+            except (aiohttp.ClientError, ValueError) as e:
+                log.warning("Rasa %s failed: %r", server, e)
+                CHAT_RELAY_ERRORS.labels("failed").inc()
+                raise BotUnavailable() from None
+        raise BotUnavailable()
 
     async def send(self, sender: str, text: str) -> list[dict[str, Any]]:
         """Rasa's answer (timed, failures counted, the request id passed on)."""
         started = time.perf_counter()
-        try:
-            async with self._http.post(f"{self._rasa}/webhooks/rest/webhook", headers=_traced(),
-                                       json={"sender": sender, "message": text}) as resp:
-                if resp.status != 200:
-                    log.warning("Rasa answered %d to a chat message", resp.status)
-                    CHAT_RELAY_ERRORS.labels("status").inc()
-                    raise BotUnavailable()
-                messages = await resp.json()
-        except (aiohttp.ClientError, TimeoutError, ValueError) as e:
-            log.warning("Rasa unreachable for a chat message: %r", e)
-            CHAT_RELAY_ERRORS.labels("unreachable").inc()
-            raise BotUnavailable() from None
+        messages = await self._ask(sender, "POST", "/webhooks/rest/webhook", json={"sender": sender, "message": text})
         CHAT_RELAY_SECONDS.observe(time.perf_counter() - started)
-        return [_reply(m) for m in _without_card_twins(messages)]
+        return [_reply(m) for m in _without_card_twins(messages if isinstance(messages, list) else [])]
 
     async def history(self, sender: str) -> list[dict[str, Any]]:
         """The conversation so far, as the page shows it (button clicks as their titles)."""
         if not self._token:
             return []
-        try:
-            async with self._http.get(f"{self._rasa}/conversations/{sender}/tracker", headers=_traced(),
-                                      params={"token": self._token, "include_events": "AFTER_RESTART"}) as resp:
-                if resp.status != 200:
-                    raise BotUnavailable()
-                events = (await resp.json()).get("events") or []
-        except (aiohttp.ClientError, TimeoutError, ValueError):
-            raise BotUnavailable() from None
+        tracker = await self._ask(sender, "GET", f"/conversations/{sender}/tracker",
+                                  params={"token": self._token, "include_events": "AFTER_RESTART"})
+        events = (tracker.get("events") if isinstance(tracker, dict) else None) or []
         turns: list[dict[str, Any]] = []
         titles: dict[str, str] = {}
         for event in events:

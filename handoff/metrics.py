@@ -27,8 +27,9 @@ BOOKINGS = Counter("kep_bookings_total", "Booking changes asked for, by action (
                    ["action", "outcome"])
 CHAT_RELAY_SECONDS = Histogram("kep_chat_relay_duration_seconds", "Time for Rasa to answer a relayed chat message",
                                buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8))
-CHAT_RELAY_ERRORS = Counter("kep_chat_relay_errors_total", "Chat messages Rasa did not answer, by reason "
-                            "(status: an HTTP error; unreachable: no connection or a timeout)", ["reason"])
+CHAT_RELAY_ERRORS = Counter("kep_chat_relay_errors_total", "Requests to a Rasa server that failed, by reason "
+                            "(unreachable: no connection, the next server was tried; status: an HTTP error; "
+                            "failed: a timeout or a broken answer)", ["reason"])
 CALLS = Gauge("kep_calls", "Calls this process relays media for, by state", ["state"])
 NOTIFICATIONS = Gauge("kep_notifications", "Messages to citizens: queued (to send now), scheduled (reminders), "
                       "failed (given up: for a person to look at)", ["status"])

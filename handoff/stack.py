@@ -86,10 +86,15 @@ class Stack:
     redis_url: str | None = None  # an existing Redis; else one is started (or the embedded store)
     redis_port: int | None = None
     rasa_redis_db: int = 1  # the conversations' database in that Redis
+    rasa_servers: int = 1  # Rasa servers, each with its own action server
+    extra_ports: list[tuple[int, int]] = field(default_factory=list)  # (rasa, actions) of servers 2…N; free ones if short
     extra_env: dict[str, str] = field(default_factory=dict)
     demo_accounts: bool = False  # make run: console accounts for the demo, new passwords each start
     stop_requested: threading.Event | None = None  # set (by a signal handler): the start gives up
     _supervisor: Supervisor | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        self.extra_ports += [(free_port(), free_port()) for _ in range(self.rasa_servers - 1 - len(self.extra_ports))]
 
     @property
     def handoff_url(self) -> str:
@@ -109,12 +114,18 @@ class Stack:
             return []
         return [line.split("\t") for line in self.demo_accounts_file.read_text(encoding="utf-8").splitlines() if line]
 
+    @property
+    def bots(self) -> list[tuple[int, int]]:
+        """(Rasa port, action server port) of each Rasa server."""
+        return [(self.rasa_port, self.actions_port), *self.extra_ports[:self.rasa_servers - 1]]
+
+    @property
+    def rasa_urls(self) -> list[str]:
+        return [f"http://{LOCAL}:{rasa}" for rasa, _ in self.bots]
+
     @functools.cached_property
     def secrets(self) -> dict[str, str]:
         return load_secrets(self.var_dir / "secrets.env")
-
-    def component(self, name: str) -> Component:
-        return next(c for c in self._supervisor.components if c.name == name)
 
     def _env(self) -> dict[str, str]:
         env = {**os.environ, **self.secrets, **self.extra_env, "RASA_TELEMETRY_ENABLED": "false"}
@@ -122,7 +133,7 @@ class Stack:
             HANDOFF_HOST=LOCAL,
             HANDOFF_PORT=str(self.handoff_port),
             HANDOFF_URL=self.handoff_url,
-            HANDOFF_RASA_URL=self.rasa_url,
+            HANDOFF_RASA_URL=",".join(self.rasa_urls),
             SANIC_HOST=LOCAL,
             PYTHONPATH=str(PROJECT_ROOT),
         )
@@ -138,31 +149,34 @@ class Stack:
             env.pop("REDIS_URL", None)
         return env
 
-    def _components(self) -> list[Component]:
-        """What runs, in the order it starts (each needs the ones before it)."""
-        components = []
+    def _components(self) -> list[list[Component]]:
+        """What runs, in groups that start in this order (each needs the ones before it)."""
+        groups = []
         if self.redis_url is None and shutil.which("redis-server"):
             redis = RedisServer(self.var_dir / "redis", self.redis_port)
             self.redis_url = redis.url
-            components.append(Component("redis", redis.command, redis.answers, redis.port, 10))
-        token = self.secrets["RASA_TOKEN"]
-        endpoints = self.var_dir / "endpoints.yml"
-        endpoints.write_text(yaml.safe_dump(
-            rasa_endpoints(f"http://{LOCAL}:{self.actions_port}/webhook", self.redis_url, self.rasa_redis_db),
-            sort_keys=False))
-        components.append(Component("handoff", [sys.executable, "-m", "handoff", "serve"],
-                                    _answers(f"{self.handoff_url}/healthz"), self.handoff_port, 30))
+            groups.append([Component("redis", redis.command, redis.answers, redis.port, 10)])
+        groups.append([Component("handoff", [sys.executable, "-m", "handoff", "serve"],
+                                 _answers(f"{self.handoff_url}/healthz"), self.handoff_port, 30)])
         if self.redis_url:  # with the embedded store the service delivers notifications itself
-            components.append(Component("notify", [sys.executable, "-m", "handoff", "notify"], lambda: True))
-        components.append(Component("actions", [str(BOT_VENV / "bin" / "python"), "-m", "rasa_sdk", "--actions",
-                                                "bot.actions", "--port", str(self.actions_port)],
-                                    _answers(f"http://{LOCAL}:{self.actions_port}/health"), self.actions_port, 60))
-        components.append(Component("rasa", [
-            str(BOT_VENV / "bin" / "rasa"), "run", "--enable-api", "--auth-token", token,
-            "--model", str(MODEL), "--endpoints", str(endpoints), "--credentials", "bot/credentials.yml",
-            "--interface", LOCAL, "--port", str(self.rasa_port),
-        ], _answers(f"{self.rasa_url}/status?token={token}"), self.rasa_port, 120))
-        return components
+            groups.append([Component("notify", [sys.executable, "-m", "handoff", "notify"], lambda: True)])
+        token = self.secrets["RASA_TOKEN"]
+        actions, rasas = [], []
+        for number, (rasa_port, actions_port) in enumerate(self.bots, 1):
+            suffix = "" if number == 1 else f"-{number}"
+            endpoints = self.var_dir / f"endpoints{suffix}.yml"
+            endpoints.write_text(yaml.safe_dump(
+                rasa_endpoints(f"http://{LOCAL}:{actions_port}/webhook", self.redis_url, self.rasa_redis_db),
+                sort_keys=False))
+            actions.append(Component(f"actions{suffix}", [str(BOT_VENV / "bin" / "python"), "-m", "rasa_sdk", "--actions",
+                                                          "bot.actions", "--port", str(actions_port)],
+                                     _answers(f"http://{LOCAL}:{actions_port}/health"), actions_port, 60))
+            rasas.append(Component(f"rasa{suffix}", [
+                str(BOT_VENV / "bin" / "rasa"), "run", "--enable-api", "--auth-token", token,
+                "--model", str(MODEL), "--endpoints", str(endpoints), "--credentials", "bot/credentials.yml",
+                "--interface", LOCAL, "--port", str(rasa_port),
+            ], _answers(f"http://{LOCAL}:{rasa_port}/status?token={token}"), rasa_port, 120))
+        return [*groups, actions, rasas]
 
     def start(self) -> Stack:
         """Start everything in order; any failure (or a stop asked for meanwhile) stops what
@@ -172,10 +186,10 @@ class Stack:
             raise RuntimeError(f"{MODEL} is missing: run `make train`")
         self._supervisor = Supervisor(self.var_dir, PROJECT_ROOT, self._env, self.stop_requested)
         try:
-            components = self._components()
-            self._supervisor.check_ports(components)
-            for component in components:
-                self._supervisor.start(component)
+            groups = self._components()
+            self._supervisor.check_ports([c for group in groups for c in group])
+            for group in groups:
+                self._supervisor.start(*group)
             self._supervisor.watch()
         except BaseException:
             self.stop()
@@ -228,6 +242,8 @@ def main() -> None:
     parser.add_argument("--var", type=Path, default=PROJECT_ROOT / "var")
     parser.add_argument("--no-demo", action="store_true",
                         help="no demo console accounts (create real ones with `python -m handoff accounts add`)")
+    parser.add_argument("--rasa-servers", type=int, default=int(os.environ.get("RASA_SERVERS", 1)),
+                        help="Rasa servers, each with its own action server, on RASA_PORT+i and ACTIONS_PORT+i")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     stop = threading.Event()
@@ -239,11 +255,14 @@ def main() -> None:
 
     for sig in STOP_SIGNALS:
         signal.signal(sig, request_stop)
+    rasa_port, actions_port = int(os.environ.get("RASA_PORT", 5005)), int(os.environ.get("ACTIONS_PORT", 5055))
     stack = Stack(
         args.var,
         handoff_port=int(os.environ.get("HANDOFF_PORT", 8080)),
-        actions_port=int(os.environ.get("ACTIONS_PORT", 5055)),
-        rasa_port=int(os.environ.get("RASA_PORT", 5005)),
+        actions_port=actions_port,
+        rasa_port=rasa_port,
+        rasa_servers=args.rasa_servers,
+        extra_ports=[(rasa_port + i, actions_port + i) for i in range(1, args.rasa_servers)],
         redis_url=os.environ.get("REDIS_URL"),
         redis_port=int(os.environ.get("REDIS_PORT", 6379)),
         rasa_redis_db=int(os.environ.get("RASA_REDIS_DB", 1)),
@@ -267,6 +286,7 @@ def main() -> None:
 KEP Connect is running (Ctrl-C to stop). Logs in {args.var}/.
   Citizen chat       {stack.handoff_url}/
   Chat (Rasa REST)   POST {stack.rasa_url}/webhooks/rest/webhook  {{"sender": "…", "message": "…"}}
+  Rasa servers       {", ".join(stack.rasa_urls)} (the chat page's relay spreads the conversations)
   Clerk console      {stack.handoff_url}/clerk
 {_demo_logins_table(stack)}
   Handoff API        {stack.handoff_url}/api/topics

@@ -130,26 +130,30 @@ class Supervisor:
         component._started_at = time.monotonic()
         component._answering = False
 
-    def start(self, component: Component) -> None:
-        """Start one component and wait until it answers (or fail with where to look)."""
+    def start(self, *group: Component) -> None:
+        """Start components together and wait until each answers (or fail with where to look)."""
         with self._lock:
             if self._stopped or self.stop_requested.is_set():
                 raise Interrupted()
-            self._spawn(component)
-            self.components.append(component)
-        deadline = time.monotonic() + component.start_timeout
-        while time.monotonic() < deadline:
+            for component in group:
+                self._spawn(component)
+                self.components.append(component)
+        waiting = list(group)
+        deadline = time.monotonic() + max(c.start_timeout for c in group)
+        while waiting:
             if self.stop_requested.is_set():
                 raise Interrupted()
-            if component.process.poll() is not None:
-                raise StartFailed(f"{component.name} exited during start; see {self.log_path(component)}")
-            if component.ready():
-                component._answering = True
-                log.info("%s is up (pid %d)", component.name, component.pid)
-                return
+            for component in list(waiting):
+                if component.process.poll() is not None:
+                    raise StartFailed(f"{component.name} exited during start; see {self.log_path(component)}")
+                if component.ready():
+                    component._answering = True
+                    log.info("%s is up (pid %d)", component.name, component.pid)
+                    waiting.remove(component)
+            if waiting and time.monotonic() > deadline:
+                raise StartFailed(f"{waiting[0].name} did not start within {waiting[0].start_timeout:.0f} s; "
+                                  f"see {self.log_path(waiting[0])}")
             self.stop_requested.wait(0.2)
-        raise StartFailed(f"{component.name} did not start within {component.start_timeout:.0f} s; "
-                          f"see {self.log_path(component)}")
 
     def watch(self) -> None:
         """Restart what crashes, in a thread that lives until the stop (the children started

@@ -313,3 +313,18 @@ class ChatClient:
         if chat.booking:
             context["bookings"].append(chat.booking)
         return chat
+
+
+class RelayChatClient(ChatClient):
+    """The same scripts through the chat page's entry point, `POST /api/chat` of the handoff
+    service (the chat session in a cookie; the session needs a cookie jar that accepts
+    127.0.0.1). A booking comes back as a card without text."""
+
+    async def send(self, chat: Chat, text: str) -> None:
+        started = time.perf_counter()
+        async with self._session.post(f"{self._handoff}/api/chat", json={"message": text}) as resp:
+            resp.raise_for_status()
+            chat.replies = (await resp.json())["messages"]
+        chat.said += [r["text"] for r in chat.replies if r.get("text")]
+        chat.latencies.append(time.perf_counter() - started)
+        chat.booking = next((r["booking"] for r in chat.replies if "booking" in r), chat.booking)

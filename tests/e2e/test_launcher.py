@@ -24,11 +24,12 @@ import aiohttp
 import pytest
 
 from handoff import ports
+from handoff.chat import rendezvous
 from handoff.config import PROJECT_ROOT
 from handoff.redis_server import free_port
 from handoff.stack import load_secrets
 
-from .conversations import IDENTITY, SCRIPTS, ChatClient
+from .conversations import IDENTITY, SCRIPTS, ChatClient, RelayChatClient
 
 pytestmark = pytest.mark.slow
 START_TIMEOUT = 180  # the whole stack, on a busy machine
@@ -51,6 +52,14 @@ def answers(url: str) -> bool:
             return resp.status == 200
     except OSError:
         return False
+
+
+def free_ports(n: int) -> int:
+    """The first of n consecutive free ports."""
+    while True:
+        first = free_port()
+        if not any(ports.in_use(first + i) for i in range(1, n)):
+            return first
 
 
 def children(pid: int) -> set[int]:
@@ -83,16 +92,21 @@ class Launcher:
     redis: int
     process: subprocess.Popen | None = None
 
+    rasa_servers: int = 1
+
     @classmethod
-    def start(cls, var: Path, handoff_port: int | None = None) -> Launcher:
-        launcher = cls(var, handoff_port or free_port(), free_port(), free_port(), free_port())
+    def start(cls, var: Path, handoff_port: int | None = None, rasa_servers: int = 1) -> Launcher:
+        """With N Rasa servers: Rasa and action servers on RASA_PORT+i and ACTIONS_PORT+i."""
+        rasa, actions = free_ports(rasa_servers), free_ports(rasa_servers)
+        launcher = cls(var, handoff_port or free_port(), actions, rasa, free_port(), rasa_servers=rasa_servers)
         env = {**os.environ, "HANDOFF_PORT": str(launcher.handoff), "ACTIONS_PORT": str(launcher.actions),
                "RASA_PORT": str(launcher.rasa), "REDIS_PORT": str(launcher.redis)}
         env.pop("REDIS_URL", None)
         var.mkdir(parents=True, exist_ok=True)
         with open(var / "launcher.out", "wb") as out:
-            launcher.process = subprocess.Popen([sys.executable, "-m", "handoff.stack", "--var", str(var)], cwd=PROJECT_ROOT,
-                                                env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            launcher.process = subprocess.Popen(
+                [sys.executable, "-m", "handoff.stack", "--var", str(var), "--rasa-servers", str(rasa_servers)],
+                cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         return launcher
 
     @property
@@ -101,15 +115,20 @@ class Launcher:
 
     @property
     def ports(self) -> dict[str, int]:
-        return {"handoff": self.handoff, "actions": self.actions, "rasa": self.rasa, "redis": self.redis}
+        bots = {}
+        for i in range(self.rasa_servers):
+            suffix = f"-{i + 1}" if i else ""
+            bots |= {f"actions{suffix}": self.actions + i, f"rasa{suffix}": self.rasa + i}
+        return {"handoff": self.handoff, "redis": self.redis, **bots}
 
     @property
     def secrets(self) -> dict[str, str]:
         return load_secrets(self.var / "secrets.env")
 
     def urls(self) -> dict[str, str]:
-        return {"handoff": f"http://127.0.0.1:{self.handoff}/healthz", "actions": f"http://127.0.0.1:{self.actions}/health",
-                "rasa": f"http://127.0.0.1:{self.rasa}/status?token={self.secrets['RASA_TOKEN']}"}
+        paths = {"handoff": "/healthz", "actions": "/health", "rasa": f"/status?token={self.secrets['RASA_TOKEN']}"}
+        return {name: f"http://127.0.0.1:{port}{paths[name.split('-')[0]]}"
+                for name, port in self.ports.items() if name != "redis"}
 
     def wait_running(self) -> None:
         wait_for("the launcher says it is running", lambda: "KEP Connect is running" in self.output
@@ -198,6 +217,38 @@ async def test_a_booking_continues_after_rasa_is_killed_in_the_middle(launcher: 
         assert stored["question"] == "Έχασα την ταυτότητά μου, τι πρέπει να κάνω;"
 
 
+async def test_with_two_rasa_servers_a_conversation_moves_on_when_its_home_is_killed(tmp_path: Path):
+    """Through the chat page's relay: half-way through a booking the conversation's home Rasa
+    server is killed; the next message goes to the other server, which continues it."""
+    launcher = Launcher.start(tmp_path / "var", rasa_servers=2)
+    try:
+        await asyncio.to_thread(launcher.wait_running)
+        handoff = f"http://127.0.0.1:{launcher.handoff}"
+        token = launcher.secrets["HANDOFF_SERVICE_TOKEN"]
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+            client = RelayChatClient(session, "", handoff, token)
+            script, context = SCRIPTS["happy_path"], {"bookings": []}
+            given = slice(0, script.index(IDENTITY[0]) + 1)  # up to the name
+            chat = await client.play("happy_path", "", context, steps=given)
+            sender = "web-" + next(c.value for c in session.cookie_jar if c.key == "kep_chat")
+            home = rendezvous(sender, [f"http://127.0.0.1:{launcher.rasa + i}" for i in range(2)])[0]
+            home_name = "rasa" if home.endswith(f":{launcher.rasa}") else "rasa-2"
+            os.kill(launcher.pid_on(home_name), signal.SIGKILL)
+
+            chat = await client.play("happy_path", "", context, steps=slice(given.stop, len(script) - 2), chat=chat)
+            await client.send(chat, "ναι")
+            assert chat.booking is not None, chat.replies
+            async with session.get(f"{handoff}/api/bookings/{chat.booking['reference']}",
+                                   headers={"Authorization": f"Bearer {token}"}) as resp:
+                stored = await resp.json()
+            assert stored["sender_id"] == sender and stored["citizen"]["full_name"] == "Μαρία Παπαδοπούλου"
+            async with session.get(f"{handoff}/metrics") as resp:
+                assert 'kep_chat_relay_errors_total{reason="unreachable"}' in await resp.text()
+        await asyncio.to_thread(wait_for, f"{home_name} is back", lambda: answers(launcher.urls()[home_name]), BACK_TIMEOUT)
+    finally:
+        launcher.kill()
+
+
 def test_sigterm_to_the_process_group_leaves_nothing_behind(launcher: Launcher):
     processes = children(launcher.process.pid)
     assert len(processes) == 5, processes  # redis, handoff, notify, actions, rasa (some restarted above)
@@ -209,10 +260,10 @@ def test_sigterm_to_the_process_group_leaves_nothing_behind(launcher: Launcher):
 def test_sigint_twice_while_starting_leaves_nothing_behind(tmp_path: Path):
     launcher = Launcher.start(tmp_path / "var")
     try:
-        wait_for("Rasa is starting", lambda: "actions is up" in launcher.output or launcher.process.poll() is not None,
+        wait_for("Rasa is starting", lambda: len(children(launcher.process.pid)) == 5 or launcher.process.poll() is not None,
                  START_TIMEOUT)
         processes = children(launcher.process.pid)
-        assert len(processes) == 5, (processes, launcher.output)
+        assert "rasa is up" not in launcher.output, "too late: the stack had started"
         launcher.signal_group(signal.SIGINT)
         time.sleep(0.05)
         launcher.signal_group(signal.SIGINT)  # make and the shell pass Ctrl-C on too: the stop goes on

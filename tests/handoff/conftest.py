@@ -140,3 +140,18 @@ async def call_service(aiohttp_client, redis, settings, clock):
     await add_accounts(redis)
     app = create_app(replace(settings, ice_addresses=("127.0.0.1",)), redis=redis, clock=clock)
     return await aiohttp_client(app)
+
+
+@pytest.fixture
+async def rasa_recorder(aiohttp_server):
+    """What the relay sends to Rasa's REST channel (the real bot is in tests/e2e)."""
+    seen: list = []
+
+    async def webhook(request: web.Request) -> web.Response:
+        seen.append(request.headers.copy())
+        return web.json_response([{"recipient_id": "x", "text": "Γεια σας"}])
+
+    app = web.Application()
+    app.router.add_post("/webhooks/rest/webhook", webhook)
+    server = await aiohttp_server(app, host="127.0.0.1")
+    return str(server.make_url("")), seen

@@ -8,8 +8,6 @@ import json
 import logging
 from dataclasses import replace
 
-import pytest
-from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
 from handoff.app import create_app
@@ -74,21 +72,6 @@ async def test_the_request_id_is_answered_and_a_bad_one_replaced(client):
     assert forged.headers["X-Request-Id"] != made.headers["X-Request-Id"]
     assert all(len(r.headers["X-Request-Id"]) == 32 for r in (forged, made))
     assert (await client.get("/nowhere")).headers["X-Request-Id"]  # errors carry it too
-
-
-@pytest.fixture
-async def rasa_recorder(aiohttp_server):
-    """What the relay sends to Rasa's REST channel (the real bot is in tests/e2e)."""
-    seen: list = []
-
-    async def webhook(request: web.Request) -> web.Response:
-        seen.append(request.headers.copy())
-        return web.json_response([{"recipient_id": "x", "text": "Γεια σας"}])
-
-    app = web.Application()
-    app.router.add_post("/webhooks/rest/webhook", webhook)
-    server = await aiohttp_server(app, host="127.0.0.1")
-    return str(server.make_url("")), seen
 
 
 async def test_the_chat_relay_is_timed_passes_the_request_id_on_and_counts_failures(
