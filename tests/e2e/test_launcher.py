@@ -199,8 +199,7 @@ async def test_a_booking_continues_after_rasa_is_killed_in_the_middle(launcher: 
         client = ChatClient(session, f"http://127.0.0.1:{launcher.rasa}", handoff, launcher.secrets["HANDOFF_SERVICE_TOKEN"])
         context: dict = {"bookings": []}
         before = slice(0, SCRIPTS["happy_path"].index(IDENTITY[0]) + 1)  # up to the name: now the document
-        chat = await client.play("happy_path", sender, context, steps=before)
-        assert "κάμερα" in chat.text
+        chat = await client.play("happy_path", sender, context, steps=before)  # checks each reply
         chosen = [s for s in chat.said if "ελεύθερη ώρα" in s]
         assert chosen, chat.said
 
@@ -213,7 +212,7 @@ async def test_a_booking_continues_after_rasa_is_killed_in_the_middle(launcher: 
                                headers={"Authorization": f"Bearer {launcher.secrets['HANDOFF_SERVICE_TOKEN']}"}) as resp:
             stored = await resp.json()
         assert stored["sender_id"] == sender and stored["topic"] == "identity_documents"
-        assert stored["citizen"]["full_name"] == "Δέσποινα Λαμπράκη"  # given before the crash
+        assert stored["citizen"]["full_name"] == IDENTITY[0].text  # given before the crash
         assert stored["question"] == "Έχασα την ταυτότητά μου, τι πρέπει να κάνω;"
 
 
@@ -241,7 +240,7 @@ async def test_with_two_rasa_servers_a_conversation_moves_on_when_its_home_is_ki
             async with session.get(f"{handoff}/api/bookings/{chat.booking['reference']}",
                                    headers={"Authorization": f"Bearer {token}"}) as resp:
                 stored = await resp.json()
-            assert stored["sender_id"] == sender and stored["citizen"]["full_name"] == "Μαρία Παπαδοπούλου"
+            assert stored["sender_id"] == sender and stored["citizen"]["full_name"] == IDENTITY[0].text
             async with session.get(f"{handoff}/metrics") as resp:
                 assert 'kep_chat_relay_errors_total{reason="unreachable"}' in await resp.text()
         await asyncio.to_thread(wait_for, f"{home_name} is back", lambda: answers(launcher.urls()[home_name]), BACK_TIMEOUT)
