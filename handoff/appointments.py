@@ -187,7 +187,9 @@ class Appointments:
         assert slot is not None
         await self.bookings.reschedule(booking, slot, actor, self._clock(), event="booking.reassigned", kind=None,
                                        assigned_by=actor)
-        return await self.find(booking.reference, None, trusted=True)
+        moved = await self.find(booking.reference, None, trusted=True)
+        await events.announce(self._redis, "reassigned", moved)
+        return moved
 
     async def move_by_service(self, booking: Booking, slot_id: str, actor: str, reason: str) -> Booking:
         """Another time for the citizen, decided by the service (e.g. the clerk is away); the

@@ -25,6 +25,7 @@ from .audit import AuditTrail
 from .bookings import Booking
 from .catalogue_search import search
 from .citizens import IdentityDocument
+from .clerk_absences import ClerkAbsences, parse_period
 from .clerks import Clerk
 from .config import ATHENS
 from .errors import Conflict, Forbidden, InvalidFields, NotFound
@@ -346,8 +347,7 @@ class Console:
         booking = await self._visible(viewer, reference)
         if booking.status != "booked":
             raise Conflict("reference", "not_reassignable", "Ανατίθεται μόνο ραντεβού που δεν έχει αναληφθεί ακόμη.")
-        moved = await self._appointments.reassign(booking, clerk_id, viewer.account.username)
-        await events.announce(self._redis, "reassigned", moved)
+        await self._appointments.reassign(booking, clerk_id, viewer.account.username)
         return await self._item_of(viewer, booking.reference)
 
     async def cancel(self, viewer: Viewer, reference: str, reason: Any) -> dict[str, Any]:
@@ -365,6 +365,28 @@ class Console:
         booking = await self._supervised(viewer, reference)
         moved = await self._appointments.move_by_service(booking, slot_id, viewer.account.username, why)
         return await self._item_of(viewer, moved.reference)
+
+    async def staff(self, viewer: Viewer) -> list[dict[str, Any]]:
+        """The clerks a supervisor manages: topics, weekly hours, absences not yet over."""
+        if not viewer.account.is_supervisor:
+            raise Forbidden("role", "supervisors_only", "Μόνο ο προϊστάμενος διαχειρίζεται τους υπαλλήλους.")
+        now = self._clock()
+        return [
+            {**c.to_dict(), "absences": [a.to_dict() for a in c.absences if a.ends > now]}
+            for c in await self._appointments.clerks.all() if viewer.sees(c.branch, "")
+        ]
+
+    async def add_absence(self, viewer: Viewer, clerk_id: str, start: Any, end: Any, reason: Any) -> dict[str, Any]:
+        """Mark a clerk of the supervisor's branch absent; their appointments then go elsewhere
+        (see `clerk_absences`)."""
+        if not viewer.account.is_supervisor:
+            raise Forbidden("role", "supervisors_only", "Μόνο ο προϊστάμενος καταχωρίζει απουσίες.")
+        clerk = await self._appointments.clerks.get(clerk_id)
+        if clerk is None or not viewer.sees(clerk.branch, ""):
+            raise NotFound("clerk", "clerk_not_found", "Δεν βρέθηκε αυτός ο υπάλληλος στο ΚΕΠ σας.")
+        absence = parse_period(start, end, reason, self._clock())
+        report = await ClerkAbsences(self._redis, self._appointments, self._clock).add(clerk, absence, viewer.account.username)
+        return report.to_dict()
 
     async def _supervised(
         self, viewer: Viewer, reference: str, refusal: str = "Μόνο ο προϊστάμενος ακυρώνει ή μετακινεί ραντεβού.",

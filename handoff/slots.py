@@ -58,7 +58,7 @@ def parse_slot_id(slot_id: str) -> tuple[str, datetime]:
 
 
 def slots_on(clerk: Clerk, branch: Branch, day: date, minutes: int) -> list[Slot]:
-    """Every slot of `clerk` on `day`, booked or not; none on holidays or absences."""
+    """Every slot of `clerk` on `day`, booked or not; none on holidays or during absences."""
     if is_public_holiday(day) or clerk.absent_on(day):
         return []
     length = timedelta(minutes=minutes)
@@ -69,7 +69,8 @@ def slots_on(clerk: Clerk, branch: Branch, day: date, minutes: int) -> list[Slot
         start = datetime.combine(day, start_t, ATHENS)
         end_of_shift = datetime.combine(day, end_t, ATHENS)
         while start + length <= end_of_shift:
-            slots.append(Slot(clerk.id, branch.id, start, start + length))
+            if not clerk.away_during(start, start + length):
+                slots.append(Slot(clerk.id, branch.id, start, start + length))
             start += length
     return slots
 

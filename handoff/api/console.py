@@ -93,6 +93,24 @@ async def branch_day(request: web.Request) -> web.Response:
     return json_response(await console.branch_day(await console.viewer(account)))
 
 
+@routes.get("/api/clerk/clerks")
+async def staff(request: web.Request) -> web.Response:
+    _, account = await signed_in(request)
+    console = request.app[CONSOLE]
+    return json_response(await console.staff(await console.viewer(account)))
+
+
+@routes.post("/api/clerk/clerks/{clerk}/absences")
+async def add_absence(request: web.Request) -> web.Response:
+    _, account = await signed_in(request)
+    body = await json_body(request)
+    body = body if isinstance(body, dict) else {}
+    console = request.app[CONSOLE]
+    return json_response(await console.add_absence(
+        await console.viewer(account), request.match_info["clerk"], body.get("start"), body.get("end"), body.get("reason", ""),
+    ))
+
+
 @routes.get("/api/clerk/audit")
 async def branch_audit(request: web.Request) -> web.Response:
     _, account = await signed_in(request)

@@ -252,3 +252,30 @@ async def test_the_supervisors_day_at_phone_and_desktop_width(browser, service, 
     assert await page.evaluate("document.documentElement.scrollWidth") <= width
     await no_serious_violations(page)
     await page.screenshot(path=screenshot_path(f"supervisor-day-{width}"), full_page=True)
+
+
+async def test_supervisor_marks_a_clerk_absent_and_the_appointment_goes_elsewhere(browser, service, clock):
+    from datetime import datetime, timedelta
+
+    from handoff.config import ATHENS
+
+    clock.now = datetime(2030, 2, 4, 7, 0, tzinfo=ATHENS)  # a Monday both Athens clerks of the topic work
+    booking = await book(service, "identity_documents", "Πρέπει να ανανεώσω το διαβατήριό μου", branch="kep-athina")
+    ref, first = booking["reference"], booking["clerk"]
+    start = datetime.fromisoformat(booking["start"]).astimezone(ATHENS)
+    clerk_page = await signed_in_page(browser, service, first)
+    await expect(card(clerk_page, ref)).to_be_visible()
+    supervisor = await signed_in_page(browser, service, "sup-athina", viewport={"width": 360, "height": 800})
+    entry = supervisor.locator(f'#staff li[data-clerk="{first}"]')
+    await entry.locator("summary", has_text="Καταχώριση απουσίας").click()
+    await entry.get_by_label("Από").fill(f"{start - timedelta(minutes=10):%Y-%m-%dT%H:%M}")
+    await entry.get_by_label("Έως").fill(f"{start + timedelta(hours=2):%Y-%m-%dT%H:%M}")
+    await entry.get_by_label("Λόγος").fill("Ασθένεια")
+    await entry.get_by_role("button", name="Καταχώριση").click()
+    other = "ath-papadopoulou" if first == "ath-alexiou" else "ath-alexiou"
+    await expect(supervisor.locator("#staff-message")).to_contain_text(f"καταχωρίστηκε. Ραντεβού: {ref}: στον/στην {NAMES[other]}, ίδια ώρα.")
+    await expect(entry).to_contain_text(f"{start - timedelta(minutes=10):%H:%M} – {start + timedelta(hours=2):%H:%M} · Ασθένεια")
+    await expect(card(supervisor, ref).locator(".assignment")).to_have_text(f"ΚΕΠ Δήμου Αθηναίων · Υπάλληλος: {NAMES[other]} (με ανάθεση)")
+    await expect(card(clerk_page, ref)).to_have_count(0)  # gone from the absent clerk's list, live
+    assert await supervisor.evaluate("document.documentElement.scrollWidth") <= 360
+    await supervisor.screenshot(path=screenshot_path("supervisor-absence"), full_page=True)

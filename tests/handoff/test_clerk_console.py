@@ -356,3 +356,56 @@ async def test_an_appointments_history_readable_in_the_console(aiohttp_client, c
     branch = await (await supervisor.get("/api/clerk/audit")).json()
     assert [s["label"] for s in branch][:2] == ["Ολοκλήρωση", "Ανάληψη"] and {s["reference"] for s in branch} == {ref}
     assert (await taker.get("/api/clerk/audit")).status == 403
+
+
+async def test_a_clerk_off_sick_for_the_afternoon(aiohttp_client, client, redis):
+    slots = await (await client.get("/api/slots", params={"topic": "identity_documents", "branch": "kep-athina",
+                                                          "after": "2030-02-04T13:00:00+02:00", "limit": "50"})).json()
+    slot = {(s["clerk"], s["start"][11:16]): s["slot_id"] for s in slots if s["start"].startswith("2030-02-04")}
+
+    async def book_at(clerk: str, at: str, card: str) -> dict:
+        body = booking_body(slot[(clerk, at)], "identity_documents", citizen=citizen(id_card=card, mobile=f"69{card[-6:]}00"))
+        resp = await client.post("/api/bookings", json=body, headers=AUTH)
+        assert resp.status == 201, await resp.text()
+        return await resp.json()
+
+    nobody_free = await book_at("ath-alexiou", "13:10", "ΑΚ 100001")
+    await book_at("ath-papadopoulou", "13:10", "ΑΚ 100002")  # the other clerk with the topic is busy then
+    colleague_free = await book_at("ath-alexiou", "13:30", "ΑΚ 100003")
+    supervisor, csrf = await sign_in(aiohttp_client, client, "sup-athina")
+    path, headers = "/api/clerk/clerks/ath-alexiou/absences", {"X-CSRF-Token": csrf}
+    told_before = len(await outbox_messages(redis))
+
+    resp = await supervisor.post(path, json={"start": "2030-02-04T13:00", "end": "2030-02-04T14:30", "reason": "Ασθένεια"},
+                                 headers=headers)
+    report = await resp.json()
+    assert resp.status == 200, report
+    assert report["absence"] == {"start": "2030-02-04", "end": "2030-02-04", "reason": "Ασθένεια", "from_time": "13:00",
+                                 "until": "14:30"}
+    assert report["reassigned"] == [{"reference": colleague_free["reference"], "clerk": "ath-papadopoulou",
+                                     "clerk_name": "Μαρία Παπαδοπούλου"}]
+    assert [m["reference"] for m in report["moved"]] == [nobody_free["reference"]] and report["cancelled"] == []
+    moved = await (await client.get(f"/api/bookings/{nobody_free['reference']}", headers=AUTH)).json()
+    assert moved["start"] == report["moved"][0]["start"] != nobody_free["start"]
+    told = (await outbox_messages(redis))[told_before:]
+    assert [(n.reference, n.kind) for n in told] == [(nobody_free["reference"], "moved_by_service")]  # only the time change
+    assert told[0].reason == "Ο υπάλληλος που θα σας εξυπηρετούσε απουσιάζει."
+
+    after = await (await client.get("/api/slots", params={"topic": "identity_documents", "branch": "kep-athina",
+                                                          "after": "2030-02-04T12:00:00+02:00", "limit": "50"})).json()
+    alexiou = [s["start"][11:16] for s in after if s["clerk"] == "ath-alexiou" and s["start"].startswith("2030-02-04")]
+    assert alexiou[-1] == "12:30"  # 12:50–13:10 and the afternoon's slots went at once
+    audit = [json.loads(x) for x in await redis.lrange("kep:audit:ath-alexiou", 0, -1)]
+    assert [(e["event"], e["actor"]) for e in audit] == [("clerk.absence_added", "sup-athina")]
+    staff = {c["id"]: c for c in await (await supervisor.get("/api/clerk/clerks")).json()}
+    assert set(staff) == {"ath-papadopoulou", "ath-georgiou", "ath-alexiou", "ath-konstantinou"}
+    assert staff["ath-alexiou"]["absences"] == [report["absence"]]
+
+    bad = await supervisor.post(path, json={"start": "2030-02-04T15:00", "end": "2030-02-04T14:00"}, headers=headers)
+    assert bad.status == 422 and "end" in (await bad.json())["error"]["fields"]
+    elsewhere = await supervisor.post("/api/clerk/clerks/thes-dimitriou/absences",
+                                      json={"start": "2030-02-05T08:00", "end": "2030-02-05T12:00"}, headers=headers)
+    assert elsewhere.status == 404
+    clerk, csrf_c = await sign_in(aiohttp_client, client, "ath-georgiou")
+    refused = await clerk.post(path, json={"start": "2030-02-05T08:00", "end": "2030-02-05T12:00"}, headers={"X-CSRF-Token": csrf_c})
+    assert refused.status == 403

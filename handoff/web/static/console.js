@@ -44,6 +44,7 @@ function showSignedIn(account) {
   document.title = `ΚΕΠ Connect — ${supervisor ? "Κονσόλα προϊσταμένου" : "Κονσόλα υπαλλήλου"}`;
   $("queue-name").textContent = !supervisor ? "Τα ραντεβού μου" : account.branch ? "Τα ραντεβού του ΚΕΠ" : "Τα ραντεβού όλων των ΚΕΠ";
   $("day-panel").hidden = !supervisor;
+  $("staff-panel").hidden = !supervisor;
   $("history-panel").hidden = account.role !== "clerk";
   refresh();
   loadFailed();
@@ -315,7 +316,52 @@ function loadBranchSteps() {
   if ($("branch-audit").open) loadSteps("/api/clerk/audit", $("branch-steps"), true);
 }
 
-function refresh() { loadQueue(); loadHandled(); loadDay(); loadBranchSteps(); }
+function absenceText(a) {
+  const from = `${KepText.day(`${a.start}T12:00:00Z`)}${a.from_time ? ` ${a.from_time}` : ""}`;
+  const until = `${a.end === a.start && a.from_time ? "" : `${KepText.day(`${a.end}T12:00:00Z`)} `}${a.until || "(όλη την ημέρα)"}`;
+  return `${from} – ${until}${a.reason ? ` · ${a.reason}` : ""}`;
+}
+
+// Supervisors: each clerk's absences, and a form to add one; what happened to the appointments is said after.
+const loadStaff = serialised(async () => {
+  if (state.account.role !== "supervisor") return;
+  const result = await api("/api/clerk/clerks");
+  if (!result.ok) return;
+  sync($("staff"), result.body.map((c) => ({
+    key: c.id, signature: JSON.stringify(c.absences),
+    build: () => {
+      const li = document.createElement("li");
+      li.dataset.clerk = c.id;
+      li.append(textElement("strong", c.name));
+      li.append(c.absences.length ? KepText.list(c.absences.map(absenceText)) : textElement("p", "Καμία απουσία.", "muted"));
+      const box = $("absence-template").content.firstElementChild.cloneNode(true);
+      const form = box.querySelector("form");
+      form.addEventListener("submit", (e) => { e.preventDefault(); addAbsence(c, form); });
+      li.append(box);
+      return li;
+    },
+  })));
+});
+
+async function addAbsence(clerk, formElement) {
+  const form = new FormData(formElement);
+  const result = await api(`/api/clerk/clerks/${encodeURIComponent(clerk.id)}/absences`,
+                           { method: "POST", body: { start: form.get("start"), end: form.get("end"), reason: form.get("reason") || "" } });
+  if (!result.ok) { $("staff-message").textContent = errorText(result); return; }
+  formElement.reset();
+  formElement.closest("details").open = false;
+  const r = result.body;
+  const parts = [
+    ...r.reassigned.map((x) => `${x.reference}: στον/στην ${x.clerk_name}, ίδια ώρα`),
+    ...r.moved.map((x) => `${x.reference}: νέα ώρα ${KepText.dateTime(x.start)} (ο πολίτης ενημερώθηκε)`),
+    ...r.cancelled.map((ref) => `${ref}: ακυρώθηκε, χωρίς ελεύθερη ώρα (ο πολίτης ενημερώθηκε)`),
+  ];
+  $("staff-message").textContent = `Η απουσία του/της ${clerk.name} καταχωρίστηκε. `
+    + (parts.length ? `Ραντεβού: ${parts.join(" · ")}.` : "Δεν είχε ραντεβού σε αυτό το διάστημα.");
+  refresh();
+}
+
+function refresh() { loadQueue(); loadHandled(); loadDay(); loadBranchSteps(); loadStaff(); }
 
 async function searchHistory(event) {
   event.preventDefault();
