@@ -162,6 +162,12 @@ class Appointments:
             return Conflict("clerk", "clerk_busy", f"Ο/Η {clerk.name} έχει άλλο ραντεβού εκείνη την ώρα.")
         return None
 
+    async def fits(self, booking: Booking, clerk: Clerk) -> bool:
+        """Is the appointment's time still one of `clerk`'s slots (hours and absences)?"""
+        branch = await self.branches.get(clerk.branch)
+        day = booking.start.astimezone(ATHENS).date()
+        return branch is not None and any(s.start == booking.start for s in self.working_slots(clerk, branch, day))
+
     def working_slots(self, clerk: Clerk, branch: Branch, day: date) -> list[Slot]:
         """Every slot `clerk` works on `day`, booked or not (a clerk's capacity that day)."""
         return slots_on(clerk, branch, day, self._settings.slot_minutes)

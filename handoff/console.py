@@ -25,7 +25,7 @@ from .audit import AuditTrail
 from .bookings import Booking
 from .catalogue_search import search
 from .citizens import IdentityDocument
-from .clerk_absences import ClerkAbsences, parse_period
+from .clerk_schedule import ClerkSchedule, parse_period, parse_schedule
 from .clerks import Clerk
 from .config import ATHENS
 from .errors import Conflict, Forbidden, InvalidFields, NotFound
@@ -377,16 +377,30 @@ class Console:
         ]
 
     async def add_absence(self, viewer: Viewer, clerk_id: str, start: Any, end: Any, reason: Any) -> dict[str, Any]:
-        """Mark a clerk of the supervisor's branch absent; their appointments then go elsewhere
-        (see `clerk_absences`)."""
+        """Mark a clerk of the supervisor's branch absent; their appointments in the period go
+        elsewhere (see `clerk_schedule`)."""
+        clerk = await self._managed_clerk(viewer, clerk_id)
+        absence = parse_period(start, end, reason, self._clock())
+        done = await ClerkSchedule(self._redis, self._appointments, self._clock).add_absence(clerk, absence, viewer.account.username)
+        return {"absence": absence.to_dict(), **done.to_dict()}
+
+    async def change_schedule(self, viewer: Viewer, clerk_id: str, topics: Any, working_hours: Any) -> dict[str, Any]:
+        """New topics and weekly hours for a clerk of the supervisor's branch; the appointments
+        that no longer fit go elsewhere (see `clerk_schedule`)."""
+        clerk = await self._managed_clerk(viewer, clerk_id)
+        known = {t.id for t in await self._appointments.topics.all()}
+        new_topics, hours = parse_schedule(topics, working_hours, known)
+        done = await ClerkSchedule(self._redis, self._appointments, self._clock).change(
+            clerk, new_topics, hours, viewer.account.username)
+        return {"topics": new_topics, "working_hours": hours, **done.to_dict()}
+
+    async def _managed_clerk(self, viewer: Viewer, clerk_id: str) -> Clerk:
         if not viewer.account.is_supervisor:
-            raise Forbidden("role", "supervisors_only", "Μόνο ο προϊστάμενος καταχωρίζει απουσίες.")
+            raise Forbidden("role", "supervisors_only", "Μόνο ο προϊστάμενος αλλάζει ωράρια και απουσίες.")
         clerk = await self._appointments.clerks.get(clerk_id)
         if clerk is None or not viewer.sees(clerk.branch, ""):
             raise NotFound("clerk", "clerk_not_found", "Δεν βρέθηκε αυτός ο υπάλληλος στο ΚΕΠ σας.")
-        absence = parse_period(start, end, reason, self._clock())
-        report = await ClerkAbsences(self._redis, self._appointments, self._clock).add(clerk, absence, viewer.account.username)
-        return report.to_dict()
+        return clerk
 
     async def _supervised(
         self, viewer: Viewer, reference: str, refusal: str = "Μόνο ο προϊστάμενος ακυρώνει ή μετακινεί ραντεβού.",

@@ -111,6 +111,17 @@ async def add_absence(request: web.Request) -> web.Response:
     ))
 
 
+@routes.put("/api/clerk/clerks/{clerk}/schedule")
+async def change_schedule(request: web.Request) -> web.Response:
+    _, account = await signed_in(request)
+    body = await json_body(request)
+    body = body if isinstance(body, dict) else {}
+    console = request.app[CONSOLE]
+    return json_response(await console.change_schedule(
+        await console.viewer(account), request.match_info["clerk"], body.get("topics"), body.get("working_hours"),
+    ))
+
+
 @routes.get("/api/clerk/audit")
 async def branch_audit(request: web.Request) -> web.Response:
     _, account = await signed_in(request)

@@ -279,3 +279,31 @@ async def test_supervisor_marks_a_clerk_absent_and_the_appointment_goes_elsewher
     await expect(card(clerk_page, ref)).to_have_count(0)  # gone from the absent clerk's list, live
     assert await supervisor.evaluate("document.documentElement.scrollWidth") <= 360
     await supervisor.screenshot(path=screenshot_path("supervisor-absence"), full_page=True)
+
+
+async def test_supervisor_changes_a_clerks_topics_and_hours(browser, service, clock):
+    from datetime import datetime
+
+    from handoff.config import ATHENS
+
+    clock.now = datetime(2030, 2, 4, 7, 0, tzinfo=ATHENS)  # a Monday
+    booking = await book(service, "tax", "Δεν μπορώ να μπω στο taxisnet", branch="kep-athina", clerk="ath-alexiou")
+    supervisor = await signed_in_page(browser, service, "sup-athina", viewport={"width": 768, "height": 900})
+    entry = supervisor.locator('#staff li[data-clerk="ath-alexiou"]')
+    await entry.locator("summary", has_text="Ωράριο και θέματα").click()
+    await expect(entry.get_by_label("Φορολογικά θέματα")).to_be_checked()
+    await expect(entry.get_by_label("Δευτέρα")).to_have_value("08:30-14:30")
+    await entry.get_by_label("Φορολογικά θέματα").uncheck()
+    await entry.get_by_label("Σάββατο").fill("09:00-12:00")
+    await entry.get_by_role("button", name="Αποθήκευση").click()
+    await expect(supervisor.locator("#staff-message")).to_contain_text(
+        f"Το ωράριο και τα θέματα του/της Δημήτρης Αλεξίου αποθηκεύτηκαν. Ραντεβού: {booking['reference']}: ")
+    await entry.locator("summary", has_text="Ωράριο και θέματα").click()
+    await expect(entry.get_by_label("Φορολογικά θέματα")).not_to_be_checked()
+    await expect(entry.get_by_label("Σάββατο")).to_have_value("09:00-12:00")
+    await expect(card(supervisor, booking["reference"]).locator(".assignment")).not_to_contain_text("Αλεξίου")
+
+    await entry.get_by_label("Δευτέρα").fill("14:00-09:00")
+    await entry.get_by_role("button", name="Αποθήκευση").click()
+    await expect(supervisor.locator("#staff-message")).to_contain_text("το καθένα να τελειώνει μετά την αρχή του")
+    await supervisor.screenshot(path=screenshot_path("supervisor-schedule"), full_page=True)

@@ -409,3 +409,45 @@ async def test_a_clerk_off_sick_for_the_afternoon(aiohttp_client, client, redis)
     clerk, csrf_c = await sign_in(aiohttp_client, client, "ath-georgiou")
     refused = await clerk.post(path, json={"start": "2030-02-05T08:00", "end": "2030-02-05T12:00"}, headers={"X-CSRF-Token": csrf_c})
     assert refused.status == 403
+
+
+async def test_new_hours_and_topics_for_a_clerk(aiohttp_client, client, redis):
+    async def book_alexiou(topic: str, at: str, card: str) -> dict:
+        slot_id = f"ath-alexiou@20300204T{int(at[:2]) - 2:02d}{at[3:]}Z"  # Athens is UTC+2 in February
+        body = booking_body(slot_id, topic, citizen=citizen(id_card=card, mobile=f"69{card[-6:]}00"))
+        resp = await client.post("/api/bookings", json=body, headers=AUTH)
+        assert resp.status == 201, await resp.text()
+        return await resp.json()
+
+    late_morning = await book_alexiou("identity_documents", "10:10", "ΑΚ 200001")
+    tax = await book_alexiou("tax", "09:10", "ΑΚ 200002")
+    early = await book_alexiou("identity_documents", "09:30", "ΑΚ 200003")
+    supervisor, csrf = await sign_in(aiohttp_client, client, "sup-athina")
+    path, headers = "/api/clerk/clerks/ath-alexiou/schedule", {"X-CSRF-Token": csrf}
+    week = {d: [["08:30", "14:30"]] for d in ("tue", "wed", "thu", "fri")}
+    resp = await supervisor.put(path, json={"topics": ["identity_documents", "welfare"],
+                                            "working_hours": {"mon": [["08:30", "10:00"]], **week}}, headers=headers)
+    done = await resp.json()
+    assert resp.status == 200, done
+    assert done["reassigned"] == [{"reference": late_morning["reference"], "clerk": "ath-papadopoulou",
+                                   "clerk_name": "Μαρία Παπαδοπούλου"}]  # same time, with the colleague
+    assert [m["reference"] for m in done["moved"]] == [tax["reference"]]  # no other tax clerk that morning
+    assert done["moved"][0]["start"] == "2030-02-04T13:00:00+02:00"  # Γεωργίου's first afternoon slot
+    kept = await (await client.get(f"/api/bookings/{early['reference']}", headers=AUTH)).json()
+    assert (kept["clerk"], kept["start"]) == ("ath-alexiou", early["start"])  # still fits: untouched
+
+    tax_slots = await (await client.get("/api/slots", params={"topic": "tax", "branch": "kep-athina", "limit": "20"})).json()
+    assert tax_slots and all(s["clerk"] != "ath-alexiou" for s in tax_slots)
+    monday = await (await client.get("/api/slots", params={"topic": "identity_documents", "branch": "kep-athina",
+                                                           "after": "2030-02-04T10:00:00+02:00", "limit": "30"})).json()
+    assert not [s for s in monday if s["clerk"] == "ath-alexiou" and s["start"].startswith("2030-02-04")]
+    audit = [json.loads(x)["event"] for x in await redis.lrange("kep:audit:ath-alexiou", 0, -1)]
+    assert audit == ["clerk.schedule_changed"]
+
+    for body, field in (({"topics": [], "working_hours": week}, "topics"),
+                        ({"topics": ["astrology"], "working_hours": week}, "topics"),
+                        ({"topics": ["tax"], "working_hours": {"mon": [["14:00", "09:00"]]}}, "working_hours"),
+                        ({"topics": ["tax"], "working_hours": {"someday": [["08:00", "09:00"]]}}, "working_hours"),
+                        ({"topics": ["tax"], "working_hours": "08:00-14:00"}, "working_hours")):
+        bad = await supervisor.put(path, json=body, headers=headers)
+        assert bad.status == 422 and field in (await bad.json())["error"]["fields"], body

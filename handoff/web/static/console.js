@@ -22,7 +22,9 @@ async function api(path, options = {}) {
 }
 
 function errorText(result) {
-  return (result.body && result.body.error && result.body.error.message) || "Κάτι πήγε στραβά. Δοκιμάστε ξανά.";
+  const error = result.body && result.body.error;
+  if (!error) return "Κάτι πήγε στραβά. Δοκιμάστε ξανά.";
+  return error.fields ? Object.values(error.fields).map((f) => f.message).join(" ") : error.message;
 }
 
 let noticeTimer = null;
@@ -178,8 +180,11 @@ function carryOver(old, fresh) {
     if (twin) twin.open = d.open;
   });
   old.querySelectorAll("form[class] [name]").forEach((field) => {
-    const twin = fresh.querySelector(`form.${field.form.classList[0]} [name="${field.name}"]`);
-    if (twin && field.value !== field.defaultValue) { twin.value = field.value; twin.dataset.wanted = field.value; }
+    const box = field.type === "checkbox";
+    const twin = fresh.querySelector(`form.${field.form.classList[0]} [name="${field.name}"]${box ? `[value="${CSS.escape(field.value)}"]` : ""}`);
+    if (!twin) return;
+    if (box) { if (field.checked !== field.defaultChecked) twin.checked = field.checked; return; }
+    if (field.value !== field.defaultValue) { twin.value = field.value; twin.dataset.wanted = field.value; }
   });
   const focused = old.contains(document.activeElement) ? document.activeElement : null;
   if (!focused) return;
@@ -322,13 +327,67 @@ function absenceText(a) {
   return `${from} – ${until}${a.reason ? ` · ${a.reason}` : ""}`;
 }
 
-// Supervisors: each clerk's absences, and a form to add one; what happened to the appointments is said after.
+const WEEKDAYS = [["mon", "Δευτέρα"], ["tue", "Τρίτη"], ["wed", "Τετάρτη"], ["thu", "Πέμπτη"], ["fri", "Παρασκευή"],
+                  ["sat", "Σάββατο"], ["sun", "Κυριακή"]];
+
+// A clerk's topics (checkboxes) and weekly hours (one field a day), as a form.
+function scheduleForm(clerk, topics) {
+  const box = $("schedule-template").content.firstElementChild.cloneNode(true);
+  const form = box.querySelector("form");
+  const choice = form.querySelector(".topics-choice");
+  for (const t of topics) {
+    const label = document.createElement("label");
+    const input = document.createElement("input");
+    input.type = "checkbox"; input.name = "topic"; input.value = t.id; input.defaultChecked = clerk.topics.includes(t.id);
+    label.append(input, ` ${t.label}`);
+    choice.append(label);
+  }
+  const hours = form.querySelector(".hours");
+  for (const [day, name] of WEEKDAYS) {
+    const label = document.createElement("label");
+    const input = document.createElement("input");
+    input.name = day; input.autocomplete = "off";
+    input.defaultValue = (clerk.working_hours[day] || []).map(([from, to]) => `${from}-${to}`).join(", ");
+    label.append(`${name} `, input);
+    hours.append(label);
+  }
+  form.addEventListener("submit", (e) => { e.preventDefault(); changeSchedule(clerk, form); });
+  return box;
+}
+
+async function changeSchedule(clerk, form) {
+  const data = new FormData(form);
+  const workingHours = {};
+  for (const [day] of WEEKDAYS) {
+    const ranges = String(data.get(day) || "").split(",").map((r) => r.trim()).filter(Boolean);
+    if (ranges.length) workingHours[day] = ranges.map((r) => r.split(/\s*[-–]\s*/));
+  }
+  const result = await api(`/api/clerk/clerks/${encodeURIComponent(clerk.id)}/schedule`,
+                           { method: "PUT", body: { topics: data.getAll("topic"), working_hours: workingHours } });
+  if (!result.ok) { $("staff-message").textContent = errorText(result); return; }
+  form.closest("details").open = false;
+  $("staff-message").textContent = `Το ωράριο και τα θέματα του/της ${clerk.name} αποθηκεύτηκαν. ${redistributed(result.body)}`;
+  refresh();
+}
+
+// What happened to the appointments that no longer fitted a clerk's schedule.
+function redistributed(r) {
+  const parts = [
+    ...r.reassigned.map((x) => `${x.reference}: στον/στην ${x.clerk_name}, ίδια ώρα`),
+    ...r.moved.map((x) => `${x.reference}: νέα ώρα ${KepText.dateTime(x.start)} (ο πολίτης ενημερώθηκε)`),
+    ...r.cancelled.map((ref) => `${ref}: ακυρώθηκε, χωρίς ελεύθερη ώρα (ο πολίτης ενημερώθηκε)`),
+  ];
+  return parts.length ? `Ραντεβού: ${parts.join(" · ")}.` : "Κανένα ραντεβού δεν χρειάστηκε να αλλάξει.";
+}
+
+// Supervisors: each clerk's absences and schedule, with forms; what happened to the appointments is said after.
 const loadStaff = serialised(async () => {
   if (state.account.role !== "supervisor") return;
-  const result = await api("/api/clerk/clerks");
+  const [result, topics] = await Promise.all([api("/api/clerk/clerks"), state.topics || api("/api/topics")]);
   if (!result.ok) return;
+  if (!state.topics && topics.ok) state.topics = topics;
   sync($("staff"), result.body.map((c) => ({
-    key: c.id, signature: JSON.stringify(c.absences),
+    key: c.id, signature: JSON.stringify(c),
     build: () => {
       const li = document.createElement("li");
       li.dataset.clerk = c.id;
@@ -337,7 +396,7 @@ const loadStaff = serialised(async () => {
       const box = $("absence-template").content.firstElementChild.cloneNode(true);
       const form = box.querySelector("form");
       form.addEventListener("submit", (e) => { e.preventDefault(); addAbsence(c, form); });
-      li.append(box);
+      li.append(box, scheduleForm(c, topics.ok ? topics.body : []));
       return li;
     },
   })));
@@ -350,14 +409,7 @@ async function addAbsence(clerk, formElement) {
   if (!result.ok) { $("staff-message").textContent = errorText(result); return; }
   formElement.reset();
   formElement.closest("details").open = false;
-  const r = result.body;
-  const parts = [
-    ...r.reassigned.map((x) => `${x.reference}: στον/στην ${x.clerk_name}, ίδια ώρα`),
-    ...r.moved.map((x) => `${x.reference}: νέα ώρα ${KepText.dateTime(x.start)} (ο πολίτης ενημερώθηκε)`),
-    ...r.cancelled.map((ref) => `${ref}: ακυρώθηκε, χωρίς ελεύθερη ώρα (ο πολίτης ενημερώθηκε)`),
-  ];
-  $("staff-message").textContent = `Η απουσία του/της ${clerk.name} καταχωρίστηκε. `
-    + (parts.length ? `Ραντεβού: ${parts.join(" · ")}.` : "Δεν είχε ραντεβού σε αυτό το διάστημα.");
+  $("staff-message").textContent = `Η απουσία του/της ${clerk.name} καταχωρίστηκε. ${redistributed(result.body)}`;
   refresh();
 }
 
