@@ -80,7 +80,8 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=60)
     parser.add_argument("--think", type=float, nargs="+", default=[1.0, 0.0], help="seconds between turns; one run each")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as var, Stack(Path(var)) as stack:
+    # every simulated citizen books as the same person: no per-citizen limit here
+    with tempfile.TemporaryDirectory() as var, Stack(Path(var), extra_env={"HANDOFF_MAX_BOOKINGS_PER_CITIZEN": "0"}) as stack:
         for think in args.think:
             asyncio.run(run(stack, args.citizens, args.duration, think))
 

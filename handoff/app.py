@@ -31,6 +31,7 @@ from .api.keys import (
     APPOINTMENTS,
     CALLS,
     CHAT,
+    CHAT_IDS,
     CONSOLE,
     LIVE_FEEDS,
     LOGIN,
@@ -41,7 +42,7 @@ from .api.keys import (
 from .appointment_access import AppointmentAccess
 from .appointments import Appointments, Clock, utc_now
 from .calls import Calls
-from .chat import ChatRelay
+from .chat import ChatIds, ChatRelay
 from .config import Settings
 from .console import Console
 from .login import Login, LoginLimits, PasswordChecks
@@ -98,6 +99,7 @@ def create_app(settings: Settings, redis: Redis | None = None, clock: Clock = ut
     app[SETTINGS] = settings
     restrict_host_addresses(list(settings.ice_addresses))
     app[LIVE_FEEDS] = set()
+    app[CHAT_IDS] = ChatIds(settings.secret_key)
     app.on_shutdown.append(console.close_live_feeds)
 
     async def store_context(app: web.Application):

@@ -93,7 +93,7 @@ class Appointments:
         await self.topic(request.topic)
         slot = await self._bookable_slot(request.slot_id, request.topic)
         token = new_manage_token()
-        booking = await self.bookings.create(request, slot, token, self._clock())
+        booking = await self.bookings.create(request, slot, token, self._clock(), self._settings.max_bookings_per_citizen)
         await events.announce(self._redis, "booked", booking)
         return Confirmation(booking, token)
 

@@ -6,6 +6,7 @@ audit entry and what the citizen is told (the notification outbox) change togeth
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import secrets
@@ -46,6 +47,15 @@ def citizen_index_key(lookup: str) -> str:
     """The references booked with one identity document number and mobile (see
     `citizens.citizen_lookup_key`): how a citizen who lost every code finds a booking again."""
     return key("bookings", "citizen", lookup)
+
+
+def holder_keys(citizen: Citizen) -> tuple[str, str]:
+    """The two indexes a booking counts in for the per-citizen limit: its ΑΦΜ (or ΑΜΚΑ) and its
+    mobile. Hashed, so that the key names no personal data."""
+    def index(value: str) -> str:
+        return key("bookings", "holder", hashlib.sha256(value.encode()).hexdigest())
+
+    return index(f"afm:{citizen.afm}" if citizen.afm else f"amka:{citizen.amka}"), index(f"mobile:{citizen.mobile}")
 
 
 def new_reference() -> str:
@@ -161,15 +171,39 @@ def _flatten(mapping: dict[str, str]) -> list[str]:
 # Every script ends with `write_outbox(k, plan)` (notifications.LUA_OUTBOX): the citizen's
 # message and reminders are written with the change, KEYS[k..k+2] = notifications.OUTBOX_KEYS.
 
-# KEYS: hold, booking, by_start, clerk_queue, audit stream, audit subject, outbox (3), citizen index
-# ARGV: reference, hold expiry (unix s), score, audit entry, outbox plan, field, value, ...
+# KEYS: hold, booking, by_start, clerk_queue, audit stream, audit subject, outbox (3), citizen index,
+#       holder indexes (ΑΦΜ/ΑΜΚΑ, mobile)
+# ARGV: reference, hold expiry (unix s), score, audit entry, outbox plan, now (unix s), most future
+#       bookings per holder (0: no limit), booking key prefix, topic, field, value, ...
+# A holder index lists every booking made with one ΑΦΜ/ΑΜΚΑ (or mobile); what still counts is
+# read at booking time: status `booked` and a start (by_start, so a move counts) after now.
+# Those that can no longer count are dropped on the way.
 _BOOK = LUA_OUTBOX + """
 if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
+local most = tonumber(ARGV[7])
+if most > 0 then
+  for index = 11, 12 do
+    local held = 0
+    for _, ref in ipairs(redis.call('SMEMBERS', KEYS[index])) do
+      local start = redis.call('ZSCORE', KEYS[3], ref)
+      local booking = redis.call('HMGET', ARGV[8] .. ref, 'status', 'topic')
+      if booking[1] == 'booked' and start and tonumber(start) > tonumber(ARGV[6]) then
+        if booking[2] == ARGV[9] then return -2 end
+        held = held + 1
+      else
+        redis.call('SREM', KEYS[index], ref)
+      end
+    end
+    if held >= most then return -3 end
+  end
+end
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EXAT', ARGV[2]) then return 0 end
-redis.call('HSET', KEYS[2], unpack(ARGV, 6))
+redis.call('HSET', KEYS[2], unpack(ARGV, 10))
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
 redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
 redis.call('SADD', KEYS[10], ARGV[1])
+redis.call('SADD', KEYS[11], ARGV[1])
+redis.call('SADD', KEYS[12], ARGV[1])
 redis.call('XADD', KEYS[5], '*', 'entry', ARGV[4])
 redis.call('RPUSH', KEYS[6], ARGV[4])
 write_outbox(7, ARGV[5])
@@ -264,7 +298,10 @@ class BookingStore:
         h = await self._redis.hgetall(booking_key(reference))
         return Booking.from_hash(h) if h else None
 
-    async def create(self, request: NewBooking, slot: Slot, manage_token: str, now: datetime) -> Booking:
+    async def create(self, request: NewBooking, slot: Slot, manage_token: str, now: datetime,
+                     most_per_citizen: int = 0) -> Booking:
+        """The booking, or SLOT_TAKEN; with `most_per_citizen`, also refused (409) when this
+        ΑΦΜ/ΑΜΚΑ or this mobile already holds that many future bookings, or one of the topic."""
         for _ in range(5):
             reference = new_reference()
             fields = {
@@ -286,14 +323,24 @@ class BookingStore:
             result = await self._book(
                 keys=[hold_key(slot.id), booking_key(reference), BY_START, clerk_queue_key(slot.clerk),
                       audit.STREAM, audit.subject_key(reference), *OUTBOX_KEYS,
-                      citizen_index_key(citizen_lookup_key(request.citizen.id_card, request.citizen.mobile))],
+                      citizen_index_key(citizen_lookup_key(request.citizen.id_card, request.citizen.mobile)),
+                      *holder_keys(request.citizen)],
                 args=[reference, _hold_expiry(slot), slot.start.timestamp(), line,
-                      notifications.booked(booking, manage_token, now).to_arg(), *_flatten(fields)],
+                      notifications.booked(booking, manage_token, now).to_arg(), now.timestamp(), most_per_citizen,
+                      booking_key(""), request.topic, *_flatten(fields)],
             )
             if result == 1:
                 return booking
             if result == 0:
                 raise SLOT_TAKEN
+            if result == -2:
+                raise Conflict("citizen", "topic_already_booked",
+                               "Με αυτά τα στοιχεία υπάρχει ήδη ραντεβού για το ίδιο θέμα. Αν σας χρειάζεται άλλη ώρα, "
+                               "αλλάξτε εκείνο το ραντεβού αντί να κλείσετε δεύτερο.")
+            if result == -3:
+                raise Conflict("citizen", "too_many_bookings",
+                               f"Με αυτά τα στοιχεία υπάρχουν ήδη {most_per_citizen} ενεργά ραντεβού, όσα επιτρέπονται. "
+                               "Όταν γίνει ή ακυρωθεί κάποιο, μπορείτε να κλείσετε νέο.")
         raise RuntimeError("could not draw an unused booking reference")
 
     async def cancel(

@@ -3,14 +3,17 @@ no Rasa address in the browser, limits applied here), which forwards to Rasa's R
 under the citizen's chat session id, and reads the conversation back after a reload."""
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import logging
+import secrets
 import time
 from typing import Any
 
 import aiohttp
 
-from .errors import DomainError, InvalidFields
+from .errors import DomainError, Forbidden, InvalidFields
 from .logs import REQUEST_ID
 from .metrics import CHAT_RELAY_ERRORS, CHAT_RELAY_SECONDS
 
@@ -25,6 +28,34 @@ class BotUnavailable(DomainError):
     def __init__(self) -> None:
         super().__init__(None, "bot_unavailable",
                          "Ο βοηθός δεν απαντά αυτή τη στιγμή. Δοκιμάστε ξανά σε λίγο ή καλέστε το 1500.")
+
+
+UNKNOWN_CHAT = Forbidden("chat", "chat_unknown",
+                         "Αυτή η συνομιλία δεν αναγνωρίζεται. Πατήστε «Νέα συζήτηση» για να ξεκινήσετε ξανά.")
+
+
+class ChatIds:
+    """Chat ids are issued by the service and signed with its key (`<id>.<signature>`, kept in
+    the page's HttpOnly cookie): a citizen cannot pick one, so the per-chat limits hold and
+    nobody can write into another citizen's conversation by guessing or setting an id."""
+
+    def __init__(self, secret_key: str):
+        self._key = hashlib.sha256(b"kep-chat-id\0" + secret_key.encode()).digest()
+
+    def _signature(self, chat_id: str) -> str:
+        digest = hmac.new(self._key, chat_id.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest[:18]).decode()
+
+    def issue(self) -> str:
+        chat_id = secrets.token_urlsafe(18)
+        return f"{chat_id}.{self._signature(chat_id)}"
+
+    def verify(self, token: str | None) -> str | None:
+        """The chat id inside a token this service issued, or None."""
+        chat_id, dot, signature = (token or "").partition(".")
+        if not (dot and 20 <= len(chat_id) <= 40 and len(signature) <= 40):
+            return None
+        return chat_id if hmac.compare_digest(signature.encode(), self._signature(chat_id).encode()) else None
 
 
 def check_message(text: Any) -> str:

@@ -35,6 +35,8 @@ CORRECTABLE = {
     "email": ("Email", ("email", "μέιλ", "mail")),
 }
 _STEMS = {slot: tuple(normalise(stem) for stem in stems) for slot, (_, stems) in CORRECTABLE.items()}
+# The service's 409s for a citizen who already holds enough bookings (not a slot taken meanwhile).
+CITIZEN_LIMITS = ("topic_already_booked", "too_many_bookings")
 _RESETS_ALSO = {"branch": ("slot_id", "appointment", "slot_offer"), "slot_id": ("appointment", "slot_offer"),
                 "id_card": ("id_document",)}
 
@@ -166,7 +168,7 @@ class ActionBook(Action):
             dispatcher.utter_message(text=SORRY_UNAVAILABLE)
             return [SlotSet("booking_outcome", "failed")]
         except ApiError as e:
-            return self._refused(dispatcher, e)
+            return self._refused(dispatcher, tracker, e)
         has_email = bool(booking.get("citizen", {}).get("email"))
         card = booking_card("Το ραντεβού σας κλείστηκε! ✔", booking, topics.get(booking["topic"], {}),
                             branches.get(booking["branch"], {}), (messages_sentence(booking["notifications"], has_email),))
@@ -174,7 +176,12 @@ class ActionBook(Action):
         return [*fresh_booking(tracker), SlotSet("booking_outcome", "booked"), SlotSet("booking_reference", booking["reference"])]
 
     @staticmethod
-    def _refused(dispatcher: CollectingDispatcher, error: ApiError) -> list[EventType]:
+    def _refused(dispatcher: CollectingDispatcher, tracker: Tracker, error: ApiError) -> list[EventType]:
+        if error.status == 409 and error.code in CITIZEN_LIMITS:  # the service's own words, then the way on
+            dispatcher.utter_message(text=f"Λυπάμαι, δεν μπορώ να κλείσω αυτό το ραντεβού. {error.message} Αν θέλετε "
+                                     "να αλλάξετε ή να ακυρώσετε ένα ραντεβού σας, πείτε μου το· θα χρειαστώ τον κωδικό "
+                                     "του ραντεβού και τον κωδικό διαχείρισης.")
+            return [*fresh_booking(tracker), SlotSet("booking_outcome", "failed")]
         if error.status == 409:
             dispatcher.utter_message(text="Λυπάμαι, αυτή η ώρα μόλις κλείστηκε από άλλον πολίτη. Διαλέξτε άλλη:")
             return [SlotSet("slot_id", None), SlotSet("appointment", None), SlotSet("slot_offer", None),

@@ -6,7 +6,7 @@ from aiohttp import web
 from ..appointment_access import AppointmentAccess
 from ..appointments import Appointments
 from ..calls import Calls
-from ..chat import ChatRelay
+from ..chat import ChatIds, ChatRelay
 from ..config import Settings
 from ..console import Console
 from ..login import Login
@@ -19,6 +19,7 @@ APPOINTMENTS = web.AppKey("appointments", Appointments)
 CONSOLE = web.AppKey("console", Console)
 LIVE_FEEDS = web.AppKey("live_feeds", set[asyncio.Task])  # open SSE streams, closed at shutdown
 CHAT = web.AppKey("chat", ChatRelay)
+CHAT_IDS = web.AppKey("chat_ids", ChatIds)
 LOGIN = web.AppKey("login", Login)
 CALLS = web.AppKey("calls", Calls)
 RECOVERY = web.AppKey("recovery", BookingRecovery)

@@ -160,3 +160,23 @@ def test_transcript_holds_no_identity_answer_summary_or_code():
     everything = str(first) + str(second)
     for secret in ("Τσακίρης", "778899", "090000045", "6977001122", "vag@", "KEP-7K3F9Q", "7HRW3NZ9DC"):
         assert secret not in everything
+
+
+def test_a_citizen_over_the_booking_limit_is_told_politely_and_the_booking_is_let_go():
+    from rasa_sdk import Tracker
+    from rasa_sdk.events import SlotSet
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from bot.actions.booking import ActionBook
+    from bot.actions.handoff_api import ApiError
+
+    tracker = Tracker("chat-7", {"slot_id": "ath-alexiou@20300205T0800Z", "branch": "kep-athina", "full_name": "Ιφιγένεια Λάμπρου"},
+                      {}, [], False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    said = "Με αυτά τα στοιχεία υπάρχουν ήδη 2 ενεργά ραντεβού, όσα επιτρέπονται."
+    events = ActionBook._refused(dispatcher, tracker, ApiError(409, "too_many_bookings", said, {}))
+    [message] = dispatcher.messages
+    assert message["text"].startswith("Λυπάμαι") and said in message["text"] and "κωδικό διαχείρισης" in message["text"]
+    assert "μόλις κλείστηκε" not in message["text"]  # not the slot-taken answer
+    assert SlotSet("booking_outcome", "failed") in events and SlotSet("slot_id", None) in events
+    assert SlotSet("full_name", None) not in events  # the identity answers stay for another booking

@@ -51,7 +51,7 @@ async def service(redis_url, clock):
     await client.aclose()
     port = free_port()
     settings = Settings(host="127.0.0.1", port=port, redis_url=redis_url, service_token=SERVICE_TOKEN,
-                        secret_key="browser-test-secret",
+                        secret_key="browser-test-secret", max_bookings_per_citizen=0,
                         ice_addresses=("127.0.0.1",))
     runner = web.AppRunner(create_app(settings, clock=clock))
     await runner.setup()

@@ -28,7 +28,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, mail_sink: MailSink):
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run `make train`")
     smtp = {"HANDOFF_SMTP_HOST": "127.0.0.1", "HANDOFF_SMTP_PORT": str(mail_sink.port),
-            "HANDOFF_SMTP_FROM": "ΚΕΠ <no-reply@kep.test>"}  # SMS: files in the stack's var/outbox
+            "HANDOFF_SMTP_FROM": "ΚΕΠ <no-reply@kep.test>",  # SMS: files in the stack's var/outbox
+            "HANDOFF_MAX_BOOKINGS_PER_CITIZEN": "0"}  # the scripts book again and again as one citizen
     with Stack(tmp_path_factory.mktemp("stack"), extra_env=smtp) as running:
         yield running
 

@@ -29,7 +29,7 @@ async def record(stack: Stack, out: Path) -> None:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as var, Stack(Path(var)) as stack:
+    with tempfile.TemporaryDirectory() as var, Stack(Path(var), extra_env={"HANDOFF_MAX_BOOKINGS_PER_CITIZEN": "0"}) as stack:
         asyncio.run(record(stack, Path(sys.argv[1])))
 
 
