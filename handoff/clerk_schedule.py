@@ -17,7 +17,7 @@ from .audit import AuditTrail
 from .bookings import Booking
 from .clerks import Absence, Clerk
 from .config import ATHENS
-from .errors import InvalidFields
+from .errors import InvalidFields, NotFound
 from .store import Redis
 from .working_time import WeeklyHours, parse_weekly_hours
 
@@ -63,6 +63,14 @@ def parse_period(start: Any, end: Any, reason: Any, now: datetime) -> Absence:
                    ends.time() if ends.time() != time(0) else None)
 
 
+def parse_absence(raw: dict[str, str]) -> Absence:
+    """An absence as the console lists it (start, end, reason, from_time, until)."""
+    try:
+        return Absence.from_dict(raw)
+    except (KeyError, ValueError) as e:
+        raise InvalidFields({"absence": ("absence_invalid", "Δώστε την απουσία όπως εμφανίζεται στη λίστα.")}) from e
+
+
 def _local(value: Any) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
@@ -103,6 +111,14 @@ class ClerkSchedule:
         await self._audit.append("clerk.absence_added", actor, clerk.id, self._clock(), **absence.to_dict())
         affected = await self._appointments.bookings.starting_between(absence.begins - timedelta(days=1), absence.ends, clerk.id)
         return await self._redistribute([b for b in affected if absence.overlaps(b.start, b.end)], actor, ABSENT)
+
+    async def remove_absence(self, clerk: Clerk, absence: Absence, actor: str) -> None:
+        """An absence entered by mistake or ended early: the slots in it come back (the
+        appointments already moved stay where they went)."""
+        if absence not in clerk.absences:
+            raise NotFound("absence", "absence_not_found", "Δεν βρέθηκε αυτή η απουσία του υπαλλήλου.")
+        await self._appointments.clerks.put([replace(clerk, absences=[a for a in clerk.absences if a != absence])])
+        await self._audit.append("clerk.absence_removed", actor, clerk.id, self._clock(), **absence.to_dict())
 
     async def change(self, clerk: Clerk, topics: list[str], hours: WeeklyHours, actor: str) -> Redistribution:
         """New topics and weekly hours; the appointments outside them go elsewhere."""

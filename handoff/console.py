@@ -25,7 +25,7 @@ from .audit import AuditTrail
 from .bookings import Booking
 from .catalogue_search import search
 from .citizens import IdentityDocument
-from .clerk_schedule import ClerkSchedule, parse_period, parse_schedule
+from .clerk_schedule import ClerkSchedule, parse_absence, parse_period, parse_schedule
 from .clerks import Clerk
 from .config import ATHENS
 from .errors import Conflict, Forbidden, InvalidFields, NotFound
@@ -383,6 +383,12 @@ class Console:
         absence = parse_period(start, end, reason, self._clock())
         done = await ClerkSchedule(self._redis, self._appointments, self._clock).add_absence(clerk, absence, viewer.account.username)
         return {"absence": absence.to_dict(), **done.to_dict()}
+
+    async def remove_absence(self, viewer: Viewer, clerk_id: str, listed: dict[str, str]) -> dict[str, Any]:
+        clerk = await self._managed_clerk(viewer, clerk_id)
+        await ClerkSchedule(self._redis, self._appointments, self._clock).remove_absence(
+            clerk, parse_absence(listed), viewer.account.username)
+        return {"removed": True}
 
     async def change_schedule(self, viewer: Viewer, clerk_id: str, topics: Any, working_hours: Any) -> dict[str, Any]:
         """New topics and weekly hours for a clerk of the supervisor's branch; the appointments

@@ -111,6 +111,15 @@ async def add_absence(request: web.Request) -> web.Response:
     ))
 
 
+@routes.delete("/api/clerk/clerks/{clerk}/absences")
+async def remove_absence(request: web.Request) -> web.Response:
+    """The absence to remove, as listed: ?start=…&end=…[&reason=…&from_time=…&until=…]."""
+    _, account = await signed_in(request)
+    console = request.app[CONSOLE]
+    listed = {k: v[:200] for k, v in request.query.items() if k in ("start", "end", "reason", "from_time", "until")}
+    return json_response(await console.remove_absence(await console.viewer(account), request.match_info["clerk"], listed))
+
+
 @routes.put("/api/clerk/clerks/{clerk}/schedule")
 async def change_schedule(request: web.Request) -> web.Response:
     _, account = await signed_in(request)

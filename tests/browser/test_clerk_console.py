@@ -279,6 +279,9 @@ async def test_supervisor_marks_a_clerk_absent_and_the_appointment_goes_elsewher
     await expect(card(clerk_page, ref)).to_have_count(0)  # gone from the absent clerk's list, live
     assert await supervisor.evaluate("document.documentElement.scrollWidth") <= 360
     await supervisor.screenshot(path=screenshot_path("supervisor-absence"), full_page=True)
+    await entry.get_by_role("button", name="Διαγραφή απουσίας").click()
+    await expect(supervisor.locator("#staff-message")).to_contain_text(f"Η απουσία του/της {NAMES[first]} διαγράφηκε")
+    await expect(entry).to_contain_text("Καμία απουσία.")
 
 
 async def test_supervisor_changes_a_clerks_topics_and_hours(browser, service, clock):

@@ -401,6 +401,16 @@ async def test_a_clerk_off_sick_for_the_afternoon(aiohttp_client, client, redis)
     assert set(staff) == {"ath-papadopoulou", "ath-georgiou", "ath-alexiou", "ath-konstantinou"}
     assert staff["ath-alexiou"]["absences"] == [report["absence"]]
 
+    removed = await supervisor.delete(path, params=report["absence"], headers=headers)  # entered by mistake
+    assert removed.status == 200
+    back = await (await client.get("/api/slots", params={"topic": "identity_documents", "branch": "kep-athina",
+                                                         "after": "2030-02-04T13:00:00+02:00", "limit": "3"})).json()
+    assert ("ath-alexiou", "2030-02-04T13:30:00+02:00") in {(s["clerk"], s["start"]) for s in back}  # free again
+    assert (await supervisor.delete(path, params=report["absence"], headers=headers)).status == 404
+    assert (await supervisor.delete(path, params={"start": "yesterday"}, headers=headers)).status == 422
+    audit = [json.loads(x)["event"] for x in await redis.lrange("kep:audit:ath-alexiou", 0, -1)]
+    assert audit == ["clerk.absence_added", "clerk.absence_removed"]
+
     bad = await supervisor.post(path, json={"start": "2030-02-04T15:00", "end": "2030-02-04T14:00"}, headers=headers)
     assert bad.status == 422 and "end" in (await bad.json())["error"]["fields"]
     elsewhere = await supervisor.post("/api/clerk/clerks/thes-dimitriou/absences",

@@ -392,7 +392,7 @@ const loadStaff = serialised(async () => {
       const li = document.createElement("li");
       li.dataset.clerk = c.id;
       li.append(textElement("strong", c.name));
-      li.append(c.absences.length ? KepText.list(c.absences.map(absenceText)) : textElement("p", "Καμία απουσία.", "muted"));
+      li.append(c.absences.length ? absenceList(c) : textElement("p", "Καμία απουσία.", "muted"));
       const box = $("absence-template").content.firstElementChild.cloneNode(true);
       const form = box.querySelector("form");
       form.addEventListener("submit", (e) => { e.preventDefault(); addAbsence(c, form); });
@@ -401,6 +401,27 @@ const loadStaff = serialised(async () => {
     },
   })));
 });
+
+// A clerk's absences, each with a button to remove it (entered by mistake, or over early).
+function absenceList(clerk) {
+  const ul = document.createElement("ul");
+  for (const a of clerk.absences) {
+    const li = textElement("li", `${absenceText(a)} `);
+    const remove = textElement("button", "Διαγραφή", "secondary");
+    remove.type = "button";
+    remove.setAttribute("aria-label", `Διαγραφή απουσίας: ${absenceText(a)}`);
+    remove.addEventListener("click", async () => {
+      const result = await api(`/api/clerk/clerks/${encodeURIComponent(clerk.id)}/absences?${new URLSearchParams(a)}`, { method: "DELETE" });
+      $("staff-message").textContent = result.ok
+        ? `Η απουσία του/της ${clerk.name} διαγράφηκε· οι ώρες της είναι ξανά ελεύθερες (τα ραντεβού που μετακινήθηκαν μένουν όπου πήγαν).`
+        : errorText(result);
+      refresh();
+    });
+    li.append(remove);
+    ul.append(li);
+  }
+  return ul;
+}
 
 async function addAbsence(clerk, formElement) {
   const form = new FormData(formElement);
