@@ -16,9 +16,11 @@ from . import logs
 from .account_admin import AccountAdmin
 from .accounts import Role
 from .app import create_app
+from .appointments import utc_now
 from .config import Settings
 from .errors import DomainError, InvalidFields
 from .notify_worker import run_worker
+from .retention import PersonalData
 from .seed import seed, seed_if_empty
 from .store import connect
 
@@ -77,6 +79,22 @@ async def _accounts(settings: Settings, args: argparse.Namespace) -> int:
         await redis.aclose()
 
 
+async def _erase(settings: Settings, args: argparse.Namespace) -> int:
+    redis = await connect(settings.redis_url)
+    personal_data = PersonalData(redis, utc_now, settings.retention_days)
+    try:
+        bookings = await personal_data.bookings_of(afm=args.afm or "", amka=args.amka or "", reference=args.reference or "")
+        report = await personal_data.erase_on_request(bookings, args.basis)
+    finally:
+        await redis.aclose()
+    print(f"erased the personal data of {len(report.erased)} booking(s): {', '.join(report.erased) or '-'}")
+    if report.still_active:
+        print(f"NOT erased, still to take place (cancel them first; the citizen is told): {', '.join(report.still_active)}",
+              file=sys.stderr)
+        return 2
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m handoff", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -94,18 +112,24 @@ def _parser() -> argparse.ArgumentParser:
                          ("disable", "the account can no longer log in"), ("enable", "undo disable")):
         accounts.add_parser(action, help=text).add_argument("username")
     accounts.add_parser("list", help="every account, one a line")
+    erase = commands.add_parser("erase", help="erase a citizen's personal data from their bookings now (recorded)")
+    which = erase.add_mutually_exclusive_group(required=True)
+    which.add_argument("--afm")
+    which.add_argument("--amka")
+    which.add_argument("--reference")
+    erase.add_argument("--basis", default="request of the data subject", help="why (kept in the erasure record)")
     return parser
 
 
 def main() -> None:
     parser = _parser()
     args = parser.parse_args()
-    if args.command in ("seed", "accounts"):
+    if args.command in ("seed", "accounts", "erase"):
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     else:
         logs.configure()  # JSON lines, with the request id
     settings = Settings.from_env()
-    if args.command in ("seed", "notify", "accounts") and not settings.redis_url:
+    if args.command in ("seed", "notify", "accounts", "erase") and not settings.redis_url:
         parser.error(f"{args.command} needs REDIS_URL: the embedded store lives only inside `serve` "
                      "(which then delivers notifications itself)")
     if args.command == "seed":
@@ -114,6 +138,8 @@ def main() -> None:
         asyncio.run(_notify(settings))
     elif args.command == "accounts":
         sys.exit(asyncio.run(_accounts(settings, args)))
+    elif args.command == "erase":
+        sys.exit(asyncio.run(_erase(settings, args)))
     else:
         web.run_app(create_app(settings), host=settings.host, port=settings.port, access_log=None, shutdown_timeout=3)
 

@@ -50,11 +50,33 @@ from .media import restrict_host_addresses
 from .metrics import observe
 from .notify_worker import NotificationWorker
 from .recovery import BookingRecovery
+from .retention import PersonalData
 from .seed import seed_if_empty
 from .store import Redis, connect
 
 log = logging.getLogger(__name__)
 NO_SHOW_CHECK_SECONDS = 30
+RETENTION_SWEEP_SECONDS = 3600
+
+
+async def _retention_sweep(app: web.Application, settings: Settings, clock: Clock):
+    """Every hour, in every process (erasing twice is harmless): personal data past its retention."""
+    async def sweep() -> None:
+        personal_data = PersonalData(app[REDIS], clock, settings.retention_days)
+        while True:
+            try:
+                erased = await personal_data.sweep()
+                if erased:
+                    log.info("retention: personal data erased from %d bookings", len(erased))
+            except Exception:
+                log.exception("retention sweep failed")
+            await asyncio.sleep(RETENTION_SWEEP_SECONDS)
+
+    task = asyncio.create_task(sweep())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def _housekeeping(app: web.Application):
@@ -129,6 +151,7 @@ def create_app(settings: Settings, redis: Redis | None = None, clock: Clock = ut
 
     app.cleanup_ctx.append(store_context)
     app.cleanup_ctx.append(_housekeeping)
+    app.cleanup_ctx.append(functools.partial(_retention_sweep, settings=settings, clock=clock))
     if redis is None and not settings.redis_url:
         app.cleanup_ctx.append(functools.partial(_embedded_notifications, settings=settings, clock=clock))
     for module in (catalogue, recovery, bookings, appointment, identity, chat, console, waiting_room, calls, health, metrics, openapi, pages):

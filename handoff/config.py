@@ -58,6 +58,7 @@ class Settings:
     rasa_url: str = "http://127.0.0.1:5005"  # the bot, for the citizen chat page's relay
     rasa_token: str | None = None  # Rasa's HTTP API token (chat history after a reload)
     chat_messages_per_minute: int = 20
+    retention_days: int = 30  # a booking's personal data is erased this long after its slot
     max_bookings_per_citizen: int = 2  # future bookings per ΑΦΜ/ΑΜΚΑ and per mobile, one per topic; 0: no limit
     login_attempts_per_minute: int = 10  # console log-ins per client address
     login_check_threads: int = 2  # argon2 checks at once (each takes 64 MiB and a core for ~0.1 s)
@@ -128,6 +129,7 @@ class Settings:
             rasa_url=os.environ.get("HANDOFF_RASA_URL", "http://127.0.0.1:5005"),
             rasa_token=os.environ.get("HANDOFF_RASA_TOKEN") or os.environ.get("RASA_TOKEN") or None,
             chat_messages_per_minute=_int("HANDOFF_CHAT_MESSAGES_PER_MINUTE", 20),
+            retention_days=_int("HANDOFF_RETENTION_DAYS", 30),
             max_bookings_per_citizen=_int("HANDOFF_MAX_BOOKINGS_PER_CITIZEN", 2),
             login_attempts_per_minute=_int("HANDOFF_LOGIN_ATTEMPTS_PER_MINUTE", 10),
             login_check_threads=_int("HANDOFF_LOGIN_CHECK_THREADS", 2),
