@@ -310,3 +310,28 @@ async def test_supervisor_changes_a_clerks_topics_and_hours(browser, service, cl
     await entry.get_by_role("button", name="Αποθήκευση").click()
     await expect(supervisor.locator("#staff-message")).to_contain_text("το καθένα να τελειώνει μετά την αρχή του")
     await supervisor.screenshot(path=screenshot_path("supervisor-schedule"), full_page=True)
+
+
+async def test_supervisor_gives_an_appointment_another_time_and_the_citizen_is_told(browser, service, redis_url):
+    import redis.asyncio as aioredis
+
+    from handoff.notifications import STREAM
+
+    booking = await book(service, "identity_documents", "Θέλω να αλλάξω διεύθυνση στην ταυτότητα", branch="kep-athina")
+    supervisor = await signed_in_page(browser, service, "sup-athina")
+    item = card(supervisor, booking["reference"])
+    await item.locator("summary", has_text="Νέα ώρα").click()
+    choice = item.get_by_label("Ελεύθερη ώρα στο ίδιο ΚΕΠ")
+    await expect(choice.locator("option").first).to_contain_text(" · ")  # a time and the clerk's name
+    new_time = (await choice.locator("option").nth(2).text_content()).split(" · ")[0]
+    await choice.select_option(index=2)
+    await item.get_by_label("Λόγος (θα τον λάβει ο πολίτης)").nth(0).fill("Βλάβη στο σύστημα τηλεδιάσκεψης το πρωί.")
+    redis = aioredis.from_url(redis_url, decode_responses=True)
+    try:
+        sent_before = await redis.xlen(STREAM)
+        await item.get_by_role("button", name="Αλλαγή ώρας").click()
+        await expect(item.locator(".card-message")).to_contain_text(f"μεταφέρθηκε: {new_time}")
+        await expect(item.locator(".when")).to_have_text(re.compile(f"^{new_time.split(', ')[-1]}–"))
+        assert await redis.xlen(STREAM) == sent_before + 1  # the citizen's message about it
+    finally:
+        await redis.aclose()

@@ -139,6 +139,15 @@ function card(item, withDay = false) {
   const reassignBox = node.querySelector(".reassign-box");
   reassignBox.hidden = !(supervisor && item.status === "booked");
   reassignBox.addEventListener("toggle", () => { if (reassignBox.open) loadReassignable(item.reference, reassignBox); });
+  const moveBox = node.querySelector(".move-box");
+  moveBox.hidden = reassignBox.hidden;
+  moveBox.addEventListener("toggle", () => { if (moveBox.open) loadFreeTimes(item, moveBox); });
+  const move = node.querySelector(".move");
+  move.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const data = new FormData(move);
+    moveTo(item.reference, data.get("slot_id"), data.get("reason"), move.elements.slot_id.selectedOptions[0]?.textContent || "");
+  });
   const reassign = node.querySelector(".reassign");
   reassign.addEventListener("submit", (e) => {
     e.preventDefault();
@@ -386,6 +395,7 @@ const loadStaff = serialised(async () => {
   const [result, topics] = await Promise.all([api("/api/clerk/clerks"), state.topics || api("/api/topics")]);
   if (!result.ok) return;
   if (!state.topics && topics.ok) state.topics = topics;
+  state.clerkNames = Object.fromEntries(result.body.map((c) => [c.id, c.name]));
   sync($("staff"), result.body.map((c) => ({
     key: c.id, signature: JSON.stringify(c),
     build: () => {
@@ -473,6 +483,31 @@ async function loadReassignable(reference, box) {
   if (select.dataset.wanted && result.body.some((c) => c.id === select.dataset.wanted)) select.value = select.dataset.wanted;
   select.disabled = button.disabled = options.length === 0;
   hint.textContent = options.length ? "" : "Κανένας άλλος υπάλληλος του ΚΕΠ με αυτό το θέμα δεν είναι ελεύθερος εκείνη την ώρα.";
+}
+
+// Free times for the appointment's topic at its branch (the citizen keeps their KEP), as options.
+async function loadFreeTimes(item, box) {
+  const select = box.querySelector("select");
+  const params = new URLSearchParams({ topic: item.topic, branch: item.branch, limit: "30" });
+  const result = await api(`/api/slots?${params}`);
+  if (!result.ok) { box.querySelector(".hint").textContent = errorText(result); return; }
+  const names = state.clerkNames || {};
+  select.replaceChildren(...result.body.map((slot) => {
+    const option = document.createElement("option");
+    option.value = slot.slot_id;
+    option.textContent = `${KepText.dateTime(slot.start)}${names[slot.clerk] ? ` · ${names[slot.clerk]}` : ""}`;
+    return option;
+  }));
+  if (select.dataset.wanted && result.body.some((s) => s.slot_id === select.dataset.wanted)) select.value = select.dataset.wanted;
+  select.disabled = box.querySelector("button").disabled = result.body.length === 0;
+  box.querySelector(".hint").textContent = result.body.length ? "" : "Δεν υπάρχει ελεύθερη ώρα για αυτό το θέμα στο ΚΕΠ.";
+}
+
+async function moveTo(reference, slotId, reason, label) {
+  const result = await api(`/api/clerk/bookings/${encodeURIComponent(reference)}/move`,
+                           { method: "POST", body: { slot_id: slotId, reason } });
+  state.messages.set(reference, result.ok ? `Το ραντεβού ${reference} μεταφέρθηκε: ${label}. Ο πολίτης θα ενημερωθεί.` : errorText(result));
+  refresh();
 }
 
 async function reassignTo(reference, clerk, name) {
