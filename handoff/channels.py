@@ -280,8 +280,9 @@ class OutboxFolder:
 
 def _write_whole(path: Path, content: bytes) -> None:
     """Written to a temporary name and renamed: a reader never sees half a message."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     partial = path.with_suffix(path.suffix + ".part")
+    partial.touch(mode=0o600)  # messages to citizens: readable by the service's user only
     partial.write_bytes(content)
     os.replace(partial, path)
 

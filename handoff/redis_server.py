@@ -41,6 +41,7 @@ class RedisServer:
         if binary is None:
             raise RuntimeError("redis-server is not installed (apt-get install -y redis-server)")
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.chmod(0o700)  # the AOF holds citizens' data: nobody else may read it
         return [binary, str(CONFIG), "--port", str(self.port), "--dir", str(self.data_dir),
                 "--logfile", str(self.data_dir / "redis.log")]
 

@@ -182,6 +182,7 @@ class Stack:
         """Start everything in order; any failure (or a stop asked for meanwhile) stops what
         had started. Raises PortInUse before starting anything when a port is taken."""
         self.var_dir.mkdir(parents=True, exist_ok=True)
+        self.var_dir.chmod(0o700)  # logs, secrets, Redis's files, messages to citizens: this user's only
         if not MODEL.exists():
             raise RuntimeError(f"{MODEL} is missing: run `make train`")
         self._supervisor = Supervisor(self.var_dir, PROJECT_ROOT, self._env, self.stop_requested)

@@ -14,6 +14,7 @@ from .keys import CALLS, REDIS
 from .responses import json_response
 
 routes = web.RouteTableDef()
+MEMORY_ALERT = 0.8
 
 
 @routes.get("/healthz")
@@ -24,4 +25,18 @@ async def healthz(request: web.Request) -> web.Response:
     except (RedisError, OSError) as e:
         return json_response({"status": "unavailable", "redis": str(e)}, status=503)
     calls = {"rooms": len(request.app[CALLS].rooms), "peer_connections": open_peer_connections()}
-    return json_response({"status": "ok", "redis": "ok", "notifications": notifications, "calls": calls})
+    memory = await _memory(request.app[REDIS])
+    alerts = ["redis_memory"] if memory.get("alert") else []
+    return json_response({"status": "ok", "redis": "ok", "notifications": notifications, "calls": calls,
+                          "memory": memory, "alerts": alerts})
+
+
+async def _memory(redis) -> dict[str, int | bool]:
+    """Redis's memory against its `maxmemory` (noeviction: when full, writes fail); an alert
+    from 80 %, or when no limit is set at all."""
+    try:
+        info = await redis.info("memory")
+    except (RedisError, OSError, NotImplementedError):
+        return {}
+    used, limit = int(info.get("used_memory", 0)), int(info.get("maxmemory", 0))
+    return {"used_bytes": used, "max_bytes": limit, "alert": limit == 0 or used >= MEMORY_ALERT * limit}
