@@ -5,7 +5,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from handoff.channels import ChannelName, Outgoing, OutboxFolder
+from handoff.channels import ChannelName, OutboxFolder, Outgoing
 from handoff.redis_server import RedisServer
 
 
