@@ -461,3 +461,20 @@ async def test_new_hours_and_topics_for_a_clerk(aiohttp_client, client, redis):
                         ({"topics": ["tax"], "working_hours": "08:00-14:00"}, "working_hours")):
         bad = await supervisor.put(path, json=body, headers=headers)
         assert bad.status == 422 and field in (await bad.json())["error"]["fields"], body
+
+
+async def test_an_absence_with_no_free_time_anywhere_cancels_and_tells_the_citizen(aiohttp_client, client, redis):
+    slot = await first_free_slot(client, "migration", branch="kep-athina")
+    assert slot["clerk"] == "ath-konstantinou"  # the only one of the branch with the topic
+    body = booking_body(slot["slot_id"], "migration", citizen=citizen(id_card="ΑΚ 300001", mobile="6930000100"))
+    booking = await (await client.post("/api/bookings", json=body, headers=AUTH)).json()
+    supervisor, csrf = await sign_in(aiohttp_client, client, "sup-athina")
+    resp = await supervisor.post("/api/clerk/clerks/ath-konstantinou/absences", headers={"X-CSRF-Token": csrf},
+                                 json={"start": "2030-02-04T08:00", "end": "2030-03-15T00:00", "reason": "Μακρά άδεια"})
+    report = await resp.json()
+    assert resp.status == 200 and (report["reassigned"], report["moved"]) == ([], [])  # beyond the booking horizon
+    assert report["cancelled"] == [booking["reference"]]
+    assert report["absence"] == {"start": "2030-02-04", "end": "2030-03-14", "reason": "Μακρά άδεια", "from_time": "08:00"}
+    told = (await outbox_messages(redis))[-1]
+    assert (told.reference, told.kind, told.reason) == (booking["reference"], "cancelled_by_service",
+                                                        "Ο υπάλληλος που θα σας εξυπηρετούσε απουσιάζει.")
