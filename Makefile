@@ -15,7 +15,7 @@ RASA := PYTHONPATH=. $(BOT_VENV)/bin/rasa
 MODEL := models/kep.tar.gz
 BOT_SOURCES := bot/config.yml bot/domain.yml $(wildcard bot/nlu/*.py data/nlu/*.yml data/dialogue/*.yml data/lexicon/*.yml data/lexicon_templates.yml)
 
-.PHONY: setup run test test-handoff test-bot test-e2e test-browser train eval lint stories bench-booking bench-chat bench-calls bench-notifications lock-handoff lock-bot clean
+.PHONY: setup run run-cluster test test-handoff test-bot test-e2e test-browser train eval lint stories bench-booking bench-chat bench-calls bench-notifications lock-handoff lock-bot clean
 
 setup: $(HANDOFF_VENV)/.installed $(BOT_VENV)/.installed
 
@@ -36,6 +36,11 @@ $(BOT_VENV)/.installed: bot/requirements.txt
 # Redis (or the embedded store), the handoff service, the action server and Rasa, on 127.0.0.1.
 run: setup $(MODEL)
 	$(HANDOFF_VENV)/bin/python -m handoff.stack
+
+# The same with REPLICAS handoff processes behind HAProxy and as many Rasa + action servers.
+REPLICAS ?= 2
+run-cluster: setup $(MODEL)
+	$(HANDOFF_VENV)/bin/python -m handoff.stack --replicas $(REPLICAS)
 
 test: lint test-handoff test-bot test-e2e test-browser
 

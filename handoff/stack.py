@@ -27,6 +27,7 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
+from . import balancer
 from .config import PROJECT_ROOT
 from .redis_server import RedisServer, free_port
 from .supervisor import STOP_SIGNALS, Component, Interrupted, PortInUse, StartFailed, Supervisor, log
@@ -88,6 +89,8 @@ class Stack:
     rasa_redis_db: int = 1  # the conversations' database in that Redis
     rasa_servers: int = 1  # Rasa servers, each with its own action server
     extra_ports: list[tuple[int, int]] = field(default_factory=list)  # (rasa, actions) of servers 2…N; free ones if short
+    replicas: int = 1  # handoff processes; more than one: behind HAProxy on handoff_port
+    replica_ports: list[int] = field(default_factory=list)  # theirs; free ones if short
     extra_env: dict[str, str] = field(default_factory=dict)
     demo_accounts: bool = False  # make run: console accounts for the demo, new passwords each start
     stop_requested: threading.Event | None = None  # set (by a signal handler): the start gives up
@@ -95,6 +98,8 @@ class Stack:
 
     def __post_init__(self) -> None:
         self.extra_ports += [(free_port(), free_port()) for _ in range(self.rasa_servers - 1 - len(self.extra_ports))]
+        if self.replicas > 1:
+            self.replica_ports += [free_port() for _ in range(self.replicas - len(self.replica_ports))]
 
     @property
     def handoff_url(self) -> str:
@@ -156,8 +161,7 @@ class Stack:
             redis = RedisServer(self.var_dir / "redis", self.redis_port)
             self.redis_url = redis.url
             groups.append([Component("redis", redis.command, redis.answers, redis.port, 10)])
-        groups.append([Component("handoff", [sys.executable, "-m", "handoff", "serve"],
-                                 _answers(f"{self.handoff_url}/healthz"), self.handoff_port, 30)])
+        groups += self._handoff_components()
         if self.redis_url:  # with the embedded store the service delivers notifications itself
             groups.append([Component("notify", [sys.executable, "-m", "handoff", "notify"], lambda: True)])
         token = self.secrets["RASA_TOKEN"]
@@ -177,6 +181,24 @@ class Stack:
                 "--interface", LOCAL, "--port", str(rasa_port),
             ], _answers(f"http://{LOCAL}:{rasa_port}/status?token={token}"), rasa_port, 120))
         return [*groups, actions, rasas]
+
+    def _handoff_components(self) -> list[list[Component]]:
+        """One handoff process on handoff_port; or N on their own ports, the first one alone
+        (it seeds the store and makes the demo accounts), then HAProxy on handoff_port."""
+        serve = [sys.executable, "-m", "handoff", "serve"]
+        if self.replicas == 1:
+            return [[Component("handoff", serve, _answers(f"{self.handoff_url}/healthz"), self.handoff_port, 30)]]
+        replicas = [
+            Component(f"handoff-{n}", serve, _answers(f"http://{LOCAL}:{port}/healthz"), port, 30,
+                      env={"HANDOFF_PORT": str(port), "HANDOFF_BEHIND_PROXY": "1",
+                           **({} if n == 1 else {"HANDOFF_DEMO_ACCOUNTS_FILE": ""})})
+            for n, port in enumerate(self.replica_ports[:self.replicas], 1)
+        ]
+        config = self.var_dir / "haproxy.cfg"
+        config.write_text(balancer.local_config(self.handoff_port, [c.port for c in replicas]))
+        haproxy = Component("haproxy", [shutil.which("haproxy") or "haproxy", "-f", str(config), "-db"],
+                            _answers(f"{self.handoff_url}/healthz"), self.handoff_port, 10)
+        return [replicas[:1], replicas[1:], [haproxy]]
 
     def start(self) -> Stack:
         """Start everything in order; any failure (or a stop asked for meanwhile) stops what
@@ -238,14 +260,25 @@ def _demo_logins_table(stack: Stack) -> str:
             f"{stack.demo_accounts_file}):\n" + "\n".join(rows))
 
 
+def _handoff_processes(stack: Stack) -> str:
+    if stack.replicas == 1:
+        return f"one, on {stack.handoff_url}"
+    ports = ", ".join(str(p) for p in stack.replica_ports)
+    return f"{stack.replicas} (ports {ports}) behind HAProxy on {stack.handoff_url} (var/haproxy.cfg)"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m handoff.stack", description="Run all of KEP Connect locally.")
     parser.add_argument("--var", type=Path, default=PROJECT_ROOT / "var")
     parser.add_argument("--no-demo", action="store_true",
                         help="no demo console accounts (create real ones with `python -m handoff accounts add`)")
-    parser.add_argument("--rasa-servers", type=int, default=int(os.environ.get("RASA_SERVERS", 1)),
+    parser.add_argument("--replicas", type=int, default=1,
+                        help="handoff processes on HANDOFF_PORT+1…N behind HAProxy on HANDOFF_PORT; "
+                             "as many Rasa servers unless --rasa-servers says otherwise")
+    parser.add_argument("--rasa-servers", type=int, default=int(os.environ.get("RASA_SERVERS", 0)),
                         help="Rasa servers, each with its own action server, on RASA_PORT+i and ACTIONS_PORT+i")
     args = parser.parse_args()
+    args.rasa_servers = args.rasa_servers or args.replicas
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     stop = threading.Event()
 
@@ -257,9 +290,12 @@ def main() -> None:
     for sig in STOP_SIGNALS:
         signal.signal(sig, request_stop)
     rasa_port, actions_port = int(os.environ.get("RASA_PORT", 5005)), int(os.environ.get("ACTIONS_PORT", 5055))
+    handoff_port = int(os.environ.get("HANDOFF_PORT", 8080))
     stack = Stack(
         args.var,
-        handoff_port=int(os.environ.get("HANDOFF_PORT", 8080)),
+        handoff_port=handoff_port,
+        replicas=args.replicas,
+        replica_ports=[handoff_port + i for i in range(1, args.replicas + 1)] if args.replicas > 1 else [],
         actions_port=actions_port,
         rasa_port=rasa_port,
         rasa_servers=args.rasa_servers,
@@ -288,6 +324,7 @@ KEP Connect is running (Ctrl-C to stop). Logs in {args.var}/.
   Citizen chat       {stack.handoff_url}/
   Chat (Rasa REST)   POST {stack.rasa_url}/webhooks/rest/webhook  {{"sender": "…", "message": "…"}}
   Rasa servers       {", ".join(stack.rasa_urls)} (the chat page's relay spreads the conversations)
+  Handoff processes  {_handoff_processes(stack)}
   Clerk console      {stack.handoff_url}/clerk
 {_demo_logins_table(stack)}
   Handoff API        {stack.handoff_url}/api/topics

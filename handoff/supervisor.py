@@ -94,6 +94,7 @@ class Component:
     ready: Callable[[], bool]  # answers requests now
     port: int | None = None
     start_timeout: float = 30.0
+    env: dict[str, str] = field(default_factory=dict)  # on top of the supervisor's
     process: subprocess.Popen | None = field(default=None, init=False)
     restarts: int = field(default=0, init=False)
     _delay: float = field(default=FIRST_DELAY, init=False)
@@ -126,7 +127,8 @@ class Supervisor:
                                 "stop it or choose another port")
 
     def _spawn(self, component: Component) -> None:
-        component.process = spawn(component.command, log_path=self.log_path(component), cwd=self._cwd, env=self._env())
+        component.process = spawn(component.command, log_path=self.log_path(component), cwd=self._cwd,
+                                  env={**self._env(), **component.env})
         component._started_at = time.monotonic()
         component._answering = False
 

@@ -93,19 +93,24 @@ class Launcher:
     process: subprocess.Popen | None = None
 
     rasa_servers: int = 1
+    replicas: int = 1
 
     @classmethod
-    def start(cls, var: Path, handoff_port: int | None = None, rasa_servers: int = 1) -> Launcher:
-        """With N Rasa servers: Rasa and action servers on RASA_PORT+i and ACTIONS_PORT+i."""
+    def start(cls, var: Path, handoff_port: int | None = None, rasa_servers: int = 1, replicas: int = 1) -> Launcher:
+        """With N Rasa servers: Rasa and action servers on RASA_PORT+i and ACTIONS_PORT+i; with
+        N replicas: handoff processes on HANDOFF_PORT+1…N behind HAProxy on HANDOFF_PORT."""
+        rasa_servers = max(rasa_servers, replicas)
         rasa, actions = free_ports(rasa_servers), free_ports(rasa_servers)
-        launcher = cls(var, handoff_port or free_port(), actions, rasa, free_port(), rasa_servers=rasa_servers)
+        handoff = handoff_port or free_ports(replicas + 1 if replicas > 1 else 1)
+        launcher = cls(var, handoff, actions, rasa, free_port(), rasa_servers=rasa_servers, replicas=replicas)
         env = {**os.environ, "HANDOFF_PORT": str(launcher.handoff), "ACTIONS_PORT": str(launcher.actions),
                "RASA_PORT": str(launcher.rasa), "REDIS_PORT": str(launcher.redis)}
         env.pop("REDIS_URL", None)
         var.mkdir(parents=True, exist_ok=True)
         with open(var / "launcher.out", "wb") as out:
             launcher.process = subprocess.Popen(
-                [sys.executable, "-m", "handoff.stack", "--var", str(var), "--rasa-servers", str(rasa_servers)],
+                [sys.executable, "-m", "handoff.stack", "--var", str(var), "--rasa-servers", str(rasa_servers),
+                 "--replicas", str(replicas)],
                 cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         return launcher
 
@@ -119,7 +124,8 @@ class Launcher:
         for i in range(self.rasa_servers):
             suffix = f"-{i + 1}" if i else ""
             bots |= {f"actions{suffix}": self.actions + i, f"rasa{suffix}": self.rasa + i}
-        return {"handoff": self.handoff, "redis": self.redis, **bots}
+        replicas = {f"handoff-{i}": self.handoff + i for i in range(1, self.replicas + 1)} if self.replicas > 1 else {}
+        return {"handoff": self.handoff, "redis": self.redis, **replicas, **bots}
 
     @property
     def secrets(self) -> dict[str, str]:
@@ -244,6 +250,46 @@ async def test_with_two_rasa_servers_a_conversation_moves_on_when_its_home_is_ki
             async with session.get(f"{handoff}/metrics") as resp:
                 assert 'kep_chat_relay_errors_total{reason="unreachable"}' in await resp.text()
         await asyncio.to_thread(wait_for, f"{home_name} is back", lambda: answers(launcher.urls()[home_name]), BACK_TIMEOUT)
+    finally:
+        launcher.kill()
+
+
+def test_behind_haproxy_requests_reach_every_process_and_a_killed_one_goes_unnoticed(tmp_path: Path):
+    """`--replicas 2`: HAProxy, two handoff processes, two Rasa and action servers. Requests
+    through HAProxy are shared; while one process is killed and restarted every request is
+    answered; a SIGTERM then stops all nine processes."""
+    launcher = Launcher.start(tmp_path / "var", replicas=2)
+    try:
+        launcher.wait_running()
+        entry = f"http://127.0.0.1:{launcher.handoff}"
+
+        def topics_requests(port: int) -> float:
+            import urllib.request
+
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as resp:
+                text = resp.read().decode()
+            line = next((x for x in text.splitlines()
+                         if x.startswith("kep_http_request_duration_seconds_count") and '"/api/topics"' in x), " 0")
+            return float(line.rsplit(" ", 1)[1])
+
+        assert all(answers(f"{entry}/api/topics") for _ in range(10))
+        assert topics_requests(launcher.handoff + 1) >= 3 and topics_requests(launcher.handoff + 2) >= 3
+
+        killed = launcher.pid_on("handoff-1")
+        os.kill(killed, signal.SIGKILL)
+        failures, deadline = [], time.monotonic() + 8
+        while time.monotonic() < deadline:  # the kill, the health check noticing it, the restart
+            if not answers(f"{entry}/api/topics"):
+                failures.append(time.monotonic())
+            time.sleep(0.05)
+        assert failures == [], launcher.output
+        wait_for("handoff-1 is back", lambda: answers(launcher.urls()["handoff-1"]), BACK_TIMEOUT)
+        assert launcher.pid_on("handoff-1") != killed
+
+        processes = children(launcher.process.pid)
+        assert len(processes) == 9, processes  # redis, 2 handoff, haproxy, notify, 2 actions, 2 rasa
+        launcher.signal_group(signal.SIGTERM)
+        launcher.assert_nothing_left(processes)
     finally:
         launcher.kill()
 
