@@ -24,7 +24,7 @@ import aiohttp
 import pytest
 
 from handoff import ports
-from handoff.chat import rendezvous
+from handoff.chat import ChatIds, rendezvous
 from handoff.config import PROJECT_ROOT
 from handoff.redis_server import free_port
 from handoff.stack import load_secrets
@@ -235,7 +235,8 @@ async def test_with_two_rasa_servers_a_conversation_moves_on_when_its_home_is_ki
             script, context = SCRIPTS["happy_path"], {"bookings": []}
             given = slice(0, script.index(IDENTITY[0]) + 1)  # up to the name
             chat = await client.play("happy_path", "", context, steps=given)
-            sender = "web-" + next(c.value for c in session.cookie_jar if c.key == "kep_chat")
+            cookie = next(c.value for c in session.cookie_jar if c.key == "kep_chat")
+            sender = "web-" + ChatIds(launcher.secrets["HANDOFF_SECRET_KEY"]).verify(cookie)
             home = rendezvous(sender, [f"http://127.0.0.1:{launcher.rasa + i}" for i in range(2)])[0]
             home_name = "rasa" if home.endswith(f":{launcher.rasa}") else "rasa-2"
             os.kill(launcher.pid_on(home_name), signal.SIGKILL)
