@@ -256,5 +256,12 @@ class Appointments:
         """Where the citizen sees, changes or cancels the booking (after typing its codes)."""
         return f"{self._settings.base_url}/appointment"
 
-    def calendar_url(self, booking: Booking, manage_token: str) -> str:
-        return f"{self._settings.base_url}/api/bookings/{booking.reference}/calendar.ics?token={manage_token}"
+    def calendar_url(self, booking: Booking) -> str:
+        """The .ics by a signed link that expires with the join link (no manage code in a URL)."""
+        expires = booking.end + timedelta(minutes=self._settings.join_grace_minutes)
+        return f"{self._settings.base_url}/api/bookings/{booking.reference}/calendar.ics?link={self.links.sign_calendar(booking.reference, expires)}"
+
+    async def find_by_calendar_link(self, reference: str, link: str) -> Booking:
+        booking = await self.find(reference, None, trusted=True)
+        self.links.verify_calendar(link, booking.reference, self._clock())
+        return booking

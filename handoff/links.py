@@ -47,6 +47,7 @@ SHORT_SIGNATURE_LENGTH = 6
 class JoinLinks:
     def __init__(self, secret_key: str):
         self._serializer = URLSafeSerializer(secret_key, salt="kep-join")
+        self._calendar = URLSafeSerializer(secret_key, salt="kep-calendar")
         self._short_key = hmac.new(secret_key.encode(), b"kep-short-link", hashlib.sha256).digest()
 
     def short_code(self, reference: str) -> str:
@@ -66,6 +67,20 @@ class JoinLinks:
 
     def sign(self, reference: str, expires_at: datetime) -> str:
         return self._serializer.dumps({"ref": reference, "exp": int(expires_at.timestamp())})
+
+    def sign_calendar(self, reference: str, expires_at: datetime) -> str:
+        """A link to one booking's .ics and nothing else, expiring with the join link: what a
+        URL may carry, unlike the manage code (URLs end up in logs and browser histories)."""
+        return self._calendar.dumps({"ref": reference, "exp": int(expires_at.timestamp())})
+
+    def verify_calendar(self, token: str, reference: str, now: datetime) -> None:
+        try:
+            payload = self._calendar.loads(token)
+            valid = payload["ref"] == reference and now.timestamp() < payload["exp"]
+        except (BadSignature, KeyError, TypeError, ValueError):
+            valid = False
+        if not valid:
+            raise Forbidden("link", "calendar_link_invalid", "Ο σύνδεσμος του ημερολογίου δεν είναι έγκυρος ή έχει λήξει.")
 
     def verify(self, token: str, now: datetime) -> JoinClaim:
         try:

@@ -23,4 +23,5 @@ def require_service(request: web.Request, service_token: str | None) -> None:
 
 
 def manage_token(request: web.Request) -> str | None:
-    return request.headers.get("X-Manage-Token") or request.query.get("token")
+    """Only from a header: a code in a URL ends up in access logs and browser histories."""
+    return request.headers.get("X-Manage-Token")

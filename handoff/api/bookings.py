@@ -41,7 +41,7 @@ def booking_json(request: web.Request, booking: Booking, token: str | None) -> d
         "notifications": asdict(appointments.notifications_for(booking)),
     }
     if token:
-        body["calendar_url"] = appointments.calendar_url(booking, token)
+        body["calendar_url"] = appointments.calendar_url(booking)
     return body
 
 
@@ -102,6 +102,10 @@ async def calendar_response(appointments: Appointments, booking: Booking) -> web
 
 @routes.get("/api/bookings/{reference}/calendar.ics")
 async def booking_ics(request: web.Request) -> web.Response:
-    token, _, trusted = _caller(request)
     appointments = request.app[APPOINTMENTS]
-    return await calendar_response(appointments, await appointments.find(request.match_info["reference"], token, trusted))
+    if "link" in request.query:  # the signed link of the booking's card and messages
+        booking = await appointments.find_by_calendar_link(request.match_info["reference"], request.query["link"])
+    else:
+        token, _, trusted = _caller(request)
+        booking = await appointments.find(request.match_info["reference"], token, trusted)
+    return await calendar_response(appointments, booking)
