@@ -32,6 +32,7 @@ from .api.keys import (
     CALLS,
     CHAT,
     CHAT_IDS,
+    CLOCK,
     CONSOLE,
     LIVE_FEEDS,
     LOGIN,
@@ -119,6 +120,7 @@ def create_app(settings: Settings, redis: Redis | None = None, clock: Clock = ut
     on start-up to `settings.redis_url`, or to the embedded fallback store."""
     app = web.Application(middlewares=[observe, pages.security_headers, json_errors], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
+    app[CLOCK] = clock
     restrict_host_addresses(list(settings.ice_addresses))
     app[LIVE_FEEDS] = set()
     app[CHAT_IDS] = ChatIds(settings.secret_key)

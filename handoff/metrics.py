@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
@@ -31,6 +31,8 @@ CHAT_RELAY_ERRORS = Counter("kep_chat_relay_errors_total", "Requests to a Rasa s
                             "(unreachable: no connection, the next server was tried; status: an HTTP error; "
                             "failed: a timeout or a broken answer)", ["reason"])
 CALLS = Gauge("kep_calls", "Calls this process relays media for, by state", ["state"])
+QUEUE = Gauge("kep_queue", "Today's appointments still to serve, by branch, topic and state "
+              "(expected later today, waiting in the waiting room now, in_call)", ["branch", "topic", "state"])
 NOTIFICATIONS = Gauge("kep_notifications", "Messages to citizens: queued (to send now), scheduled (reminders), "
                       "failed (given up: for a person to look at)", ["status"])
 
@@ -96,8 +98,12 @@ async def observe(request: web.Request, handler: Callable[[web.Request], Awaitab
         REQUEST_ID.reset(token)
 
 
-def exposition(calls: dict[str, str], notifications: dict[str, int]) -> web.Response:
+def exposition(calls: dict[str, str], notifications: dict[str, int],
+               queue: Mapping[tuple[str, str, str], int]) -> web.Response:
     """The scrape: the gauges set from what the caller read just now, then every metric."""
+    QUEUE.clear()  # a branch and topic with nobody left today has no series
+    for (branch, topic, state), count in queue.items():
+        QUEUE.labels(branch, topic, str(state)).set(count)
     for state in CALL_STATES:
         CALLS.labels(state).set(sum(1 for s in calls.values() if s == state))
     for status, count in notifications.items():

@@ -4,7 +4,7 @@ import asyncio
 from aiohttp import web
 
 from ..appointment_access import AppointmentAccess
-from ..appointments import Appointments
+from ..appointments import Appointments, Clock
 from ..calls import Calls
 from ..chat import ChatIds, ChatRelay
 from ..config import Settings
@@ -24,3 +24,4 @@ LOGIN = web.AppKey("login", Login)
 CALLS = web.AppKey("calls", Calls)
 RECOVERY = web.AppKey("recovery", BookingRecovery)
 APPOINTMENT_ACCESS = web.AppKey("appointment_access", AppointmentAccess)
+CLOCK = web.AppKey("clock", Clock)

@@ -5,19 +5,20 @@ from __future__ import annotations
 from aiohttp import web
 from redis.exceptions import RedisError
 
-from .. import metrics
+from .. import metrics, queues
 from ..outbox import Outbox
-from .keys import CALLS, REDIS
+from .keys import CALLS, CLOCK, REDIS
 
 routes = web.RouteTableDef()
 
 
 @routes.get("/metrics")
 async def scrape(request: web.Request) -> web.Response:
-    calls = request.app[CALLS]
+    calls, redis = request.app[CALLS], request.app[REDIS]
     try:
         states = {reference: await calls.state(reference) for reference in list(calls.rooms)}
-        notifications = await Outbox(request.app[REDIS]).counts()
+        notifications = await Outbox(redis).counts()
+        queue = await queues.today(redis, request.app[CLOCK]())
     except (RedisError, OSError):  # the request and relay metrics are still worth having
-        states, notifications = {}, {}
-    return metrics.exposition(states, notifications)
+        states, notifications, queue = {}, {}, {}
+    return metrics.exposition(states, notifications, queue)

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import replace
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from handoff import presence
 from handoff.app import create_app
+from handoff.config import PROJECT_ROOT
 from handoff.logs import REQUEST_ID, JsonFormatter
 from handoff.redis_server import free_port
 
@@ -101,3 +104,24 @@ def test_log_lines_are_json_with_the_request_id():
         REQUEST_ID.reset(token)
     assert line | {"time": None} == {"time": None, "level": "WARNING", "logger": "handoff.chat",
                                      "message": "Rasa answered 502", "request_id": "abc123", "route": "/api/chat"}
+
+
+async def test_todays_queue_by_branch_topic_and_state(client, redis):
+    today = await book(client, "tax", after="2030-02-04T09:00:00+02:00")  # the first free slot is today
+    assert today["start"].startswith("2030-02-04")
+    await book(client, "tax", after="2030-02-06T09:00:00+02:00")  # another day: not in today's queue
+    expected = {"branch": today["branch"], "topic": "tax"}
+    samples = await scrape(client)
+    assert value(samples, "kep_queue", **expected, state="expected") == 1
+    await presence.arrive(redis, today["reference"])  # the citizen opens the waiting room
+    samples = await scrape(client)
+    assert value(samples, "kep_queue", **expected, state="waiting") == 1
+    assert value(samples, "kep_queue", **expected, state="expected") == 0
+
+
+async def test_the_grafana_dashboard_asks_only_for_metrics_the_service_serves(client):
+    dashboard = json.loads((PROJECT_ROOT / "deploy" / "grafana-dashboard.json").read_text())
+    asked = {re.sub(r"_bucket$", "", name) for panel in dashboard["panels"] for target in panel["targets"]
+             for name in re.findall(r"\b(kep_\w+)", target["expr"])}
+    served = await (await client.get("/metrics")).text()
+    assert len(asked) >= 7 and [name for name in sorted(asked) if f"# HELP {name} " not in served] == []
