@@ -272,6 +272,7 @@ class Console:
             "clerk_name": names.clerks.get(booking.clerk, booking.clerk),
             "assigned": bool(booking.assigned_by),
             "picked_by_name": names.picker_name(booking.picked_by) if booking.picked_by else "",
+            "picked_by_clerk": (names.picker_clerk(booking.picked_by) or "") if booking.picked_by else "",
             "topic": booking.topic,
             "topic_label": topic.label if topic else booking.topic,
             "question": booking.question,

@@ -248,6 +248,15 @@ async def test_the_supervisors_day_at_phone_and_desktop_width(browser, service, 
     await expect(day.locator(".waiting-now")).to_have_text("Περιμένουν τώρα: 1")
     await expect(day).to_contain_text(f"— {NAMES[waiting['clerk']]} ({waiting['reference']})")
     await expect(day.locator(f'.clerk-load li[data-clerk="{waiting["clerk"]}"]')).to_contain_text("θέσεις")
+    await expect(page.locator("#queue li.card")).to_have_count(2)
+    await page.locator("#queue-filter select[name=status]").select_option(label="Ο πολίτης περιμένει")  # the queue, filtered
+    await expect(page.locator("#queue li.card")).to_have_count(1)
+    await expect(card(page, waiting["reference"])).to_be_visible()
+    await page.locator("#queue-filter select[name=status]").select_option(label="Όλες")
+    await page.locator("#queue-filter select[name=clerk]").select_option(other["clerk"])
+    await expect(card(page, other["reference"])).to_be_visible()
+    if other["clerk"] != waiting["clerk"]:
+        await expect(card(page, waiting["reference"])).to_have_count(0)
     await expect(page.locator("#history-panel")).to_be_hidden()
     assert await page.evaluate("document.documentElement.scrollWidth") <= width
     await no_serious_violations(page)

@@ -7,7 +7,7 @@
 "use strict";
 
 // Results of this clerk's own actions, per appointment; kept across live updates.
-const state = { csrf: null, account: null, feed: null, messages: new Map() };
+const state = { csrf: null, account: null, feed: null, messages: new Map(), queue: [] };
 const $ = (id) => document.getElementById(id);
 
 async function api(path, options = {}) {
@@ -47,6 +47,7 @@ function showSignedIn(account) {
   $("queue-name").textContent = !supervisor ? "Τα ραντεβού μου" : account.branch ? "Τα ραντεβού του ΚΕΠ" : "Τα ραντεβού όλων των ΚΕΠ";
   $("day-panel").hidden = !supervisor;
   $("staff-panel").hidden = !supervisor;
+  $("queue-filter").hidden = !supervisor;
   $("history-panel").hidden = account.role !== "clerk";
   refresh();
   loadFailed();
@@ -242,13 +243,40 @@ function serialised(load) {
   };
 }
 
+// Supervisors: the queue of one clerk, or in one state (the citizen waiting counts as one).
+function filtered(items) {
+  const filter = new FormData($("queue-filter"));
+  const clerk = filter.get("clerk"), status = filter.get("status");
+  return items.filter((i) => (!clerk || i.clerk === clerk || i.picked_by_clerk === clerk)
+    && (!status || (status === "waiting" ? i.waiting && i.status === "booked" : i.status === status)));
+}
+
+function fillClerkFilter(items) {
+  const select = $("queue-filter").elements.clerk;
+  const known = new Map([...select.options].slice(1).map((o) => [o.value, o.textContent]));
+  for (const i of items) known.set(i.clerk, i.clerk_name);
+  const options = [...known].sort((a, b) => a[1].localeCompare(b[1], "el"));
+  if (options.length === select.options.length - 1) return;
+  const chosen = select.value;
+  select.replaceChildren(select.options[0], ...options.map(([id, name]) => { const o = document.createElement("option"); o.value = id; o.textContent = name; return o; }));
+  select.value = chosen;
+}
+
 const loadQueue = serialised(async () => {
   const result = await api("/api/clerk/queue");
   if (result.status === 401) return showLogin();
   if (!result.ok) return notice(errorText(result));
-  sync($("queue"), withDayHeadings(result.body));
-  $("empty").hidden = result.body.length > 0;
+  state.queue = result.body;
+  if (state.account.role !== "clerk") fillClerkFilter(result.body);
+  showQueue();
 });
+
+function showQueue() {
+  const items = state.account.role === "clerk" ? state.queue : filtered(state.queue);
+  sync($("queue"), withDayHeadings(items));
+  $("empty").hidden = items.length > 0;
+  $("empty").textContent = state.queue.length ? "Κανένα ραντεβού με αυτά τα κριτήρια." : "Δεν υπάρχουν ραντεβού για τις επόμενες μέρες.";
+}
 
 const loadHandled = serialised(async () => {
   const result = await api("/api/clerk/handled");
@@ -618,6 +646,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("search-form").addEventListener("submit", search);
   $("history-form").addEventListener("submit", searchHistory);
   $("branch-audit").addEventListener("toggle", loadBranchSteps);
+  $("queue-filter").addEventListener("change", showQueue);
   const me = await api("/api/clerk/me");
   if (me.ok) { state.csrf = me.body.csrf_token; showSignedIn(me.body.account); } else { showLogin(); }
 });
