@@ -13,7 +13,7 @@ from .bookings import Booking, BookingStore, NewBooking
 from .branches import Branch, branch_directory
 from .clerks import Clerk, clerk_roster
 from .config import ATHENS, Settings
-from .errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable
+from .errors import Conflict, DomainError, NotFound, Unprocessable
 from .links import JoinLinks, new_manage_token, token_matches
 from .notifications import NotificationKind
 from .public_config import Notifications, notifications_for
@@ -98,12 +98,15 @@ class Appointments:
         return Confirmation(booking, token)
 
     async def find(self, reference: str, manage_token: str | None, trusted: bool) -> Booking:
-        """The booking, for the citizen holding its manage code or a trusted service."""
+        """The booking, for the citizen holding its manage code or a trusted service. A citizen
+        gets one 404 for a reference that does not exist and for a wrong code alike, so that
+        references cannot be probed."""
         booking = await self.bookings.get(reference.strip().upper())
-        if booking is None:
+        if booking is None and trusted:
             raise NotFound("reference", "booking_not_found", "Δεν βρέθηκε ραντεβού με αυτόν τον κωδικό.")
-        if not trusted and not token_matches(booking.manage_token_hash, manage_token):
-            raise Forbidden("token", "manage_token_invalid", "Ο κωδικός διαχείρισης δεν είναι σωστός.")
+        if booking is None or not (trusted or token_matches(booking.manage_token_hash, manage_token)):
+            raise NotFound("reference", "booking_not_found",
+                           "Δεν βρέθηκε ραντεβού με αυτόν τον κωδικό ραντεβού και αυτόν τον κωδικό διαχείρισης.")
         return booking
 
     def change_deadline(self, booking: Booking) -> datetime:
@@ -262,6 +265,5 @@ class Appointments:
         return f"{self._settings.base_url}/api/bookings/{booking.reference}/calendar.ics?link={self.links.sign_calendar(booking.reference, expires)}"
 
     async def find_by_calendar_link(self, reference: str, link: str) -> Booking:
-        booking = await self.find(reference, None, trusted=True)
-        self.links.verify_calendar(link, booking.reference, self._clock())
-        return booking
+        self.links.verify_calendar(link, reference.strip().upper(), self._clock())  # before any look-up
+        return await self.find(reference, None, trusted=True)

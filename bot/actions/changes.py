@@ -74,10 +74,12 @@ class ValidateManageForm(GivingUpForm):
         except HandoffUnavailable:
             dispatcher.utter_message(text=SORRY_UNAVAILABLE)
             return {"manage_code": None, "gave_up": True}
-        except ApiError as e:
-            if e.status == 404:
-                return await failed(dispatcher, tracker, "booking_reference", f"{e.message} Ελέγξτε τον κωδικό ραντεβού.") | {"manage_code": None}
-            return await failed(dispatcher, tracker, "manage_code", "Ο κωδικός διαχείρισης δεν ταιριάζει με αυτό το ραντεβού. Ελέγξτε τον ξανά.")
+        except ApiError:
+            # One answer for a reference that does not exist and a code that does not match it
+            # (the service does not tell them apart): both are asked again.
+            return await failed(dispatcher, tracker, "booking_reference",
+                                "Δεν βρήκα ραντεβού με αυτόν τον κωδικό ραντεβού και αυτόν τον κωδικό διαχείρισης. "
+                                "Ελέγξτε τους· γράψτε πρώτα ξανά τον κωδικό του ραντεβού.") | {"manage_code": None}
         branch = branches.get(booking["branch"], {})
         refusal = _why_not_changeable(booking, branch)
         if refusal:

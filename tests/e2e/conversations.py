@@ -240,7 +240,7 @@ SCRIPTS: dict[str, list[Step]] = {
     ],
     "cancel_with_a_wrong_code": [
         Say(lambda c: f"ακύρωση ραντεβού {c['bookings'][-1]['reference']}", ("κωδικό διαχείρισης",)),  # reference in the request
-        Say("ZZZZZZZZZZ", ("δεν ταιριάζει",)),
+        Say("ZZZZZZZZZZ", ("Δεν βρήκα ραντεβού με αυτόν τον κωδικό ραντεβού και αυτόν τον κωδικό διαχείρισης",)),
         Say("άκυρο", ("σταματήσαμε",)),
     ],
     # Books with its own identity, then finds that booking without the codes.
