@@ -100,6 +100,7 @@ async def test_supervisor_cancels_with_a_reason_and_sends_a_failed_message_again
         assert await redis.hlen(FAILED) == 0 and await redis.xlen(STREAM) == 1
 
         item = card(page, booking["reference"])
+        await item.locator("summary", has_text="Ακύρωση από το ΚΕΠ").click()
         await item.get_by_label("Λόγος ακύρωσης").fill("Ο υπάλληλος απουσιάζει σήμερα.")
         await item.get_by_role("button", name="Ακύρωση από το ΚΕΠ").click()
         await expect(page.locator("#notice")).to_contain_text(f"Το ραντεβού {booking['reference']} ακυρώθηκε")

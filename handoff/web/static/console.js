@@ -155,8 +155,8 @@ function card(item, withDay = false) {
     const select = reassign.elements.clerk;
     reassignTo(item.reference, select.value, select.selectedOptions[0]?.textContent || select.value);
   });
+  node.querySelector(".cancel-box").hidden = reassignBox.hidden;
   const cancel = node.querySelector(".service-cancel");
-  cancel.hidden = !(state.account.role !== "clerk" && item.status === "booked");
   cancel.addEventListener("submit", (e) => { e.preventDefault(); cancelByService(item.reference, new FormData(cancel).get("reason")); });
   return node;
 }
