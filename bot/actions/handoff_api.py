@@ -3,6 +3,8 @@ service token. Topics, branches and the public config change rarely and are cach
 minute so that a chat turn costs at most one API call."""
 from __future__ import annotations
 
+import functools
+import json
 import os
 import time
 from dataclasses import dataclass
@@ -42,7 +44,10 @@ class HandoffAPI:
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=self._timeout, headers=self._headers)
+            # Greek as UTF-8 (2 bytes a letter), not \uXXXX escapes (6): a long conversation's
+            # transcript stays well inside the service's body limit.
+            self._session = aiohttp.ClientSession(timeout=self._timeout, headers=self._headers,
+                                                  json_serialize=functools.partial(json.dumps, ensure_ascii=False))
         try:
             async with self._session.request(method, self._base + path, **kwargs) as resp:
                 body = await resp.json(content_type=None)

@@ -18,6 +18,7 @@ UTC = timezone.utc  # datetime.UTC is Python 3.11+; the bot runs on 3.10
 
 MAX_TURNS = 200
 MAX_TEXT = 2000
+MAX_CHARS = 16000  # the latest turns up to this much text: ~32 KB of UTF-8 Greek, inside the service's 64 KiB
 REDACTED = "[στοιχεία ταυτότητας]"
 # Slots whose answers are personal data or secrets (identity_form, manage_form, find_booking_form).
 PERSONAL_SLOTS = frozenset({
@@ -89,4 +90,10 @@ def transcript(events: list[dict[str, Any]]) -> list[dict[str, str]]:
             if asked in PERSONAL_SLOTS or _personal(text, values):
                 text = REDACTED
             turns.append({"sender": "user", "text": text[:MAX_TEXT], "at": _at(event)})
-    return turns[-MAX_TURNS:]
+    kept, total = [], 0
+    for turn in reversed(turns[-MAX_TURNS:]):
+        total += len(turn["text"])
+        if total > MAX_CHARS:
+            break
+        kept.append(turn)
+    return kept[::-1]

@@ -17,7 +17,7 @@ async def json_body(request: web.Request) -> Any:
         raise DomainError("body", "json_required", "Στείλτε τα δεδομένα ως JSON (Content-Type: application/json).")
     try:
         return json.loads(await request.text())
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):  # RecursionError: nested thousands deep
         raise DomainError("body", "malformed_json", "Το JSON του αιτήματος δεν είναι έγκυρο.") from None
 
 

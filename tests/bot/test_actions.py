@@ -180,3 +180,13 @@ def test_a_citizen_over_the_booking_limit_is_told_politely_and_the_booking_is_le
     assert "μόλις κλείστηκε" not in message["text"]  # not the slot-taken answer
     assert SlotSet("booking_outcome", "failed") in events and SlotSet("slot_id", None) in events
     assert SlotSet("full_name", None) not in events  # the identity answers stay for another booking
+
+
+def test_a_long_conversation_keeps_its_latest_turns_within_the_budget():
+    from bot.actions.transcript import MAX_CHARS
+
+    said = "Ρωτάω ξανά για το επίδομα θέρμανσης της γιαγιάς μου που μένει στο χωριό. " * 8
+    events = [{"event": "user" if i % 2 else "bot", "text": f"{i}: {said}", "timestamp": i} for i in range(1, 121)]
+    kept = transcript(events)
+    assert sum(len(t["text"]) for t in kept) <= MAX_CHARS
+    assert kept[-1]["text"].startswith("120: ") and len(kept) < 120
