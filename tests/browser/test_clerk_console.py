@@ -127,9 +127,10 @@ async def test_live_updates_leave_an_open_transcript_and_typed_notes_alone(brows
     assert await item.evaluate("node => node.kepMark") == "untouched"  # the same card, not a copy
     assert abs(await item.evaluate("node => node.getBoundingClientRect().top") - top) < 2  # it did not move on screen
 
-    await citizen_arrives(first)  # this card itself changes: rebuilt, but still open
+    await citizen_arrives(first)  # this card itself changes: rebuilt, but still open, the focus where it was
     await expect(item.locator(".waiting")).to_be_visible()
     await expect(item.locator("details.transcript")).to_have_attribute("open", "")
+    await expect(item.locator("details.transcript > summary")).to_be_focused()
 
     await item.get_by_role("button", name="Ανάληψη").click()
     await item.get_by_label("Σημειώσεις").fill("Ζητά και πιστοποιητικό γέννησης")

@@ -198,7 +198,9 @@ function carryOver(old, fresh) {
   });
   const focused = old.contains(document.activeElement) ? document.activeElement : null;
   if (!focused) return;
-  const place = focused.name ? `form.${focused.form.classList[0]} [name="${focused.name}"]` : focused.className ? `.${focused.classList[0]}` : null;
+  const place = focused.name ? `form.${focused.form.classList[0]} [name="${focused.name}"]`
+    : focused.tagName === "SUMMARY" ? `details.${focused.parentElement.classList[0]} > summary`
+    : focused.className ? `.${focused.classList[0]}` : null;
   const twin = place && fresh.querySelector(place);
   queueMicrotask(() => ((twin && twin.offsetParent ? twin : fresh.querySelector("button:not([hidden]), a:not([hidden])")) || fresh).focus?.());
 }
