@@ -139,6 +139,10 @@ async def test_live_updates_leave_an_open_transcript_and_typed_notes_alone(brows
     await expect(item.get_by_label("Σημειώσεις")).to_have_value("Ζητά και πιστοποιητικό γέννησης")
     await expect(item.get_by_label("Σημειώσεις")).to_be_focused()
     await page.screenshot(path=screenshot_path("clerk-live-update-kept-open"))
+    await page.reload()  # the notes being written survive a reload of the console …
+    await expect(item.get_by_label("Σημειώσεις")).to_have_value("Ζητά και πιστοποιητικό γέννησης")
+    await item.get_by_role("link", name="Έναρξη βιντεοκλήσης").click()  # … and are there to finish the call with
+    await expect(page.locator("#end-form").get_by_label("Σημειώσεις")).to_have_value("Ζητά και πιστοποιητικό γέννησης")
 
 
 async def test_finished_appointments_stay_in_todays_list_and_in_the_history(browser, service, clock):
@@ -154,6 +158,7 @@ async def test_finished_appointments_stay_in_todays_list_and_in_the_history(brow
     await item.get_by_label("Σημειώσεις").fill("Να φέρει δύο φωτογραφίες και το ληξιαρχικό.")
     await item.get_by_role("button", name="Ολοκλήρωση").click()
     await expect(item).to_have_count(0)
+    assert await page.evaluate("Object.keys(sessionStorage).filter(k => k.startsWith('kep-notes:'))") == []  # recorded: forgotten
     done = card(page, booking["reference"], within="#handled")
     await expect(done).to_contain_text("Χρειάζεται επίσκεψη στο ΚΕΠ. Να φέρει δύο φωτογραφίες και το ληξιαρχικό.")
     await expect(done.locator(".state")).to_have_text("Ολοκληρώθηκε")

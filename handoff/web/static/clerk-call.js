@@ -105,12 +105,17 @@ function bindForms() {
     e.preventDefault();
     if (await act("/message", { text: new FormData(e.target).get("text") })) e.target.reset();
   });
+  // The notes being written, kept in this tab as on the console's card (same key): a reload keeps them.
+  const notes = $("end-form").elements.notes;
+  notes.value = sessionStorage.getItem(`kep-notes:${reference}`) || "";
+  notes.addEventListener("input", () => sessionStorage.setItem(`kep-notes:${reference}`, notes.value));
   $("end-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     const form = new FormData(e.target);
     const label = e.target.elements.outcome.selectedOptions[0].textContent;
     if (!confirm(`Να τερματιστεί η κλήση με αποτέλεσμα «${label}»;`)) return;
     if (await act("/end", { outcome: form.get("outcome"), notes: form.get("notes") || "" })) {
+      sessionStorage.removeItem(`kep-notes:${reference}`);
       hangUp();
       location.href = "/clerk";
     }

@@ -126,6 +126,9 @@ function card(item, withDay = false) {
   callLink.href = `/clerk/call/${encodeURIComponent(item.reference)}`;
   const finish = node.querySelector(".finish");
   finish.hidden = !(item.status === "in_call" && item.picked_by_me);
+  const notes = finish.elements.notes;
+  notes.defaultValue = sessionStorage.getItem(draftKey(item.reference)) || "";
+  notes.addEventListener("input", () => sessionStorage.setItem(draftKey(item.reference), notes.value));
   finish.addEventListener("submit", (e) => { e.preventDefault(); finishCall(item.reference, new FormData(finish)); });
   const audit = node.querySelector(".audit");
   audit.addEventListener("toggle", () => {
@@ -493,9 +496,18 @@ async function pickUp(reference, button) {
   refresh();
 }
 
+// The notes a clerk is writing about a call, kept in this tab until the outcome is recorded
+// (a reload or a closed console does not lose them; signing out forgets them).
+const draftKey = (reference) => `kep-notes:${reference}`;
+
+function forgetDrafts() {
+  for (const key of Object.keys(sessionStorage)) if (key.startsWith("kep-notes:")) sessionStorage.removeItem(key);
+}
+
 async function finishCall(reference, form) {
   const result = await api(`/api/clerk/bookings/${encodeURIComponent(reference)}/finish`,
                            { method: "POST", body: { outcome: form.get("outcome"), notes: form.get("notes") || "" } });
+  if (result.ok) sessionStorage.removeItem(draftKey(reference));
   state.messages.set(reference, result.ok ? `Το ραντεβού ${reference} ολοκληρώθηκε.` : errorText(result));
   notice(state.messages.get(reference));
   refresh();
@@ -638,6 +650,7 @@ async function login(event) {
 
 async function logout() {
   await api("/api/clerk/logout", { method: "POST", body: {} });
+  forgetDrafts();
   state.csrf = null;
   showLogin();
 }
