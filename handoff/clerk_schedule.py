@@ -130,6 +130,18 @@ class ClerkSchedule:
         misfits = [b for b in upcoming if not changed.serves(b.topic) or not await self._appointments.fits(b, changed)]
         return await self._redistribute(misfits, actor, RESCHEDULED)
 
+    async def _least_busy(self, clerks: list[Clerk], booking: Booking) -> Clerk:
+        """Of the colleagues free at the appointment's time, the one with the fewest
+        appointments that day (the first by id on a tie)."""
+        day = datetime.combine(booking.start.astimezone(ATHENS).date(), time(0), ATHENS)
+
+        async def load(clerk: Clerk) -> int:
+            theirs = await self._appointments.bookings.starting_between(day, day + timedelta(days=1), clerk.id)
+            return sum(b.status != "cancelled" for b in theirs)
+
+        loads = [await load(c) for c in clerks]
+        return clerks[loads.index(min(loads))]
+
     async def _redistribute(self, bookings: list[Booking], actor: str, reason: str) -> Redistribution:
         done = Redistribution()
         for booking in bookings:
@@ -137,8 +149,9 @@ class ClerkSchedule:
                 continue
             others = await self._appointments.reassignable_clerks(booking)
             if others:
-                await self._appointments.reassign(booking, others[0].id, actor)
-                done.reassigned.append({"reference": booking.reference, "clerk": others[0].id, "clerk_name": others[0].name})
+                colleague = await self._least_busy(others, booking)
+                await self._appointments.reassign(booking, colleague.id, actor)
+                done.reassigned.append({"reference": booking.reference, "clerk": colleague.id, "clerk_name": colleague.name})
                 continue
             [slot, *_] = await self._appointments.free_slots(booking.topic, booking.branch, None, 1) or [None]
             if slot is not None:

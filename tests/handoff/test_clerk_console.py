@@ -478,3 +478,26 @@ async def test_an_absence_with_no_free_time_anywhere_cancels_and_tells_the_citiz
     told = (await outbox_messages(redis))[-1]
     assert (told.reference, told.kind, told.reason) == (booking["reference"], "cancelled_by_service",
                                                         "Ο υπάλληλος που θα σας εξυπηρετούσε απουσιάζει.")
+
+
+async def test_an_absent_clerks_appointment_goes_to_the_least_busy_free_colleague(aiohttp_client, client, redis):
+    from dataclasses import replace
+
+    appointments = client.server.app[APPOINTMENTS]
+    alexiou = await appointments.clerks.get("ath-alexiou")
+    await appointments.clerks.put([replace(alexiou, id="ath-zervou", name="Ζωή Ζέρβου")])  # a third with the topic
+
+    async def book_at(clerk: str, at: str, card: str) -> dict:
+        slot_id = f"{clerk}@20300204T{int(at[:2]) - 2:02d}{at[3:]}Z"
+        body = booking_body(slot_id, "identity_documents", citizen=citizen(id_card=card, mobile=f"69{card[-6:]}00"))
+        resp = await client.post("/api/bookings", json=body, headers=AUTH)
+        assert resp.status == 201, await resp.text()
+        return await resp.json()
+
+    away = await book_at("ath-alexiou", "11:10", "ΑΚ 400001")
+    for i, at in enumerate(("09:10", "09:30")):  # Παπαδοπούλου (first by id) already has two that day
+        await book_at("ath-papadopoulou", at, f"ΑΚ 40001{i}")
+    supervisor, csrf = await sign_in(aiohttp_client, client, "sup-athina")
+    resp = await supervisor.post("/api/clerk/clerks/ath-alexiou/absences", headers={"X-CSRF-Token": csrf},
+                                 json={"start": "2030-02-04T11:00", "end": "2030-02-04T12:00"})
+    assert (await resp.json())["reassigned"] == [{"reference": away["reference"], "clerk": "ath-zervou", "clerk_name": "Ζωή Ζέρβου"}]
