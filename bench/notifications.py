@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -37,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 from handoff.bookings import BookingStore, NewBooking  # noqa: E402
 from handoff.citizens import Citizen  # noqa: E402
 from handoff.config import ATHENS  # noqa: E402
-from handoff.links import new_manage_token  # noqa: E402
+from handoff.links import ManageCodes, new_manage_token  # noqa: E402
 from handoff.outbox import Outbox  # noqa: E402
 from handoff.redis_server import RedisServer, free_port  # noqa: E402
 from handoff.seed import seed  # noqa: E402
@@ -117,7 +118,7 @@ async def run(bookings: int, paced_rate: float, paced_seconds: float, tmp: Path)
     try:
         await seed(redis, ROOT / "data")
         await Outbox(redis).ensure_group()
-        store = BookingStore(redis)
+        store = BookingStore(redis, ManageCodes(secrets.token_urlsafe(16)))
         began = time.time()
         for i in range(bookings):
             await write(i)

@@ -14,7 +14,7 @@ from .branches import Branch, branch_directory
 from .clerks import Clerk, clerk_roster
 from .config import ATHENS, Settings
 from .errors import Conflict, DomainError, NotFound, Unprocessable
-from .links import JoinLinks, new_manage_token, token_matches
+from .links import JoinLinks, ManageCodes, new_manage_token
 from .notifications import NotificationKind
 from .public_config import Notifications, notifications_for
 from .slots import Slot, SlotFinder, SlotRules, hold_key, slots_on
@@ -39,7 +39,8 @@ class Appointments:
         self.topics = topic_catalogue(redis)
         self.branches = branch_directory(redis)
         self.clerks = clerk_roster(redis)
-        self.bookings = BookingStore(redis)
+        self.codes = ManageCodes(settings.secret_key)
+        self.bookings = BookingStore(redis, self.codes)
         self._redis = redis
         self.links = JoinLinks(settings.secret_key)
         self._settings = settings
@@ -104,7 +105,7 @@ class Appointments:
         booking = await self.bookings.get(reference.strip().upper())
         if booking is None and trusted:
             raise NotFound("reference", "booking_not_found", "Δεν βρέθηκε ραντεβού με αυτόν τον κωδικό.")
-        if booking is None or not (trusted or token_matches(booking.manage_token_hash, manage_token)):
+        if booking is None or not (trusted or self.codes.matches(booking.manage_token_hash, manage_token)):
             raise NotFound("reference", "booking_not_found",
                            "Δεν βρέθηκε ραντεβού με αυτόν τον κωδικό ραντεβού και αυτόν τον κωδικό διαχείρισης.")
         return booking

@@ -18,7 +18,7 @@ from typing import Any
 from . import audit, notifications
 from .citizens import Citizen, citizen_lookup_key, document_number_key, parse_citizen
 from .errors import Conflict, InvalidFields, NotFound
-from .links import hash_token
+from .links import ManageCodes
 from .notifications import LUA_OUTBOX, OUTBOX_KEYS, SILENT, NotificationKind, OutboxPlan
 from .slots import Slot, hold_key
 from .store import Redis, key
@@ -286,13 +286,20 @@ SLOT_TAKEN = Conflict("slot_id", "slot_taken", "Αυτή η ώρα μόλις κ
 class BookingStore:
     """Reads and writes bookings in Redis; decides nothing about who may do what."""
 
-    def __init__(self, redis: Redis):
+    def __init__(self, redis: Redis, codes: ManageCodes | None = None):
+        """`codes`: needed to write manage codes (create, replace_manage_token); readers go without."""
         self._redis = redis
+        self._codes = codes
         self._book = redis.register_script(_BOOK)
         self._cancel = redis.register_script(_CANCEL)
         self._reschedule = redis.register_script(_RESCHEDULE)
         self._transition = redis.register_script(_TRANSITION)
         self._new_manage_code = redis.register_script(_NEW_MANAGE_CODE)
+
+    def _code_hash(self, manage_token: str) -> str:
+        if self._codes is None:
+            raise RuntimeError("BookingStore needs ManageCodes to write a manage code")
+        return self._codes.hash(manage_token)
 
     async def get(self, reference: str) -> Booking | None:
         h = await self._redis.hgetall(booking_key(reference))
@@ -314,7 +321,7 @@ class BookingStore:
                 "transcript": json.dumps(request.transcript, ensure_ascii=False),
                 "citizen": json.dumps(request.citizen.to_dict(), ensure_ascii=False),
                 "consent": json.dumps(request.consent),
-                "manage_token_hash": hash_token(manage_token),
+                "manage_token_hash": self._code_hash(manage_token),
                 "created_at": now.isoformat(),
                 **_slot_fields(slot, now),
             }
@@ -413,7 +420,7 @@ class BookingStore:
         line = audit.entry("booking.manage_code_replaced", actor, booking.reference, now)
         result = await self._new_manage_code(
             keys=[booking_key(booking.reference), audit.STREAM, audit.subject_key(booking.reference)],
-            args=[hash_token(manage_token), now.isoformat(), line],
+            args=[self._code_hash(manage_token), now.isoformat(), line],
         )
         _raise_for_outcome(result, booking.reference)
 

@@ -1,6 +1,6 @@
 """Secrets handed to citizens: the manage code (cancel/reschedule) and the signed join link.
 
-The manage code is random and stored only as a hash. The join token is signed with the
+The manage code is random and stored only as a keyed hash (HMAC). The join token is signed with the
 service's secret key, names one booking and carries an expiry, so it can be checked without
 a lookup and cannot be forged or moved to another booking.
 """
@@ -26,13 +26,26 @@ def new_manage_token() -> str:
     return "".join(secrets.choice(MANAGE_ALPHABET) for _ in range(MANAGE_TOKEN_LENGTH))
 
 
-def hash_token(token: str) -> str:
-    typed = token.upper().replace(" ", "").replace("-", "")
-    return hashlib.sha256(typed.encode()).hexdigest()
+def _typed(token: str) -> bytes:
+    return token.upper().replace(" ", "").replace("-", "").encode()
 
 
-def token_matches(token_hash: str, token: str | None) -> bool:
-    return bool(token) and hmac.compare_digest(token_hash, hash_token(token))
+class ManageCodes:
+    """Manage codes are stored as HMAC-SHA256 under a key derived from the service's secret
+    key: a copy of the database alone does not let anyone try the 49-bit codes offline. (A
+    booking made before this stored a plain SHA-256, still accepted; a new code replaces it.)"""
+
+    def __init__(self, secret_key: str):
+        self._key = hmac.new(secret_key.encode(), b"kep-manage-code", hashlib.sha256).digest()
+
+    def hash(self, token: str) -> str:
+        return hmac.new(self._key, _typed(token), hashlib.sha256).hexdigest()
+
+    def matches(self, token_hash: str, token: str | None) -> bool:
+        if not (token and token_hash):
+            return False
+        return hmac.compare_digest(token_hash, self.hash(token)) or \
+            hmac.compare_digest(token_hash, hashlib.sha256(_typed(token)).hexdigest())
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from .appointments import Appointments, Clock
 from .bookings import Booking
 from .citizens import check_mobile, citizen_lookup_key, document_number_key
 from .errors import DomainError, InvalidFields, NotFound
-from .links import new_manage_token, token_matches
+from .links import new_manage_token
 from .store import Redis
 
 WINDOW_SECONDS = 15 * 60
@@ -68,7 +68,7 @@ class BookingRecovery:
             raise InvalidFields({"details": ("required", "Χρειάζονται ο κωδικός ραντεβού και ο κωδικός διαχείρισης.")})
         await self._count(asker, asker_limit, f"ref:{reference[:40]}")
         booking = await self._appointments.bookings.get(reference[:40])
-        if not (self._upcoming(booking) and token_matches(booking.manage_token_hash, manage_code)):
+        if not (self._upcoming(booking) and self._appointments.codes.matches(booking.manage_token_hash, manage_code)):
             raise no_match()
         return Found(booking, manage_code, new_manage_token=False)
 

@@ -27,3 +27,16 @@ async def test_a_manage_code_in_the_query_is_ignored(client):
     assert (await client.get(f"/api/bookings/{ref}", params={"token": code})).status == 404
     assert (await client.get(f"/api/bookings/{ref}/calendar.ics", params={"token": code})).status == 404
     assert (await client.get(f"/api/bookings/{ref}", headers={"X-Manage-Token": code})).status == 200
+
+
+async def test_manage_codes_are_stored_as_keyed_hashes(client, redis):
+    import hashlib
+
+    booking = await book(client)
+    stored = await redis.hget(f"kep:booking:{booking['reference']}", "manage_token_hash")
+    assert stored and booking["manage_token"] not in stored
+    assert stored != hashlib.sha256(booking["manage_token"].encode()).hexdigest()  # not a plain hash anyone can try
+    # a booking stored with the old plain SHA-256 still opens with its code
+    await redis.hset(f"kep:booking:{booking['reference']}", "manage_token_hash",
+                     hashlib.sha256(booking["manage_token"].encode()).hexdigest())
+    assert (await client.get(f"/api/bookings/{booking['reference']}", headers={"X-Manage-Token": booking["manage_token"]})).status == 200
