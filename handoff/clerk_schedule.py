@@ -78,6 +78,7 @@ def _local(value: Any) -> datetime | None:
         return None
     if parsed is None:
         return None
+    parsed = parsed.replace(second=0, microsecond=0)  # to the minute, as listed
     return parsed.replace(tzinfo=ATHENS) if parsed.tzinfo is None else parsed.astimezone(ATHENS)
 
 
