@@ -23,6 +23,7 @@ from .working_time import WeeklyHours, parse_weekly_hours
 
 MAX_REASON = 200
 HORIZON_DAYS = 60  # beyond any booking horizon
+MAX_PAST, MAX_AHEAD = timedelta(days=7), timedelta(days=366)  # how far back an absence may start, ahead end
 # What the citizen is told when their appointment has to move (see the module's docstring).
 ABSENT = "Ο υπάλληλος που θα σας εξυπηρετούσε απουσιάζει."
 RESCHEDULED = "Άλλαξε το ωράριο του υπαλλήλου που θα σας εξυπηρετούσε."
@@ -53,6 +54,8 @@ def parse_period(start: Any, end: Any, reason: Any, now: datetime) -> Absence:
         errors["end"] = ("end_before_start", "Το τέλος της απουσίας πρέπει να είναι μετά την αρχή της.")
     elif ends and ends <= now:
         errors["end"] = ("in_the_past", "Η απουσία έχει ήδη τελειώσει.")
+    elif begins and ends and (begins < now - MAX_PAST or ends > now + MAX_AHEAD):
+        errors["end"] = ("period_out_of_range", "Η απουσία ξεκινά έως μία εβδομάδα πίσω και τελειώνει μέσα σε έναν χρόνο.")
     if not isinstance(reason, str) or len(reason.strip()) > MAX_REASON:
         errors["reason"] = ("reason_invalid", f"Ο λόγος έως {MAX_REASON} χαρακτήρες.")
     if errors:

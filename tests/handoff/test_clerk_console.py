@@ -411,8 +411,13 @@ async def test_a_clerk_off_sick_for_the_afternoon(aiohttp_client, client, redis)
     audit = [json.loads(x)["event"] for x in await redis.lrange("kep:audit:ath-alexiou", 0, -1)]
     assert audit == ["clerk.absence_added", "clerk.absence_removed"]
 
-    bad = await supervisor.post(path, json={"start": "2030-02-04T15:00", "end": "2030-02-04T14:00"}, headers=headers)
-    assert bad.status == 422 and "end" in (await bad.json())["error"]["fields"]
+    for start, end in (("2030-02-04T15:00", "2030-02-04T14:00"), ("0001-01-01T00:00", "2030-02-05T00:00"),
+                       ("2030-02-05T08:00", "9999-12-31T23:59"), ("2030-02-01T08:00", "2030-02-03T12:00")):
+        bad = await supervisor.post(path, json={"start": start, "end": end}, headers=headers)
+        assert bad.status == 422 and "end" in (await bad.json())["error"]["fields"], (start, end)
+    for start in ("", "2030-02-31T08:00", 20300204):
+        bad = await supervisor.post(path, json={"start": start, "end": "2030-02-05T12:00"}, headers=headers)
+        assert bad.status == 422 and "start" in (await bad.json())["error"]["fields"], start
     elsewhere = await supervisor.post("/api/clerk/clerks/thes-dimitriou/absences",
                                       json={"start": "2030-02-05T08:00", "end": "2030-02-05T12:00"}, headers=headers)
     assert elsewhere.status == 404
