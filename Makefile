@@ -15,7 +15,7 @@ RASA := PYTHONPATH=. $(BOT_VENV)/bin/rasa
 MODEL := models/kep.tar.gz
 BOT_SOURCES := bot/config.yml bot/domain.yml $(wildcard bot/nlu/*.py data/nlu/*.yml data/dialogue/*.yml data/lexicon/*.yml data/lexicon_templates.yml)
 
-.PHONY: setup run run-cluster test test-handoff test-bot test-e2e test-browser train eval lint stories bench-booking bench-chat bench-calls bench-notifications bench-console lock-handoff lock-bot clean
+.PHONY: setup run run-cluster test test-handoff test-bot test-e2e test-browser train eval lint stories bench-booking bench-chat bench-calls bench-notifications bench-console bench-login lock-handoff lock-bot clean
 
 setup: $(HANDOFF_VENV)/.installed $(BOT_VENV)/.installed
 
@@ -96,6 +96,10 @@ bench-booking: setup
 
 bench-console: setup
 	$(HANDOFF_VENV)/bin/python bench/console_load.py --bookings 600 --finished 60 --rounds 30
+
+bench-login: setup
+	$(HANDOFF_VENV)/bin/python bench/login_flood.py --clients 200 --duration 15
+	$(HANDOFF_VENV)/bin/python bench/login_flood.py --clients 200 --duration 15 --target config
 
 bench-notifications: setup
 	$(HANDOFF_VENV)/bin/python bench/notifications.py --bookings 10000 --paced-rate 40 --paced-seconds 30

@@ -61,7 +61,7 @@ class Settings:
     retention_days: int = 30  # a booking's personal data is erased this long after its slot
     max_bookings_per_citizen: int = 2  # future bookings per ΑΦΜ/ΑΜΚΑ and per mobile, one per topic; 0: no limit
     login_attempts_per_minute: int = 10  # console log-ins per client address
-    login_check_threads: int = 2  # argon2 checks at once (each takes 64 MiB and a core for ~0.1 s)
+    login_check_threads: int = 1  # argon2 checks at once (each 64 MiB, 4 lanes, ~0.1-0.4 s of every core it gets)
     behind_proxy: bool = False  # take the client's address from X-Forwarded-For (set by our proxy)
     ice_servers: tuple[dict, ...] = ()  # STUN servers for the calls, e.g. [{"urls": "stun:…"}]
     turn_secret: str | None = None  # coturn's static-auth-secret: time-limited TURN credentials per call
@@ -132,7 +132,7 @@ class Settings:
             retention_days=_int("HANDOFF_RETENTION_DAYS", 30),
             max_bookings_per_citizen=_int("HANDOFF_MAX_BOOKINGS_PER_CITIZEN", 2),
             login_attempts_per_minute=_int("HANDOFF_LOGIN_ATTEMPTS_PER_MINUTE", 10),
-            login_check_threads=_int("HANDOFF_LOGIN_CHECK_THREADS", 2),
+            login_check_threads=_int("HANDOFF_LOGIN_CHECK_THREADS", 1),
             behind_proxy=_flag("HANDOFF_BEHIND_PROXY"),
             ice_servers=_ice_servers(os.environ.get("HANDOFF_ICE_SERVERS") or "[]"),
             turn_secret=os.environ.get("HANDOFF_TURN_SECRET") or None,

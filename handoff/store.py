@@ -19,6 +19,10 @@ Redis = aioredis.Redis
 KEY_PREFIX = "kep:"
 
 
+MAX_CONNECTIONS = 500  # per process; live feeds hold one each (Redis allows 10,000 clients)
+POOL_WAIT_SECONDS = 10
+
+
 def key(*parts: str) -> str:
     """One naming scheme for every key, so a `redis-cli --scan 'kep:*'` shows it all."""
     return KEY_PREFIX + ":".join(parts)
@@ -27,7 +31,12 @@ def key(*parts: str) -> str:
 async def connect(redis_url: str | None) -> Redis:
     """Connect to `redis_url`, or fall back to an embedded store when there is none."""
     if redis_url:
-        client = aioredis.from_url(redis_url, decode_responses=True)
+        # A request beyond the pool waits its turn (up to POOL_WAIT_SECONDS) instead of failing
+        # at once: with redis-py's default pool, 100 requests in flight (a flood of anything)
+        # made every other request, /healthz included, a 503.
+        pool = aioredis.BlockingConnectionPool.from_url(redis_url, decode_responses=True,
+                                                        max_connections=MAX_CONNECTIONS, timeout=POOL_WAIT_SECONDS)
+        client = aioredis.Redis.from_pool(pool)
         await client.ping()
         return client
     import fakeredis
