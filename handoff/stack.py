@@ -56,6 +56,10 @@ def load_secrets(path: Path) -> dict[str, str]:
     return values
 
 
+# Rasa holds a conversation's lock (in Redis) while it handles a message, ~1 s at most; a lock
+# left by a killed server frees after this long, so the next server continues the conversation
+# within the chat relay's 10 s (Rasa's default is 60 s).
+TICKET_LOCK_SECONDS = "5"
 RASA_ENDPOINTS = PROJECT_ROOT / "bot" / "endpoints.yml"  # the deployment's; this launcher fills it in per run
 
 
@@ -140,6 +144,7 @@ class Stack:
             HANDOFF_URL=self.handoff_url,
             HANDOFF_RASA_URL=",".join(self.rasa_urls),
             SANIC_HOST=LOCAL,
+            TICKET_LOCK_LIFETIME=TICKET_LOCK_SECONDS,
             PYTHONPATH=str(PROJECT_ROOT),
         )
         env.setdefault("HANDOFF_PUBLIC_URL", self.handoff_url)

@@ -9,7 +9,7 @@ import yaml
 
 from handoff.balancer import COMPOSE_REPLICAS, compose_config
 from handoff.config import PROJECT_ROOT
-from handoff.stack import RASA_ENDPOINTS, Stack, rasa_endpoints
+from handoff.stack import RASA_ENDPOINTS, TICKET_LOCK_SECONDS, Stack, rasa_endpoints
 
 
 def test_compose_file_describes_the_services():
@@ -27,6 +27,7 @@ def test_conversations_live_in_redis_in_compose_and_in_make_run():
     for rasa in ("rasa-1", "rasa-2"):
         assert set(re.findall(r"\$\{(\w+)\}", RASA_ENDPOINTS.read_text())) <= set(compose["services"][rasa]["environment"])
         assert "redis" in compose["services"][rasa]["depends_on"]
+        assert compose["services"][rasa]["environment"]["TICKET_LOCK_LIFETIME"] == TICKET_LOCK_SECONDS
     deployed = yaml.safe_load(RASA_ENDPOINTS.read_text())
     local = rasa_endpoints("http://127.0.0.1:5055/webhook", "redis://127.0.0.1:6390/0", db=1)
     for endpoints in (deployed, local):
