@@ -15,7 +15,7 @@ RASA := PYTHONPATH=. $(BOT_VENV)/bin/rasa
 MODEL := models/kep.tar.gz
 BOT_SOURCES := bot/config.yml bot/domain.yml $(wildcard bot/nlu/*.py data/nlu/*.yml data/dialogue/*.yml data/lexicon/*.yml data/lexicon_templates.yml)
 
-.PHONY: setup run run-cluster test test-handoff test-bot test-e2e test-browser train eval lint stories bench-booking bench-chat bench-calls bench-notifications bench-console bench-login lock-handoff lock-bot clean
+.PHONY: setup run run-cluster test test-handoff test-bot test-e2e test-browser train eval lint stories bench-booking bench-chat bench-chat-servers bench-calls bench-notifications bench-console bench-login lock-handoff lock-bot clean
 
 setup: $(HANDOFF_VENV)/.installed $(BOT_VENV)/.installed
 
@@ -87,6 +87,9 @@ lint: setup
 
 bench-chat: setup $(MODEL)
 	$(HANDOFF_VENV)/bin/python bench/chat_latency.py
+
+bench-chat-servers: setup $(MODEL)
+	$(HANDOFF_VENV)/bin/python bench/chat_servers.py --citizens 20 50 --duration 30
 
 bench-calls: setup
 	$(HANDOFF_VENV)/bin/python bench/call_capacity.py

@@ -3,6 +3,7 @@ no Rasa address in the browser, limits applied here), which forwards to Rasa's R
 under the citizen's chat session id, and reads the conversation back after a reload."""
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -99,6 +100,10 @@ def _traced() -> dict[str, str]:
     return {"X-Request-Id": rid} if rid else {}
 
 
+MOVED_TIMEOUT_SECONDS = 20  # the lock a dead server held expires (Rasa's TICKET_LOCK_LIFETIME), then the message
+LOCK_CHECK_SECONDS = 1.0  # how often Rasa looks at a conversation's lock while waiting for it
+
+
 def rendezvous(sender: str, servers: list[str]) -> list[str]:
     """The servers in the order this conversation tries them: highest random weight first
     (rendezvous hashing), so each conversation has one home, and when the home is down its
@@ -119,7 +124,9 @@ class ChatRelay:
         self.servers = [url.strip().rstrip("/") for url in rasa_url.split(",") if url.strip()]
 
     async def _ask(self, sender: str, method: str, path: str, **request: Any) -> Any:
-        for server in rendezvous(sender, self.servers):
+        for attempt, server in enumerate(rendezvous(sender, self.servers)):
+            if attempt:  # moved from a server that died: it may have held the conversation's lock
+                request["timeout"] = aiohttp.ClientTimeout(total=MOVED_TIMEOUT_SECONDS)
             try:
                 async with self._http.request(method, f"{server}{path}", headers=_traced(), **request) as resp:
                     if resp.status != 200:
@@ -134,6 +141,11 @@ class ChatRelay:
             except aiohttp.ClientConnectionError as e:  # refused, reset, closed: down, the next one continues
                 log.warning("Rasa %s unreachable: %r", server, e)
                 CHAT_RELAY_ERRORS.labels("unreachable").inc()
+                if not isinstance(e, aiohttp.ClientConnectorError):
+                    # It died holding the conversation's lock (a ticket in Redis). Rasa checks
+                    # once a second whether the ticket ahead has expired; a ticket issued less
+                    # than a second after the dead one expires in the same check and waits forever.
+                    await asyncio.sleep(LOCK_CHECK_SECONDS * 1.5)
             except (aiohttp.ClientError, ValueError) as e:
                 log.warning("Rasa %s failed: %r", server, e)
                 CHAT_RELAY_ERRORS.labels("failed").inc()

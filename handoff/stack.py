@@ -58,7 +58,7 @@ def load_secrets(path: Path) -> dict[str, str]:
 
 # Rasa holds a conversation's lock (in Redis) while it handles a message, ~1 s at most; a lock
 # left by a killed server frees after this long, so the next server continues the conversation
-# within the chat relay's 10 s (Rasa's default is 60 s).
+# while the chat relay waits for it (Rasa's default is 60 s).
 TICKET_LOCK_SECONDS = "5"
 RASA_ENDPOINTS = PROJECT_ROOT / "bot" / "endpoints.yml"  # the deployment's; this launcher fills it in per run
 
