@@ -155,7 +155,8 @@ class Supervisor:
             if waiting and time.monotonic() > deadline:
                 raise StartFailed(f"{waiting[0].name} did not start within {waiting[0].start_timeout:.0f} s; "
                                   f"see {self.log_path(waiting[0])}")
-            self.stop_requested.wait(0.2)
+            if waiting:
+                self.stop_requested.wait(0.2)
 
     def watch(self) -> None:
         """Restart what crashes, in a thread that lives until the stop (the children started
@@ -174,7 +175,10 @@ class Supervisor:
                     return
                 if not self.stop_requested.is_set():
                     for component in self.components:
-                        self._look_after(component)
+                        try:
+                            self._look_after(component)
+                        except Exception:  # this thread must outlive its children: log and go on
+                            log.exception("supervising %s failed", component.name)
 
     def _look_after(self, c: Component) -> None:
         now = time.monotonic()
