@@ -41,6 +41,7 @@ SECRETS = {
     "HANDOFF_SECRET_KEY": lambda: secrets.token_urlsafe(32),
     "HANDOFF_SERVICE_TOKEN": lambda: secrets.token_urlsafe(32),
     "RASA_TOKEN": lambda: secrets.token_urlsafe(32),
+    "ACTIONS_TOKEN": lambda: secrets.token_urlsafe(32),  # Rasa → action server (bot/actions/server.py)
 }
 
 
@@ -177,8 +178,8 @@ class Stack:
             endpoints.write_text(yaml.safe_dump(
                 rasa_endpoints(f"http://{LOCAL}:{actions_port}/webhook", self.redis_url, self.rasa_redis_db),
                 sort_keys=False))
-            actions.append(Component(f"actions{suffix}", [str(BOT_VENV / "bin" / "python"), "-m", "rasa_sdk", "--actions",
-                                                          "bot.actions", "--port", str(actions_port)],
+            actions.append(Component(f"actions{suffix}", [str(BOT_VENV / "bin" / "python"), "-m", "bot.actions.server",
+                                                          "--port", str(actions_port)],
                                      _answers(f"http://{LOCAL}:{actions_port}/health"), actions_port, 60))
             rasas.append(Component(f"rasa{suffix}", [
                 str(BOT_VENV / "bin" / "rasa"), "run", "--enable-api", "--auth-token", token,

@@ -118,3 +118,18 @@ async def test_a_lost_booking_is_found_with_its_codes_and_its_card_comes_back(st
     wrong = await client.play("find_booking_with_a_wrong_code", f"{sender}-3", context)
     assert wrong.booking is None and booked["reference"] not in wrong.text  # nothing shown for a wrong code
     assert (await api_booking(stack, booked["reference"]))["status"] == "booked"
+
+
+async def test_the_action_server_answers_only_rasa(stack):
+    """It holds the handoff service's token: a call without Rasa's shared token is refused
+    (the conversations above prove Rasa's own calls go through)."""
+    actions = f"http://127.0.0.1:{stack.bots[0][1]}"
+    call = {"next_action": "action_book", "sender_id": "intruder", "tracker": {"sender_id": "intruder", "slots": {}, "events": []},
+            "domain": {}}
+    async with aiohttp.ClientSession() as session:
+        async with session.post(f"{actions}/webhook", json=call) as resp:
+            assert resp.status == 401
+        async with session.post(f"{actions}/webhook", json=call, headers={"X-Actions-Token": "a-guessed-token-123456"}) as resp:
+            assert resp.status == 401
+        async with session.get(f"{actions}/health") as resp:
+            assert resp.status == 200
