@@ -1,9 +1,10 @@
 """Console log-in that can't be turned against the service or against the clerks.
 
 - The password check (argon2id, 64 MiB and three passes on purpose) runs in a small thread
-  pool, never on the event loop, and at most `verify_concurrency` at a time; beyond a short
-  queue a log-in is refused at once (503) rather than piling up. A flood of log-ins therefore
-  costs those threads and nothing else: calls, live feeds and `/healthz` keep answering.
+  pool, never on the event loop, and at most `HANDOFF_LOGIN_CHECK_THREADS` at a time; beyond
+  a short queue a log-in is refused at once (503) rather than piling up. A flood of log-ins
+  therefore costs what any flood of requests costs plus those threads' CPU: calls, live
+  feeds and `/healthz` keep answering (bench/login_flood.py).
 - Each address may try `attempts_per_minute` log-ins a minute (429 after that).
 - Wrong passwords slow down only the (username, address) pair that typed them: after
   `FREE_FAILURES` the pair waits 5 s, then twice as long after each further failure, up to
@@ -20,7 +21,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from . import ratelimit
@@ -56,7 +56,7 @@ def _matches(password_hash: str, password: str) -> bool:
 class PasswordChecks:
     """argon2 verification in its own threads, with bounded concurrency and a bounded queue."""
 
-    def __init__(self, concurrency: int, hasher_: PasswordHasher = hasher):
+    def __init__(self, concurrency: int):
         self._concurrency = max(1, concurrency)
         self._executor = ThreadPoolExecutor(max_workers=self._concurrency, thread_name_prefix="argon2")
         self._running = asyncio.Semaphore(self._concurrency)
