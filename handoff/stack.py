@@ -182,7 +182,7 @@ class Stack:
                                                           "--port", str(actions_port)],
                                      _answers(f"http://{LOCAL}:{actions_port}/health"), actions_port, 60))
             rasas.append(Component(f"rasa{suffix}", [
-                str(BOT_VENV / "bin" / "rasa"), "run", "--enable-api", "--auth-token", token,
+                str(BOT_VENV / "bin" / "python"), "-m", "bot.rasa_server",  # the API token from RASA_TOKEN
                 "--model", str(MODEL), "--endpoints", str(endpoints), "--credentials", "bot/credentials.yml",
                 "--interface", LOCAL, "--port", str(rasa_port),
             ], _answers(f"http://{LOCAL}:{rasa_port}/status?token={token}"), rasa_port, 120))

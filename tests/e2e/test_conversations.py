@@ -133,3 +133,18 @@ async def test_the_action_server_answers_only_rasa(stack):
             assert resp.status == 401
         async with session.get(f"{actions}/health") as resp:
             assert resp.status == 200
+
+
+async def test_no_secret_is_on_a_command_line(stack):
+    """Every user of the machine can read command lines (`ps`): the stack's secrets go by
+    environment only."""
+    import os
+
+    secrets = [value.encode() for value in stack.secrets.values()]
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                argv = cmdline.read()
+        except OSError:
+            continue
+        assert not any(secret in argv for secret in secrets), argv.split(b"\0")[:3]
