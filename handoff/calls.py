@@ -119,9 +119,11 @@ class Calls:
     async def clerk_booking(self, reference: str, username: str, finished_too: bool = False) -> Booking:
         """The clerk's own call, while it is on; with `finished_too`, also once it has ended
         (for the page to show how it ended)."""
-        booking = await self._appointments.find(reference, None, trusted=True)
+        booking = await self._appointments.bookings.get(reference.strip().upper())
         allowed = ("in_call", "completed") if finished_too else ("in_call",)
-        if booking.picked_by != username or booking.status not in allowed:
+        # One answer for a reference that does not exist and one that is not this clerk's call:
+        # another branch's clerk learns nothing about which references exist.
+        if booking is None or booking.picked_by != username or booking.status not in allowed:
             raise Forbidden("reference", "not_your_call", "Αναλάβετε πρώτα το ραντεβού από τη λίστα σας.")
         if not finished_too and await self.state(booking.reference) == "ended":
             raise Conflict("state", "call_over", "Η κλήση έχει τελειώσει.")

@@ -65,3 +65,25 @@ async def test_a_login_flood_from_many_addresses_while_a_call_runs(aiohttp_clien
     finally:
         await citizen.close()
         await clerk.close()
+
+
+async def test_no_api_tells_a_real_reference_from_a_made_up_one(aiohttp_client, service):
+    """A clerk of another branch, or a citizen with a wrong code, gets the same answer for a
+    reference that exists and for one that does not."""
+    _, ref, _, _ = await appointment_and_clerk(aiohttp_client, service)
+    other_branch = await aiohttp_client(service.server)
+    csrf = (await (await other_branch.post("/api/clerk/login", json={"username": "thes-dimitriou", "password": PASSWORD},
+                                           headers={"X-Forwarded-For": "192.0.2.77"})).json())["csrf_token"]
+    probes = [
+        (other_branch, "POST", "/api/clerk/bookings/{}/pickup", {"X-CSRF-Token": csrf}),
+        (other_branch, "POST", "/api/clerk/calls/{}/offer", {"X-CSRF-Token": csrf}),
+        (other_branch, "GET", "/api/clerk/calls/{}/state", {}),
+        (service, "GET", "/api/bookings/{}", {"X-Manage-Token": "WRONGCODE2"}),
+        (service, "POST", "/api/bookings/{}/cancel", {"X-Manage-Token": "WRONGCODE2"}),
+        (service, "GET", "/api/bookings/{}/calendar.ics", {}),
+    ]
+    for http, method, path, headers in probes:
+        real = await http.request(method, path.format(ref), json={}, headers=headers)
+        made_up = await http.request(method, path.format("KEP-222222"), json={}, headers=headers)
+        assert real.status == made_up.status and real.status in (403, 404), path
+        assert await real.json() == await made_up.json(), path
