@@ -82,7 +82,7 @@ async def _retention_sweep(app: web.Application, settings: Settings, clock: Cloc
 
 async def _housekeeping(app: web.Application):
     """Every half minute, in every process: no-shows (an atomic status change) and calls left
-    with nobody connected (this process's own calls)."""
+    with nobody connected (any call: the state's compare-and-set ends it once)."""
     async def sweep() -> None:
         while True:
             await asyncio.sleep(NO_SHOW_CHECK_SECONDS)
@@ -134,6 +134,7 @@ def create_app(settings: Settings, redis: Redis | None = None, clock: Clock = ut
         app[APPOINTMENT_ACCESS] = AppointmentAccess(app[APPOINTMENTS], app[RECOVERY], settings.secret_key, clock)
         app[CONSOLE] = Console(app[REDIS], app[APPOINTMENTS], clock, settings.no_show_minutes)
         app[CALLS] = Calls(app[REDIS], app[APPOINTMENTS], settings, clock)
+        await app[CALLS].start()
         password_checks = PasswordChecks(settings.login_check_threads)
         app[LOGIN] = Login(app[REDIS], password_checks, LoginLimits(settings.login_attempts_per_minute))
         report = await seed_if_empty(app[REDIS], settings.data_dir)

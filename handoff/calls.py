@@ -7,10 +7,13 @@ and in the audit trail.
 
 Asking for audio-only before the ID is verified is refused. A call that had begun and that
 everybody then left for `idle_seconds` ends by itself; one that never began stays open.
-Besides the state, the call's hash in Redis holds what each side's page reported (camera,
-microphone, "I left") and why the call ended, so both pages can say what is going on. The
-media lives in one process (`media.CallRoom`); a deployment with several handoff processes
-routes a call's requests to one of them.
+Everything about a call is in Redis: its state, audio-only, what each side's page reported
+(camera, microphone, "I left"), why it ended, who is connected and whose video is live
+(written every second by the process holding the media), and when anybody was last
+connected (`calls:active`, for the idle end, which any process may do). The media itself
+lives in one process (`media.CallRoom`); any process accepts signalling for any call and
+has the holding process act (`media_nodes`), and when that process is gone, the next offer
+makes the call's room again where it arrives.
 """
 from __future__ import annotations
 
@@ -18,7 +21,8 @@ import asyncio
 import contextlib
 import json
 import logging
-from datetime import datetime, timedelta
+import time
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -28,6 +32,7 @@ from .bookings import Booking
 from .config import Settings
 from .errors import BadRequest, Conflict, DomainError, Forbidden, InvalidFields
 from .media import CallRoom, UnusableOffer, rtc_configuration
+from .media_nodes import MediaNodes
 from .store import Redis, key
 
 log = logging.getLogger(__name__)
@@ -76,8 +81,21 @@ def call_key(reference: str) -> str:
     return key("call", reference)
 
 
+MEDIA_FLAGS = ("citizen_connected", "clerk_connected", "citizen_video", "clerk_video")
+
+
 def _flag(value: Any) -> str:
     return "0" if value is False else "1"
+
+
+ACTIVE = key("calls", "active")  # sorted set: call → when anybody was last connected (domain clock)
+REPORT_SECONDS = 1.0  # how often the holding process writes who is connected
+FRESH_SECONDS = 3.0  # a report older than this: the holding process is gone, nobody is connected
+JOIN_TIMEOUT, CONTROL_TIMEOUT = 10.0, 3.0  # waiting for the holding process to answer
+
+
+class MediaUnavailable(DomainError):
+    status = 503
 
 
 class Calls:
@@ -91,8 +109,14 @@ class Calls:
         self._idle = timedelta(seconds=settings.call_idle_seconds)
         self._transition = redis.register_script(_TRANSITION)
         self._offers_per_minute = settings.call_offers_per_minute
-        self.rooms: dict[str, CallRoom] = {}
-        self._left_at: dict[str, datetime] = {}  # calls everybody has left, since when
+        self.rooms: dict[str, CallRoom] = {}  # the calls whose media this process holds
+        self._nodes = MediaNodes(redis, self._here)
+        self._reporter: asyncio.Task | None = None
+        self._tasks: set[asyncio.Task] = set()
+
+    async def start(self) -> None:
+        await self._nodes.start()
+        self._reporter = asyncio.create_task(self._report_rooms())
 
     # -- state -----------------------------------------------------------------------------
     async def state(self, reference: str) -> str:
@@ -144,24 +168,19 @@ class Calls:
         if not (isinstance(offer, dict) and offer.get("type") == "offer" and isinstance(offer.get("sdp"), str)
                 and len(offer["sdp"]) < 20000):
             raise InvalidFields({"sdp": ("offer_invalid", "Η σύνδεση δεν ξεκίνησε σωστά. Ανανεώστε τη σελίδα.")})
-        state = await self.state(reference)
-        room = self.rooms.get(reference)
-        if room is None:
-            room = self.rooms[reference] = CallRoom(reference, self._config, lambda: self._changed(reference),
-                                                    video_relayed=state != "audio_only")
-        try:
-            answer = await room.join(role, offer["sdp"])
-        except UnusableOffer as e:
-            self._changed(reference)
+        answer = await self._where_media_is(reference, "join", {"role": role, "sdp": offer["sdp"]}, claim=True)
+        if answer.get("error") == "offer_unusable":
             raise BadRequest("sdp", "offer_unusable",
                              "Η σύνδεση δεν μπόρεσε να ξεκινήσει με αυτόν τον φυλλομετρητή. Ανανεώστε τη σελίδα· "
-                             "αν επαναληφθεί, δοκιμάστε άλλον φυλλομετρητή (Chrome, Firefox, Safari).") from e
+                             "αν επαναληφθεί, δοκιμάστε άλλον φυλλομετρητή (Chrome, Firefox, Safari).")
+        if "sdp" not in answer:
+            raise MediaUnavailable("sdp", "media_unavailable", "Η σύνδεση δεν ήταν δυνατή αυτή τη στιγμή. Η σελίδα θα ξαναδοκιμάσει.")
         await self._redis.hset(call_key(reference), mapping={
             f"{role}_camera": _flag(offer.get("camera", True)), f"{role}_microphone": _flag(offer.get("microphone", True)),
             f"{role}_left": "0",
         })
         await audit.AuditTrail(self._redis).append(f"call.{role}_joined", role, reference, self._clock())
-        return {"sdp": answer.sdp, "type": answer.type}
+        return {"sdp": answer["sdp"], "type": answer["type"]}
 
     async def devices(self, booking: Booking, role: Side, camera: Any, microphone: Any) -> None:
         """A page turned its camera or microphone on or off. The citizen's camera stays on
@@ -181,31 +200,136 @@ class Calls:
         goes on (the citizen may come back with the same link while it is valid)."""
         await self._redis.hset(call_key(booking.reference), f"{role}_left", "1")
         await audit.AuditTrail(self._redis).append(f"call.{role}_left", role, booking.reference, self._clock())
-        room = self.rooms.get(booking.reference)
-        if room is not None:
-            await room.leave(role)
+        await self._where_media_is(booking.reference, "leave", {"role": role})
+
+    # -- where the media is ----------------------------------------------------------------
+    async def _where_media_is(self, reference: str, op: str, payload: dict[str, Any],
+                              claim: bool = False) -> dict[str, Any]:
+        """Have the process holding the call's media do `op` (this one, or another through
+        `media_nodes`). With `claim` (an offer), a call held nowhere, or by a process that is
+        gone, is taken here; otherwise there is simply nothing to act on."""
+        payload = payload | {"reference": reference}
+        for _ in range(3):
+            holder = await self._nodes.holder(reference)
+            if holder == self._nodes.node_id or (holder is None and claim and await self._nodes.claim(reference, None)):
+                return await self._here(op, payload)
+            if holder is None:
+                if claim:
+                    continue  # another process claimed it just now: ask it
+                return {}
+            answer = await self._nodes.ask(holder, op, payload, JOIN_TIMEOUT if claim else CONTROL_TIMEOUT)
+            if answer is not None and answer.get("error") != "moved":
+                return answer
+            if answer is None:
+                log.warning("call %s: media process %s is gone", reference, holder)
+                if not claim:
+                    return {}  # nothing is left to act on; the next offer takes the call over
+                if await self._nodes.claim(reference, holder):
+                    return await self._here(op, payload)
+        return {}
+
+    async def _here(self, op: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """`op` on this process's room of the call (the media node's side of `_where_media_is`)."""
+        reference = payload["reference"]
+        if op == "join":
+            if not await self._nodes.claim(reference, None):
+                return {"error": "moved"}  # released meanwhile and taken by another process
+            video_relayed = await self.state(reference) != "audio_only"
+            room = self.rooms.get(reference)  # after the last await: two offers at once share one room
+            if room is None:
+                room = self.rooms[reference] = CallRoom(reference, self._config, lambda: self._changed(reference),
+                                                        video_relayed=video_relayed)
+            try:
+                answer = await room.join(payload["role"], payload["sdp"])
+            except UnusableOffer:
+                self._changed(reference)
+                return {"error": "offer_unusable"}
+            return {"sdp": answer.sdp, "type": answer.type}
+        room = self.rooms.get(reference)
+        if room is None:
+            return {}
+        if op == "leave":
+            await room.leave(payload["role"])
+        elif op == "sync":
+            room.relay_video(await self.state(reference) != "audio_only")
+        elif op == "close":
+            self.rooms.pop(reference, None)
+            await room.close()
+            await self._nodes.release(reference)
+            await self._report(reference, None)
+        return {}
 
     def _changed(self, reference: str) -> None:
         """A peer connected or left: both sides up with video make the call `connected`; a
-        room nobody is in (and nobody is joining) is dropped, and from then on a call that
-        had begun counts as idle."""
+        room nobody is in (and nobody is joining) is dropped and the call released; who is
+        connected is written at once."""
         room = self.rooms.get(reference)
         if room is None:
             return
         if room.empty:
             self.rooms.pop(reference, None)
-            self._left_at[reference] = self._clock()
-        elif room.has_video(Side.CITIZEN) and room.has_video(Side.CLERK):
-            self._left_at.pop(reference, None)
-            asyncio.get_running_loop().create_task(self._move(reference, "connected", "system"))
+            self._spawn(self._nodes.release(reference))
+            self._spawn(self._report(reference, None))
+            return
+        if room.has_video(Side.CITIZEN) and room.has_video(Side.CLERK):
+            self._spawn(self._move(reference, "connected", "system"))
+        self._spawn(self._report(reference, room))
+
+    def _spawn(self, work) -> None:
+        """Redis work a peer's event starts; a failure is logged (the next report repairs it)."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("call bookkeeping failed: %r", task.exception())
+
+    async def _report(self, reference: str, room: CallRoom | None) -> None:
+        """Who is connected and whose video is live, for every process's status; and, while
+        anybody is, that the call is in use (the idle end counts from the last report)."""
+        flags = {
+            "citizen_connected": room is not None and room.connected(Side.CITIZEN),
+            "clerk_connected": room is not None and room.connected(Side.CLERK),
+            "citizen_video": room is not None and room.receiving_video(Side.CLERK),  # what the clerk sees, live
+            "clerk_video": room is not None and room.receiving_video(Side.CITIZEN),
+        }
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hset(call_key(reference), mapping={**{k: _flag(v) for k, v in flags.items()}, "media_at": str(time.time())})
+            if flags["citizen_connected"] or flags["clerk_connected"]:
+                pipe.zadd(ACTIVE, {reference: self._clock().timestamp()})
+            await pipe.execute()
+
+    async def _report_rooms(self) -> None:
+        """Every second, for each room here: still ours (else it is closed, and its pages
+        rejoin where the call now is), and who is connected."""
+        while True:
+            await asyncio.sleep(REPORT_SECONDS)
+            for reference, room in list(self.rooms.items()):
+                try:
+                    if await self._nodes.claim(reference, None):
+                        await self._report(reference, room)
+                    else:
+                        log.warning("call %s: held by another process now; closing the room here", reference)
+                        self.rooms.pop(reference, None)
+                        await room.close()
+                except Exception:
+                    log.exception("call %s: reporting who is connected failed", reference)
+
+    async def _media(self, reference: str) -> dict[str, bool]:
+        """Who is connected and whose video is live, as the holding process last reported it
+        (nobody, if that report is stale: the process is gone)."""
+        values = await self._redis.hmget(call_key(reference), *MEDIA_FLAGS, "media_at")
+        fresh = values[-1] is not None and time.time() - float(values[-1]) < FRESH_SECONDS
+        return {name: fresh and value == "1" for name, value in zip(MEDIA_FLAGS, values, strict=False)}
 
     # -- the clerk's decisions -------------------------------------------------------------
     async def verify_id(self, booking: Booking, clerk: str, matches: Any, reason: Any) -> str | None:
         """The clerk's verdict on the ID card. A rejection ends the call; its reason (shown to
         the citizen) is returned, for the appointment to be finished with it."""
         if matches is True:
-            room = self.rooms.get(booking.reference)
-            if not (room and room.receiving_video(Side.CLERK)):
+            if not (await self._media(booking.reference))["citizen_video"]:
                 raise Conflict("video", "no_live_video",
                                "Η εικόνα του πολίτη δεν έρχεται αυτή τη στιγμή. Η ταυτότητα επιβεβαιώνεται μόνο με ζωντανή εικόνα.")
             await self._require(booking.reference, "id_verified", clerk,
@@ -222,8 +346,7 @@ class Calls:
         """Recorded in the call's state in Redis: a room made again later relays no video either."""
         await self._require(booking.reference, "audio_only", clerk,
                             "Μόνο ήχος επιτρέπεται αφού επιβεβαιωθεί η ταυτότητα στην κάμερα.")
-        if booking.reference in self.rooms:
-            self.rooms[booking.reference].relay_video(False)
+        await self._where_media_is(booking.reference, "sync", {})
 
     async def message(self, booking: Booking, text: Any) -> None:
         if not isinstance(text, str) or not text.strip() or len(text) > MAX_MESSAGE:
@@ -237,10 +360,8 @@ class Calls:
         return ended
 
     async def _close_room(self, reference: str) -> None:
-        room = self.rooms.pop(reference, None)
-        self._left_at.pop(reference, None)
-        if room is not None:
-            await room.close()
+        await self._redis.zrem(ACTIVE, reference)
+        await self._where_media_is(reference, "close", {})
 
     # -- what the pages show ---------------------------------------------------------------
     def page_ice_servers(self, reference: str) -> list[dict]:
@@ -249,7 +370,6 @@ class Calls:
         return [*self._stun, *([self._turn.ice_server(reference, self._clock())] if self._turn else [])]
 
     async def status(self, booking: Booking) -> dict[str, Any]:
-        room = self.rooms.get(booking.reference)
         messages = [json.loads(m) for m in await self._redis.lrange(key("call", booking.reference, "messages"), 0, -1)]
         call = await self._redis.hgetall(call_key(booking.reference))
         state = call.get("state", "waiting")
@@ -261,10 +381,7 @@ class Calls:
             "reference": booking.reference,
             "state": state,
             "picked_up": booking.status == "in_call",
-            "citizen_connected": bool(room and room.connected(Side.CITIZEN)),
-            "clerk_connected": bool(room and room.connected(Side.CLERK)),
-            "citizen_video": bool(room and room.receiving_video(Side.CLERK)),  # what the clerk sees, live
-            "clerk_video": bool(room and room.receiving_video(Side.CITIZEN)),
+            **await self._media(booking.reference),
             **sides,
             "video": state != "audio_only",
             "ended_because": call.get("reason") or None,
@@ -284,22 +401,25 @@ class Calls:
 
     # -- housekeeping ----------------------------------------------------------------------
     async def end_idle_calls(self) -> list[str]:
-        """End the calls that had begun (both sides were connected) and that everybody left
-        `idle_seconds` ago. A call that never began stays open: its join link is valid until
-        the link's grace period, so an early, reloading or disconnected citizen can come back."""
+        """End the calls that had begun (both sides were connected) and that nobody has been
+        connected to for `idle_seconds` (everybody left, or the process holding the media died
+        and nobody came back). A call that never began stays open: its join link is valid until
+        the link's grace period, so an early, reloading or disconnected citizen can come back.
+        Any process may do it; the state's compare-and-set makes it happen once."""
         ended = []
-        now = self._clock()
-        for reference, left_at in list(self._left_at.items()):
-            if reference in self.rooms or now - left_at < self._idle:
-                continue
-            if await self.state(reference) == "waiting":
-                self._left_at.pop(reference, None)
-                continue
-            await self.end(reference, "system", EndReason.NOBODY_CONNECTED)
-            ended.append(reference)
+        idle_since = (self._clock() - self._idle).timestamp()
+        for reference in await self._redis.zrangebyscore(ACTIVE, "-inf", idle_since):
+            if await self.state(reference) in ("waiting", "ended"):
+                await self._redis.zrem(ACTIVE, reference)
+            elif await self.end(reference, "system", EndReason.NOBODY_CONNECTED):
+                ended.append(reference)
         return ended
 
     async def close_all(self) -> None:
+        """At shutdown: this process's rooms closed and released (their pages rejoin elsewhere)."""
+        if self._reporter is not None:
+            self._reporter.cancel()
         for reference in list(self.rooms):
             with contextlib.suppress(Exception):
-                await self._close_room(reference)
+                await self._here("close", {"reference": reference})
+        await self._nodes.stop()

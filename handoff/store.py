@@ -48,6 +48,16 @@ async def connect(redis_url: str | None) -> Redis:
     return fakeredis.FakeAsyncRedis(decode_responses=True)
 
 
+def listening_client(redis: Redis) -> Redis:
+    """A client with a pool of its own for a long-lived subscription, so that it never takes
+    one of the connections requests need (the embedded store has no such limit: itself)."""
+    pool = redis.connection_pool
+    if "server" in pool.connection_kwargs:  # fakeredis: one in-process server
+        return redis
+    return aioredis.Redis(connection_pool=pool.__class__(
+        connection_class=pool.connection_class, **pool.connection_kwargs, max_connections=2))
+
+
 class Record(Protocol):
     id: str
 

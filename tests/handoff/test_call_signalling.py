@@ -15,7 +15,7 @@ from handoff.app import create_app
 from handoff.media import open_peer_connections
 
 from .helpers import add_accounts, appointment_and_clerk
-from .peers import Peer, eventually
+from .peers import Peer, eventually, eventually_async
 
 pytestmark = pytest.mark.slow
 
@@ -64,6 +64,20 @@ async def test_concurrent_offers_leave_one_peer_connection_per_side(aiohttp_clie
     finally:
         for peer in (*tabs, clerk):
             await peer.close()
+
+
+async def test_both_sides_offering_at_the_same_moment_meet_in_one_room(aiohttp_client, call_service):
+    http = call_service
+    citizen_path, clerk_http, clerk_path, headers, _ = await call_between(aiohttp_client, http)
+    citizen, clerk = Peer(), Peer()
+    try:
+        await asyncio.gather(citizen.join(http, citizen_path, {}), clerk.join(clerk_http, clerk_path, headers))
+        assert len(http.server.app[CALLS].rooms) == 1
+        started = time.monotonic()
+        await eventually(lambda: clerk.fresh_video_since(started) and citizen.fresh_video_since(started))
+    finally:
+        await citizen.close()
+        await clerk.close()
 
 
 @pytest.mark.parametrize("sdp", [
@@ -155,8 +169,10 @@ async def test_audio_only_holds_when_the_room_is_made_again(aiohttp_client, call
     try:
         await citizen.join(http, citizen_path, {})
         await clerk.join(clerk_http, clerk_path, headers)
-        await eventually_state(clerk_http, f"/api/clerk/calls/{ref}/state", "connected")
-        await eventually(lambda: clerk.fresh_video_since(time.monotonic() - 1))
+        async def state() -> dict:
+            return await (await clerk_http.get(f"/api/clerk/calls/{ref}/state")).json()
+
+        await eventually_async(lambda s: s["state"] == "connected" and s["citizen_video"], state)
         assert (await clerk_http.post(f"/api/clerk/calls/{ref}/verify", json={"matches": True}, headers=headers)).status == 200
         assert (await clerk_http.post(f"/api/clerk/calls/{ref}/audio-only", headers=headers)).status == 200
         await citizen.close()

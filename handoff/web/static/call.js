@@ -123,6 +123,7 @@ async function poll() {
       call.relabel();
     }
     if ($("left").hidden) $("status").textContent = describe(s) + clerkDevices(s);
+    if (call.connection) call.connection.serviceSees(s.citizen_connected);
   } catch (e) {
     $("status").textContent = "Χάθηκε η σύνδεση. Προσπαθούμε ξανά…";
   }

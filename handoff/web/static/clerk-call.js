@@ -48,6 +48,7 @@ function show(s) {
   $("audio-only").hidden = s.video;
   $("camera").hidden = !s.video;
   KepCall.showMessages($("messages"), s.messages);
+  if (call.connection && !call.over) call.connection.serviceSees(s.clerk_connected);
   if (!s.video && call.media && call.media.camera) {  // audio-only: the camera is released
     call.media.setCamera(false).then(() => call.connection && call.connection.replaceTrack("video", null));
     call.relabel();

@@ -97,6 +97,15 @@ window.KepCall = (() => {
       if (transceiver) await transceiver.sender.replaceTrack(track);
     }
 
+    // What the service says of this side, at every state poll. Connected here but not there,
+    // twice in a row: the process that held the call's media is gone (or restarted), so offer
+    // again now; whichever process receives the offer takes the call over.
+    serviceSees(connected) {
+      if (connected || !this.pc || this.pc.connectionState !== "connected") { this.unseen = 0; return; }
+      this.unseen = (this.unseen || 0) + 1;
+      if (this.unseen >= 2 && !this.retry) { this.unseen = 0; this.open(); }
+    }
+
     // Again after 2 s, then 4, 8… up to 20 s while it keeps failing.
     rejoinSoon(delay = 0) {
       if (this.retry || this.closed) return;
