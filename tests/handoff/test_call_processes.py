@@ -19,11 +19,10 @@ from handoff.config import PROJECT_ROOT
 from handoff.media import restrict_host_addresses
 from handoff.redis_server import free_port
 
-from .helpers import AUTH, SERVICE_TOKEN
+from .helpers import AUTH, PASSWORD, SERVICE_TOKEN, add_accounts
 from .peers import Peer, eventually
 
 pytestmark = pytest.mark.slow
-PASSWORD = "two-processes-password"
 
 
 class HandoffProcess:
@@ -32,7 +31,7 @@ class HandoffProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         env = os.environ | {
             "REDIS_URL": redis_url, "HANDOFF_PORT": str(self.port), "HANDOFF_SERVICE_TOKEN": SERVICE_TOKEN,
-            "HANDOFF_SECRET_KEY": "two-processes-secret", "HANDOFF_DEMO_PASSWORD": PASSWORD,
+            "HANDOFF_SECRET_KEY": "two-processes-secret",
             "HANDOFF_ICE_ADDRESSES": "127.0.0.1", "HANDOFF_PUBLIC_URL": "http://kep.test",
         }
         self._log = open(log_path, "w")  # noqa: SIM115 — closed in stop()
@@ -62,6 +61,7 @@ class HandoffProcess:
 @pytest.fixture
 async def two_processes(redis, redis_server, tmp_path):
     restrict_host_addresses(["127.0.0.1"])  # this process's peers: loopback only, as the services
+    await add_accounts(redis)
     first = HandoffProcess(redis_server.url, tmp_path / "first.log")
     async with aiohttp.ClientSession() as http:
         await first.ready(http)  # it seeds the empty database; then the second one starts
@@ -90,7 +90,7 @@ async def test_a_call_across_two_processes_survives_the_media_process_dying(two_
             "citizen": {"full_name": "Ελένη Κωστοπούλου", "id_card": "ΑΚ 654321", "afm": "090000045", "mobile": "6987654321"},
             "consent": {"video_call": True, "show_id": True, "data_processing": True}}))
         ref, token = booking["reference"], booking["join_url"].rsplit("/", 1)[1]
-        login = await json_of(clerk_http.post(f"{second.url}/api/clerk/login", json={"username": slot["clerk"], "password": PASSWORD}))
+        login = await json_of(clerk_http.post(f"{second.url}/api/clerk/login", json={"username": "ath-alexiou", "password": PASSWORD}))
         csrf = {"X-CSRF-Token": login["csrf_token"]}
         await json_of(clerk_http.post(f"{first.url}/api/clerk/bookings/{ref}/pickup", headers=csrf))
 
