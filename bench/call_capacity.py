@@ -40,6 +40,7 @@ from handoff.redis_server import RedisServer, free_port  # noqa: E402
 CLERK, PASSWORD, TOKEN = "bench-clerk", "bench-password-" + secrets.token_hex(4), secrets.token_urlsafe(16)
 TICKS = os.sysconf("SC_CLK_TCK")
 TRANSIT = 0.5  # seconds: far more than a frame takes through the relay on loopback
+WARM_UP_REJOINS = 60  # RSS levels off after about as many (a 250-rejoin run: +3 MiB from there on)
 
 
 class SpeechLikeTrack(AudioStreamTrack):
@@ -295,7 +296,7 @@ async def rejoins(desk: Desk, service: Service, count: int, per_call: int = 10) 
         return times
 
     cold = service.rss_mib()
-    await calls(3 * per_call)  # warm-up: codecs, their buffers and caches load with the first calls
+    await calls(WARM_UP_REJOINS)  # warm-up: codecs, their buffers and the allocator's arenas settle
     before = service.rss_mib()
     times = await calls(count)
     await asyncio.sleep(1)
@@ -303,7 +304,7 @@ async def rejoins(desk: Desk, service: Service, count: int, per_call: int = 10) 
     print(f"{len(times)} rejoins ({per_call} per video call, citizen and clerk in turn): rejoin to video both ways "
           f"p50 {pct(times, 50) * 1000:.0f} ms p95 {pct(times, 95) * 1000:.0f} ms max {max(times) * 1000:.0f} ms; "
           f"after the calls ended: {left['peer_connections']} peer connections, {left['rooms']} rooms; "
-          f"server RSS {cold:.1f} MiB before any, {before:.1f} MiB after {3 * per_call} warm-up rejoins, "
+          f"server RSS {cold:.1f} MiB before any, {before:.1f} MiB after {WARM_UP_REJOINS} warm-up rejoins, "
           f"{after:.1f} MiB after {len(times)} more ({after / before - 1:+.1%})", flush=True)
 
 
