@@ -77,25 +77,23 @@ class TooManyOffers(DomainError):
     status = 429
 
 
-def call_key(reference: str) -> str:
-    return key("call", reference)
-
-
-MEDIA_FLAGS = ("citizen_connected", "clerk_connected", "citizen_video", "clerk_video")
-
-
-def _flag(value: Any) -> str:
-    return "0" if value is False else "1"
+class MediaUnavailable(DomainError):
+    status = 503
 
 
 ACTIVE = key("calls", "active")  # sorted set: call → when anybody was last connected (domain clock)
+MEDIA_FLAGS = ("citizen_connected", "clerk_connected", "citizen_video", "clerk_video")
 REPORT_SECONDS = 1.0  # how often the holding process writes who is connected
 FRESH_SECONDS = 3.0  # a report older than this: the holding process is gone, nobody is connected
 JOIN_TIMEOUT, CONTROL_TIMEOUT = 10.0, 3.0  # waiting for the holding process to answer
 
 
-class MediaUnavailable(DomainError):
-    status = 503
+def call_key(reference: str) -> str:
+    return key("call", reference)
+
+
+def _flag(value: Any) -> str:
+    return "0" if value is False else "1"
 
 
 class Calls:
