@@ -110,6 +110,18 @@ async def test_supervisor_cancels_with_a_reason_and_sends_a_failed_message_again
         await redis.aclose()
 
 
+async def settled_top(page, item) -> float:
+    """The card's position on screen once it stopped moving (two reads 200 ms apart agree)."""
+    top = await item.evaluate("node => node.getBoundingClientRect().top")
+    for _ in range(25):
+        await page.wait_for_timeout(200)
+        now = await item.evaluate("node => node.getBoundingClientRect().top")
+        if abs(now - top) < 1:
+            return now
+        top = now
+    return top
+
+
 async def test_live_updates_leave_an_open_transcript_and_typed_notes_alone(browser, service):
     first = await book(service, "identity_documents", "Χάθηκε το διαβατήριο του γιου μου", branch="kep-athina")
     page = await signed_in_page(browser, service, "ath-alexiou", viewport={"width": 1280, "height": 500})
@@ -118,7 +130,7 @@ async def test_live_updates_leave_an_open_transcript_and_typed_notes_alone(brows
     await expect(item.locator("details.transcript")).to_have_attribute("open", "")
     await item.evaluate("node => { node.kepMark = 'untouched'; }")
     await page.evaluate("window.scrollTo(0, 120)")
-    top = await item.evaluate("node => node.getBoundingClientRect().top")
+    top = await settled_top(page, item)  # the page's other sections load on their own: measure once they have
 
     second = await book(service, "tax", "Πού βρίσκω το εκκαθαριστικό μου;", branch="kep-athina")  # a live update
     await expect(card(page, second["reference"])).to_be_visible()
