@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
@@ -144,28 +145,26 @@ def check_passport(raw: str) -> str:
     return number
 
 
-def check_driving_licence(raw: str) -> str:
-    number = _compact(raw)
-    if not (re.fullmatch(r"[A-ZΑ-Ω0-9]{6,12}", number) and sum(c.isdigit() for c in number) >= 5):
-        raise _invalid("id_card", "driving_licence_format", "Γράψτε τον αριθμό του διπλώματος όπως είναι στο πεδίο 5 της "
-                       "κάρτας: 6 έως 12 ψηφία ή γράμματα.")
-    return number
+def _printed_number(shortest: int, longest: int, min_digits: int, code: str, message: str) -> Callable[[str], str]:
+    """A check for a document whose number has no public format: only its printed shape, letters
+    and digits of a length with at least some digits."""
+    shape = re.compile(rf"[A-ZΑ-Ω0-9]{{{shortest},{longest}}}")
+
+    def check(raw: str) -> str:
+        number = _compact(raw)
+        if not (shape.fullmatch(number) and sum(c.isdigit() for c in number) >= min_digits):
+            raise _invalid("id_card", code, message)
+        return number
+
+    return check
 
 
-def check_residence_permit(raw: str) -> str:
-    number = _compact(raw)
-    if not (re.fullmatch(r"[A-ZΑ-Ω0-9]{6,12}", number) and sum(c.isdigit() for c in number) >= 4):
-        raise _invalid("id_card", "residence_permit_format", "Γράψτε τον αριθμό της άδειας διαμονής όπως είναι τυπωμένος "
-                       "στην κάρτα (6 έως 12 γράμματα και ψηφία, π.χ. ZA1234567).")
-    return number
-
-
-def check_foreign_document(raw: str) -> str:
-    number = _compact(raw)
-    if not (re.fullmatch(r"[A-ZΑ-Ω0-9]{5,15}", number) and re.search(r"\d", number)):
-        raise _invalid("id_card", "foreign_document_format", "Γράψτε τον αριθμό του εγγράφου όπως είναι τυπωμένος "
-                       "(5 έως 15 γράμματα και ψηφία, χωρίς κενά).")
-    return number
+check_driving_licence = _printed_number(6, 12, 5, "driving_licence_format", "Γράψτε τον αριθμό του διπλώματος όπως είναι "
+                                        "στο πεδίο 5 της κάρτας: 6 έως 12 ψηφία ή γράμματα.")
+check_residence_permit = _printed_number(6, 12, 4, "residence_permit_format", "Γράψτε τον αριθμό της άδειας διαμονής όπως "
+                                         "είναι τυπωμένος στην κάρτα (6 έως 12 γράμματα και ψηφία, π.χ. ZA1234567).")
+check_foreign_document = _printed_number(5, 15, 1, "foreign_document_format", "Γράψτε τον αριθμό του εγγράφου όπως είναι "
+                                         "τυπωμένος (5 έως 15 γράμματα και ψηφία, χωρίς κενά).")
 
 
 _DOCUMENT_CHECKS = {
