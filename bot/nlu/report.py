@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from sklearn.metrics import f1_score
+from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from .variants import VARIANTS
 
@@ -162,7 +162,6 @@ def main() -> None:
         f"(of {search['with_procedure']} queries that name one).", "",
         "## Real questions, per intent", "", "| intent | precision | recall | F1 | n |", "|---|---|---|---|---|",
     ]
-    from sklearn.metrics import precision_recall_fscore_support
     labels = sorted({p.expected for p in real})
     precision, recall, f1, support = precision_recall_fscore_support(
         [p.expected for p in real], [p.predicted for p in real], labels=labels, zero_division=0)
