@@ -13,7 +13,7 @@ from ..calls import EndReason, Side
 from ..console import ID_REJECTED
 from .console_auth import signed_in
 from .keys import APPOINTMENTS, CALLS, CONSOLE
-from .requests import json_body
+from .requests import json_body, json_object
 from .responses import json_response
 
 routes = web.RouteTableDef()
@@ -54,8 +54,7 @@ async def citizen_leave(request: web.Request) -> web.Response:
 
 
 async def _devices(request: web.Request, booking: Booking, side: Side) -> None:
-    body = await json_body(request)
-    body = body if isinstance(body, dict) else {}
+    body = await json_object(request)
     await request.app[CALLS].devices(booking, side, body.get("camera"), body.get("microphone"))
 
 
@@ -91,8 +90,7 @@ async def verify_id(request: web.Request) -> web.Response:
     """The ID card matches, or not: then the call ends and the appointment is finished with
     that outcome, the reason being what the citizen reads."""
     booking, clerk = await _clerk(request)
-    body = await json_body(request)
-    body = body if isinstance(body, dict) else {}
+    body = await json_object(request)
     rejected = await request.app[CALLS].verify_id(booking, clerk.username, body.get("matches"), body.get("reason"))
     if rejected is not None:
         console = request.app[CONSOLE]
@@ -119,8 +117,7 @@ async def message(request: web.Request) -> web.Response:
 async def end(request: web.Request) -> web.Response:
     """Hang up with the outcome: the call ends and the appointment is finished in one step."""
     booking, clerk = await _clerk(request)
-    body = await json_body(request)
-    body = body if isinstance(body, dict) else {}
+    body = await json_object(request)
     console = request.app[CONSOLE]
     finished = await console.finish(await console.viewer(clerk), booking.reference, body.get("outcome"), body.get("notes", ""))
     await request.app[CALLS].end(booking.reference, clerk.username, EndReason.FINISHED, body.get("outcome"))

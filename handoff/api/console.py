@@ -8,15 +8,23 @@ import json
 from aiohttp import web
 
 from .. import events
+from ..console import Console, Viewer
 from ..errors import InvalidFields
 from ..sessions import COOKIE, SESSION_SECONDS, SessionStore
 from .console_auth import signed_in
 from .keys import CONSOLE, LIVE_FEEDS, LOGIN, REDIS, SETTINGS
-from .requests import client_address, json_body
+from .requests import client_address, json_body, json_object
 from .responses import json_response
 
 routes = web.RouteTableDef()
 KEEPALIVE_SECONDS = 15
+
+
+async def signed_in_viewer(request: web.Request) -> tuple[Console, Viewer]:
+    """The console and who is looking at it (401/403 as `signed_in`)."""
+    _, account = await signed_in(request)
+    console = request.app[CONSOLE]
+    return console, await console.viewer(account)
 
 
 @routes.post("/api/clerk/login")
@@ -49,153 +57,130 @@ async def me(request: web.Request) -> web.Response:
 
 @routes.get("/api/clerk/queue")
 async def queue(request: web.Request) -> web.Response:
-    _, account = await signed_in(request)
-    console = request.app[CONSOLE]
-    return json_response(await console.queue(await console.viewer(account)))
+    console, viewer = await signed_in_viewer(request)
+    return json_response(await console.queue(viewer))
 
 
 @routes.get("/api/clerk/handled")
 async def handled_today(request: web.Request) -> web.Response:
-    _, account = await signed_in(request)
-    console = request.app[CONSOLE]
-    return json_response(await console.handled_today(await console.viewer(account)))
+    console, viewer = await signed_in_viewer(request)
+    return json_response(await console.handled_today(viewer))
 
 
 @routes.get("/api/clerk/history")
 async def history(request: web.Request) -> web.Response:
-    _, account = await signed_in(request)
-    console = request.app[CONSOLE]
-    return json_response(await console.history(await console.viewer(account), request.query.get("q", "")[:200]))
+    console, viewer = await signed_in_viewer(request)
+    return json_response(await console.history(viewer, request.query.get("q", "")[:200]))
 
 
 @routes.post("/api/clerk/bookings/{reference}/pickup")
 async def pick_up(request: web.Request) -> web.Response:
-    _, account = await signed_in(request)
-    console = request.app[CONSOLE]
-    return json_response(await console.pick_up(await console.viewer(account), request.match_info["reference"]))
+    console, viewer = await signed_in_viewer(request)
+    return json_response(await console.pick_up(viewer, request.match_info["reference"]))
 
 
 @routes.post("/api/clerk/bookings/{reference}/finish")
 async def finish(request: web.Request) -> web.Response:
-    _, account = await signed_in(request)
-    body = await json_body(request)
-    body = body if isinstance(body, dict) else {}
-    console = request.app[CONSOLE]
+    console, viewer = await signed_in_viewer(request)
+    body = await json_object(request)
     return json_response(await console.finish(
-        await console.viewer(account), request.match_info["reference"], body.get("outcome"), body.get("notes", "")
+        viewer, request.match_info["reference"], body.get("outcome"), body.get("notes", "")
     ))
 
 
 @routes.get("/api/clerk/day")
 async def branch_day(request: web.Request) -> web.Response:
-    _, account = await signed_in(request)
-    console = request.app[CONSOLE]
-    return json_response(await console.branch_day(await console.viewer(account)))
+    console, viewer = await signed_in_viewer(request)
+    return json_response(await console.branch_day(viewer))
 
 
 @routes.get("/api/clerk/clerks")
 async def staff(request: web.Request) -> web.Response:
-    _, account = await signed_in(request)
-    console = request.app[CONSOLE]
-    return json_response(await console.staff(await console.viewer(account)))
+    console, viewer = await signed_in_viewer(request)
+    return json_response(await console.staff(viewer))
 
 
 @routes.post("/api/clerk/clerks/{clerk}/absences")
 async def add_absence(request: web.Request) -> web.Response:
-    _, account = await signed_in(request)
-    body = await json_body(request)
-    body = body if isinstance(body, dict) else {}
-    console = request.app[CONSOLE]
+    console, viewer = await signed_in_viewer(request)
+    body = await json_object(request)
     return json_response(await console.add_absence(
-        await console.viewer(account), request.match_info["clerk"], body.get("start"), body.get("end"), body.get("reason", ""),
+        viewer, request.match_info["clerk"], body.get("start"), body.get("end"), body.get("reason", ""),
     ))
 
 
 @routes.delete("/api/clerk/clerks/{clerk}/absences")
 async def remove_absence(request: web.Request) -> web.Response:
     """The absence to remove, as listed: ?start=…&end=…[&reason=…&from_time=…&until=…]."""
-    _, account = await signed_in(request)
-    console = request.app[CONSOLE]
+    console, viewer = await signed_in_viewer(request)
     listed = {k: v[:200] for k, v in request.query.items() if k in ("start", "end", "reason", "from_time", "until")}
-    return json_response(await console.remove_absence(await console.viewer(account), request.match_info["clerk"], listed))
+    return json_response(await console.remove_absence(viewer, request.match_info["clerk"], listed))
 
 
 @routes.put("/api/clerk/clerks/{clerk}/schedule")
 async def change_schedule(request: web.Request) -> web.Response:
-    _, account = await signed_in(request)
-    body = await json_body(request)
-    body = body if isinstance(body, dict) else {}
-    console = request.app[CONSOLE]
+    console, viewer = await signed_in_viewer(request)
+    body = await json_object(request)
     return json_response(await console.change_schedule(
-        await console.viewer(account), request.match_info["clerk"], body.get("topics"), body.get("working_hours"),
+        viewer, request.match_info["clerk"], body.get("topics"), body.get("working_hours"),
     ))
 
 
 @routes.get("/api/clerk/audit")
 async def branch_audit(request: web.Request) -> web.Response:
-    _, account = await signed_in(request)
-    console = request.app[CONSOLE]
-    return json_response(await console.branch_history(await console.viewer(account)))
+    console, viewer = await signed_in_viewer(request)
+    return json_response(await console.branch_history(viewer))
 
 
 @routes.get("/api/clerk/bookings/{reference}/audit")
 async def appointment_audit(request: web.Request) -> web.Response:
-    _, account = await signed_in(request)
-    console = request.app[CONSOLE]
-    return json_response(await console.appointment_history(await console.viewer(account), request.match_info["reference"]))
+    console, viewer = await signed_in_viewer(request)
+    return json_response(await console.appointment_history(viewer, request.match_info["reference"]))
 
 
 @routes.get("/api/clerk/bookings/{reference}/reassignable-clerks")
 async def reassignable_clerks(request: web.Request) -> web.Response:
-    _, account = await signed_in(request)
-    console = request.app[CONSOLE]
-    return json_response(await console.reassignable_clerks(await console.viewer(account), request.match_info["reference"]))
+    console, viewer = await signed_in_viewer(request)
+    return json_response(await console.reassignable_clerks(viewer, request.match_info["reference"]))
 
 
 @routes.post("/api/clerk/bookings/{reference}/reassign")
 async def reassign(request: web.Request) -> web.Response:
-    _, account = await signed_in(request)
+    console, viewer = await signed_in_viewer(request)
     body = await json_body(request)
-    console = request.app[CONSOLE]
     return json_response(await console.reassign(
-        await console.viewer(account), request.match_info["reference"], body.get("clerk") if isinstance(body, dict) else None
+        viewer, request.match_info["reference"], body.get("clerk") if isinstance(body, dict) else None
     ))
 
 
 @routes.post("/api/clerk/bookings/{reference}/cancel")
 async def cancel(request: web.Request) -> web.Response:
-    _, account = await signed_in(request)
-    body = await json_body(request)
-    body = body if isinstance(body, dict) else {}
-    console = request.app[CONSOLE]
+    console, viewer = await signed_in_viewer(request)
+    body = await json_object(request)
     return json_response(await console.cancel(
-        await console.viewer(account), request.match_info["reference"], body.get("reason")
+        viewer, request.match_info["reference"], body.get("reason")
     ))
 
 
 @routes.post("/api/clerk/bookings/{reference}/move")
 async def move(request: web.Request) -> web.Response:
-    _, account = await signed_in(request)
-    body = await json_body(request)
-    body = body if isinstance(body, dict) else {}
-    console = request.app[CONSOLE]
+    console, viewer = await signed_in_viewer(request)
+    body = await json_object(request)
     return json_response(await console.move(
-        await console.viewer(account), request.match_info["reference"], body.get("slot_id"), body.get("reason")
+        viewer, request.match_info["reference"], body.get("slot_id"), body.get("reason")
     ))
 
 
 @routes.get("/api/clerk/notifications/failed")
 async def failed_notifications(request: web.Request) -> web.Response:
-    _, account = await signed_in(request)
-    console = request.app[CONSOLE]
-    return json_response(await console.failed_notifications(await console.viewer(account)))
+    console, viewer = await signed_in_viewer(request)
+    return json_response(await console.failed_notifications(viewer))
 
 
 @routes.post("/api/clerk/notifications/failed/{id}/send-again")
 async def send_notification_again(request: web.Request) -> web.Response:
-    _, account = await signed_in(request)
-    console = request.app[CONSOLE]
-    return json_response(await console.send_notification_again(await console.viewer(account), request.match_info["id"]))
+    console, viewer = await signed_in_viewer(request)
+    return json_response(await console.send_notification_again(viewer, request.match_info["id"]))
 
 
 @routes.get("/api/clerk/search")
@@ -207,8 +192,7 @@ async def search(request: web.Request) -> web.Response:
 @routes.get("/api/clerk/events")
 async def live_feed(request: web.Request) -> web.StreamResponse:
     """Server-sent events: one `change` per booking event this viewer may see."""
-    _, account = await signed_in(request)
-    viewer = await request.app[CONSOLE].viewer(account)
+    _, viewer = await signed_in_viewer(request)
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"})
     await response.prepare(request)
     subscription = await events.Subscription(request.app[REDIS]).open()

@@ -21,6 +21,12 @@ async def json_body(request: web.Request) -> Any:
         raise DomainError("body", "malformed_json", "Το JSON του αιτήματος δεν είναι έγκυρο.") from None
 
 
+async def json_object(request: web.Request) -> dict[str, Any]:
+    """A JSON body whose fields are read one by one: anything but an object reads as no fields."""
+    body = await json_body(request)
+    return body if isinstance(body, dict) else {}
+
+
 def client_address(request: web.Request) -> str:
     """Behind our reverse proxy every request comes from the proxy: the citizen's address is
     the last one the proxy appended to X-Forwarded-For (earlier ones the client could forge)."""
