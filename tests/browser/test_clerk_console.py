@@ -123,7 +123,10 @@ async def settled_top(page, item) -> float:
 
 
 async def test_live_updates_leave_an_open_transcript_and_typed_notes_alone(browser, service):
-    first = await book(service, "identity_documents", "Χάθηκε το διαβατήριο του γιου μου", branch="kep-athina")
+    from datetime import datetime, timedelta, timezone
+
+    in_two_days = datetime.now(timezone.utc) + timedelta(days=2)  # the next booking takes an earlier time: its card comes above
+    first = await book(service, "identity_documents", "Χάθηκε το διαβατήριο του γιου μου", branch="kep-athina", after=in_two_days)
     page = await signed_in_page(browser, service, "ath-alexiou", viewport={"width": 1280, "height": 500})
     item = card(page, first["reference"])
     await item.locator("summary", has_text="Συνομιλία").click()
@@ -134,6 +137,7 @@ async def test_live_updates_leave_an_open_transcript_and_typed_notes_alone(brows
 
     second = await book(service, "tax", "Πού βρίσκω το εκκαθαριστικό μου;", branch="kep-athina")  # a live update
     await expect(card(page, second["reference"])).to_be_visible()
+    assert await page.locator("#queue li.card").first.get_attribute("data-reference") == second["reference"]
     await expect(page.locator("#notice")).to_contain_text("Νέο ραντεβού")
     await expect(item.locator("details.transcript")).to_have_attribute("open", "")
     assert await item.evaluate("node => node.kepMark") == "untouched"  # the same card, not a copy

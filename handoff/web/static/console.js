@@ -167,7 +167,23 @@ function card(item, withDay = false) {
 // Keyed rendering: `entries` are {key, signature, build}. A node whose signature did not
 // change stays as it is (open sections, typed text, focus and scroll untouched); a changed
 // one is rebuilt and takes over what the clerk had open or typed; order follows `entries`.
+// The card the clerk works in stays where it was on screen, whatever came in above it.
 function sync(list, entries) {
+  const anchor = cardInUse(list);
+  const before = anchor && anchor.getBoundingClientRect().top;
+  reorder(list, entries);
+  const now = anchor && list.querySelector(`:scope > [data-key="${CSS.escape(anchor.dataset.key)}"]`);
+  if (now) window.scrollBy({ top: now.getBoundingClientRect().top - before, behavior: "instant" });
+}
+
+// The card with the focus in it, or else the first one on screen.
+function cardInUse(list) {
+  const cards = [...list.children].filter((n) => n.matches("li.card"));
+  return cards.find((n) => n.contains(document.activeElement))
+    || cards.find((n) => { const box = n.getBoundingClientRect(); return box.bottom > 0 && box.top < window.innerHeight; });
+}
+
+function reorder(list, entries) {
   const existing = new Map([...list.children].map((n) => [n.dataset.key, n]));
   let cursor = list.firstElementChild;
   for (const entry of entries) {
