@@ -123,9 +123,9 @@ async def settled_top(page, item) -> float:
 
 
 async def test_live_updates_leave_an_open_transcript_and_typed_notes_alone(browser, service):
-    from datetime import datetime, timedelta, timezone
+    from datetime import UTC, datetime, timedelta
 
-    in_two_days = datetime.now(timezone.utc) + timedelta(days=2)  # the next booking takes an earlier time: its card comes above
+    in_two_days = datetime.now(UTC) + timedelta(days=2)  # the next booking takes an earlier time: its card comes above
     first = await book(service, "identity_documents", "Χάθηκε το διαβατήριο του γιου μου", branch="kep-athina", after=in_two_days)
     page = await signed_in_page(browser, service, "ath-alexiou", viewport={"width": 1280, "height": 500})
     item = card(page, first["reference"])
