@@ -31,7 +31,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline, make_union
 
 from .greek_text import normalise
-from .lexicon import default_lexicon
+from .lexicon import default_lexicon, lexicon_fingerprint
 
 logger = logging.getLogger(__name__)
 MODEL_FILE = "tfidf_intent_classifier.joblib"
@@ -76,6 +76,12 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         execution_context: ExecutionContext,
     ) -> "TfidfIntentClassifier":
         return cls(config, model_storage, resource)
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
+        """The lexicon is read from files the training graph does not know: a change to them
+        must train the classifier again, not restore it from Rasa's cache."""
+        return lexicon_fingerprint()
 
     def _new_pipeline(self) -> Pipeline:
         features = make_union(

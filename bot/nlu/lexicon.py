@@ -11,6 +11,7 @@ Matching works on stems of the normal form (`greek_text.normalise`), so "ταυ�
 """
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -160,6 +161,14 @@ def load(directory: Path = LEXICON_DIR, templates: Path = TEMPLATES) -> Lexicon:
     entries = [e for path in sorted(directory.glob("*.yml")) for e in _entries(yaml.safe_load(path.read_text(encoding="utf-8")))]
     raw = yaml.safe_load(templates.read_text(encoding="utf-8"))
     return Lexicon(entries, {EntryKind(k): list(v) for k, v in raw.items()})
+
+
+def lexicon_fingerprint(directory: Path = LEXICON_DIR, templates: Path = TEMPLATES) -> str:
+    """A digest of the lexicon's files and templates."""
+    digest = hashlib.sha256()
+    for path in [*sorted(directory.glob("*.yml")), templates]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 @lru_cache(maxsize=1)

@@ -114,3 +114,21 @@ def test_a_matter_outside_the_keps_is_named_with_who_handles_it():
     matter = default_lexicon().outside_matter("Ήρθε πάλι λάθος ο λογαριασμός ΔΕΗ")
     assert matter is not None and matter.handled_by
     assert default_lexicon().outside_matter("χρειάζομαι το ποινικό μου μητρώο για μια πρόσληψη") is None
+
+
+def test_a_change_to_the_lexicon_changes_the_classifiers_fingerprint(tmp_path):
+    """Rasa restores a component from its cache unless its fingerprint changes: an edited
+    lexicon file must train the classifier again."""
+    from bot.nlu.classifier import TfidfIntentClassifier
+    from bot.nlu.lexicon import LEXICON_DIR, TEMPLATES, lexicon_fingerprint
+
+    assert TfidfIntentClassifier.fingerprint_addon({}) == lexicon_fingerprint()
+    copy = tmp_path / "lexicon"
+    copy.mkdir()
+    for path in LEXICON_DIR.glob("*.yml"):
+        (copy / path.name).write_bytes(path.read_bytes())
+    before = lexicon_fingerprint(copy, TEMPLATES)
+    assert before == lexicon_fingerprint()
+    with (copy / "tax.yml").open("a", encoding="utf-8") as f:
+        f.write("  - name: Ένας νέος όρος\n")
+    assert lexicon_fingerprint(copy, TEMPLATES) != before
