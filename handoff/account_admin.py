@@ -19,6 +19,7 @@ from .branches import branch_directory
 from .clerks import Clerk, clerk_roster
 from .errors import Conflict, InvalidFields, NotFound
 from .password_policy import check_password
+from .sessions import SessionEnd, SessionStore
 from .store import Redis
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
@@ -32,6 +33,7 @@ def _invalid(field: str, code: str, message: str) -> InvalidFields:
 class AccountAdmin:
     def __init__(self, redis: Redis):
         self._accounts = AccountStore(redis)
+        self._sessions = SessionStore(redis)
         self._clerks = clerk_roster(redis)
         self._branches = branch_directory(redis)
 
@@ -75,12 +77,17 @@ class AccountAdmin:
         return None, None
 
     async def set_password(self, username: str, password: str) -> Account:
+        """The new password, and every session opened with the old one ended."""
         check_password(password, username)
-        return await self._change(username, password_hash=hash_password(password))
+        account = await self._change(username, password_hash=hash_password(password))
+        await self._sessions.end_all(username, SessionEnd.PASSWORD_CHANGED)
+        return account
 
     async def disable(self, username: str) -> Account:
-        """The account can no longer log in, and its open sessions stop at their next request."""
-        return await self._change(username, disabled=True)
+        """The account can no longer log in, and every open session of it ends."""
+        account = await self._change(username, disabled=True)
+        await self._sessions.end_all(username, SessionEnd.ACCOUNT_DISABLED)
+        return account
 
     async def enable(self, username: str) -> Account:
         return await self._change(username, disabled=False)

@@ -6,6 +6,7 @@ stored only as argon2id hashes; checking one is `login.py`'s business.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
@@ -42,6 +43,12 @@ class Account:
     def supervised_branch(self) -> str | None:
         """The one branch a supervisor acts in; None for an administrator (every branch)."""
         return None if self.role == Role.ADMIN else self.branch
+
+    @property
+    def credential(self) -> str:
+        """A short fingerprint of the password hash: a session opened under another password is
+        no longer this account's (sessions.py)."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
 
     def public(self) -> dict[str, str | None]:
         """What the console shows its own user about the account."""

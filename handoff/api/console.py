@@ -9,15 +9,17 @@ from aiohttp import web
 
 from .. import events
 from ..console import Console, Viewer
-from ..errors import InvalidFields
+from ..errors import InvalidFields, Unauthorized
 from ..sessions import COOKIE, SESSION_SECONDS, SessionStore
-from .console_auth import signed_in
+from .console_auth import signed_in, still_signed_in
 from .keys import CONSOLE, LIVE_FEEDS, LOGIN, REDIS, SETTINGS
 from .requests import client_address, json_body, json_object
 from .responses import json_response
 
 routes = web.RouteTableDef()
-KEEPALIVE_SECONDS = 15
+# A keep-alive this often; and at most this often (and so at least this soon after it ended) a
+# check that the feed's session has not ended: not on every event, a busy day has many.
+KEEPALIVE_SECONDS = 5
 
 
 async def signed_in_viewer(request: web.Request) -> tuple[Console, Viewer]:
@@ -33,7 +35,7 @@ async def login(request: web.Request) -> web.Response:
     if not isinstance(body, dict) or not isinstance(body.get("username"), str) or not isinstance(body.get("password"), str):
         raise InvalidFields({"username": ("required", "Γράψτε όνομα χρήστη και κωδικό.")})
     account = await request.app[LOGIN].log_in(body["username"].strip()[:100], body["password"][:200], client_address(request))
-    session = await SessionStore(request.app[REDIS]).create(account.username)
+    session = await SessionStore(request.app[REDIS]).create(account.username, account.credential)
     response = json_response({"account": account.public(), "csrf_token": session.csrf_token})
     response.set_cookie(COOKIE, session.id, max_age=SESSION_SECONDS, httponly=True, samesite="Strict",
                         secure=request.app[SETTINGS].secure_cookies, path="/")
@@ -43,7 +45,7 @@ async def login(request: web.Request) -> web.Response:
 @routes.post("/api/clerk/logout")
 async def logout(request: web.Request) -> web.Response:
     session, _ = await signed_in(request)
-    await SessionStore(request.app[REDIS]).end(session.id)
+    await SessionStore(request.app[REDIS]).end(session)
     response = json_response({"ok": True})
     response.del_cookie(COOKIE, path="/")
     return response
@@ -191,8 +193,10 @@ async def search(request: web.Request) -> web.Response:
 
 @routes.get("/api/clerk/events")
 async def live_feed(request: web.Request) -> web.StreamResponse:
-    """Server-sent events: one `change` per booking event this viewer may see."""
-    _, viewer = await signed_in_viewer(request)
+    """Server-sent events: one `change` per booking event this viewer may see; `ended` (with
+    the message to show) when the session ends, then the stream closes."""
+    session, account = await signed_in(request)
+    viewer = await request.app[CONSOLE].viewer(account)
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"})
     await response.prepare(request)
     subscription = await events.Subscription(request.app[REDIS]).open()
@@ -200,8 +204,17 @@ async def live_feed(request: web.Request) -> web.StreamResponse:
     feeds.add(asyncio.current_task())
     try:
         await response.write(b": connected\n\n")
+        loop = asyncio.get_running_loop()
+        check_due = loop.time() + KEEPALIVE_SECONDS
         while True:
             event = await subscription.next(timeout=KEEPALIVE_SECONDS)
+            if loop.time() >= check_due:
+                check_due = loop.time() + KEEPALIVE_SECONDS
+                try:
+                    await still_signed_in(request, session)
+                except Unauthorized as ended:
+                    await response.write(f"event: ended\ndata: {json.dumps({'message': ended.message})}\n\n".encode())
+                    break
             if event is None:
                 await response.write(b": keep-alive\n\n")
             elif viewer.sees(event.branch, event.topic):

@@ -6,19 +6,42 @@ from aiohttp import web
 
 from ..accounts import Account, AccountStore
 from ..errors import Forbidden, Unauthorized
-from ..sessions import COOKIE, CSRF_HEADER, Session, SessionStore
+from ..sessions import COOKIE, CSRF_HEADER, Session, SessionEnd, SessionStore
 from .keys import REDIS
 
 _SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+_ENDED = {
+    SessionEnd.PASSWORD_CHANGED: "Ο κωδικός του λογαριασμού σας άλλαξε και η σύνδεσή σας τερματίστηκε. "
+                                 "Συνδεθείτε ξανά με τον νέο κωδικό.",
+    SessionEnd.ACCOUNT_DISABLED: "Ο λογαριασμός σας απενεργοποιήθηκε και η σύνδεσή σας τερματίστηκε. "
+                                 "Για πρόσβαση απευθυνθείτε στον διαχειριστή.",
+}
 
 
 async def signed_in(request: web.Request) -> tuple[Session, Account]:
     """The session and its account, or 401; and for a POST, the CSRF check (403)."""
-    redis = request.app[REDIS]
-    session = await SessionStore(redis).get(request.cookies.get(COOKIE))
-    account = await AccountStore(redis).get(session.username) if session else None
-    if session is None or account is None or account.disabled:
-        raise Unauthorized("session", "login_required", "Συνδεθείτε για να συνεχίσετε.")
+    session, account = await _session_and_account(request, request.cookies.get(COOKIE))
     if request.method not in _SAFE_METHODS and not session.csrf_matches(request.headers.get(CSRF_HEADER)):
         raise Forbidden("csrf", "csrf_failed", "Η σελίδα έληξε. Ανανεώστε τη σελίδα και δοκιμάστε ξανά.")
+    return session, account
+
+
+async def still_signed_in(request: web.Request, session: Session) -> None:
+    """For a long-lived request (the live feed): 401 once its session has ended."""
+    await _session_and_account(request, session.id)
+
+
+async def _session_and_account(request: web.Request, session_id: str | None) -> tuple[Session, Account]:
+    redis = request.app[REDIS]
+    session = await SessionStore(redis).get(session_id)
+    account = await AccountStore(redis).get(session.username) if session and not session.ended else None
+    if session is None or (account is None and not session.ended):
+        raise Unauthorized("session", "login_required", "Συνδεθείτε για να συνεχίσετε.")
+    ended = session.ended or (
+        SessionEnd.ACCOUNT_DISABLED if account.disabled
+        else SessionEnd.PASSWORD_CHANGED if session.credential != account.credential  # a log-in that raced the change
+        else None
+    )
+    if ended:
+        raise Unauthorized("session", "session_ended", _ENDED[ended])
     return session, account

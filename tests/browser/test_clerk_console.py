@@ -367,3 +367,22 @@ async def test_supervisor_gives_an_appointment_another_time_and_the_citizen_is_t
         assert await redis.xlen(STREAM) == sent_before + 1  # the citizen's message about it
     finally:
         await redis.aclose()
+
+
+async def test_a_disabled_account_is_sent_back_to_the_log_in_form_saying_why(browser, service, redis_url):
+    import redis.asyncio as aioredis
+
+    from handoff.account_admin import AccountAdmin
+
+    page = await signed_in_page(browser, service, "ath-alexiou")
+    await expect(page.locator("#live")).to_contain_text("ζωντανή ενημέρωση")
+    redis = aioredis.from_url(redis_url, decode_responses=True)
+    try:
+        await AccountAdmin(redis).disable("ath-alexiou")
+    finally:
+        await redis.aclose()
+    # Without a click: the live feed tells the console, which goes back to the log-in form.
+    await expect(page.locator("#login")).to_be_visible(timeout=10000)
+    await expect(page.locator("#workspace")).to_be_hidden()
+    await expect(page.locator("#login-error")).to_contain_text("Ο λογαριασμός σας απενεργοποιήθηκε")
+    await page.screenshot(path=screenshot_path("clerk-session-ended"))

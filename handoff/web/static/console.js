@@ -18,7 +18,11 @@ async function api(path, options = {}) {
                                        body: options.body === undefined ? undefined : JSON.stringify(options.body) });
   let body = null;
   try { body = await response.json(); } catch (e) { body = null; }
-  return { ok: response.ok, status: response.status, body };
+  const result = { ok: response.ok, status: response.status, body };
+  // The session is over (logged out elsewhere, a new password, a disabled account): back to
+  // the log-in form, saying why.
+  if (response.status === 401 && path !== "/api/clerk/login" && state.account) showLogin(errorText(result));
+  return result;
 }
 
 function errorText(result) {
@@ -54,9 +58,11 @@ function showSignedIn(account) {
   listen();
 }
 
-function showLogin() {
+function showLogin(message = "") {
   state.account = null;
+  state.csrf = null;
   if (state.feed) { state.feed.close(); state.feed = null; }
+  $("login-error").textContent = message;
   $("workspace").hidden = true;
   $("who").hidden = true;
   $("login").hidden = false;
@@ -285,7 +291,7 @@ function fillClerkFilter(items) {
 
 const loadQueue = serialised(async () => {
   const result = await api("/api/clerk/queue");
-  if (result.status === 401) return showLogin();
+  if (result.status === 401) return;  // api() has shown the log-in form
   if (!result.ok) return notice(errorText(result));
   state.queue = result.body;
   if (state.account.role !== "clerk") fillClerkFilter(result.body);
@@ -624,6 +630,7 @@ function listen() {
   state.feed = new EventSource("/api/clerk/events");
   state.feed.addEventListener("open", () => { $("live").textContent = "· ζωντανή ενημέρωση"; });
   state.feed.addEventListener("error", () => { $("live").textContent = "· επανασύνδεση…"; });
+  state.feed.addEventListener("ended", (e) => showLogin(JSON.parse(e.data).message));
   state.feed.addEventListener("change", (e) => {
     const change = JSON.parse(e.data);
     notice(`${CHANGES[change.kind] || "Αλλαγή"}: ${change.reference}`);
@@ -679,5 +686,6 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("branch-audit").addEventListener("toggle", loadBranchSteps);
   $("queue-filter").addEventListener("change", showQueue);
   const me = await api("/api/clerk/me");
-  if (me.ok) { state.csrf = me.body.csrf_token; showSignedIn(me.body.account); } else { showLogin(); }
+  if (me.ok) { state.csrf = me.body.csrf_token; showSignedIn(me.body.account); }
+  else { showLogin(me.body && me.body.error && me.body.error.code === "session_ended" ? errorText(me) : ""); }
 });
