@@ -68,7 +68,7 @@ async def citizen(session: aiohttp.ClientSession, url: str, token: str, stats: S
         started = time.perf_counter()
         if not listed:
             topic = random.choice(TOPICS)
-            async with session.get(f"{url}/api/slots", params={"topic": topic, "limit": "10"}) as r:
+            async with session.get(f"{url}/api/slots", params={"topic": topic, "limit": "10"}, headers=headers) as r:
                 body = await r.json()
                 stats.record("list", r.status, time.perf_counter() - started)
                 listed = body if r.status == 200 else []

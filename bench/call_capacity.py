@@ -172,7 +172,7 @@ class Desk:
     async def appointment(self) -> tuple[str, str]:
         """(join token, reference) of a new booking, picked up by the clerk."""
         params = {"topic": "identity_documents", "branch": "kep-athina", "limit": "1"} | ({"after": self._after} if self._after else {})
-        async with self.http.get(f"{self.url}/api/slots", params=params) as resp:
+        async with self.http.get(f"{self.url}/api/slots", params=params, headers={"Authorization": f"Bearer {TOKEN}"}) as resp:
             [slot] = await resp.json()
         self._after = slot["end"]
         body = {"slot_id": slot["slot_id"], "topic": "identity_documents", "question": "bench",

@@ -47,7 +47,8 @@ async def book_many(http: aiohttp.ClientSession, url: str, n: int) -> int:
     booked = 0
     for i in range(n):
         topic, branch = TOPICS[i % len(TOPICS)], BRANCHES[(i // len(TOPICS)) % len(BRANCHES)]
-        async with http.get(f"{url}/api/slots", params={"topic": topic, "branch": branch, "limit": "1"}) as r:
+        async with http.get(f"{url}/api/slots", params={"topic": topic, "branch": branch, "limit": "1"},
+                            headers={"Authorization": f"Bearer {TOKEN}"}) as r:
             slots = await r.json()
         if not slots:  # the topic is not served at that branch
             continue

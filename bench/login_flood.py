@@ -37,7 +37,7 @@ def start(tmp: Path) -> tuple[RedisServer, subprocess.Popen, str]:
     redis = RedisServer(tmp / "redis").start()
     port = free_port()
     env = os.environ | {"REDIS_URL": redis.url, "HANDOFF_PORT": str(port), "HANDOFF_SECRET_KEY": secrets.token_urlsafe(16),
-                        "HANDOFF_BEHIND_PROXY": "1"}
+                        "HANDOFF_TRUSTED_PROXIES": "127.0.0.1"}
     subprocess.run([sys.executable, "-m", "handoff", "accounts", "add", CLERK, "--role", "clerk", "--clerk-id", "ath-alexiou"],
                    cwd=ROOT, env=env, input=PASSWORD + "\n", text=True, check=True, capture_output=True)
     service = subprocess.Popen([sys.executable, "-m", "handoff", "serve"], cwd=ROOT, env=env,

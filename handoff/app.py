@@ -32,6 +32,7 @@ from .api.keys import (
     CALLS,
     CHAT,
     CHAT_IDS,
+    CHAT_ORIGINS,
     CLOCK,
     CONSOLE,
     LIVE_FEEDS,
@@ -40,10 +41,11 @@ from .api.keys import (
     REDIS,
     SETTINGS,
 )
+from .api.public_rate import public_request_rate
 from .appointment_access import AppointmentAccess
 from .appointments import Appointments, Clock, utc_now
 from .calls import Calls
-from .chat import ChatIds, ChatRelay
+from .chat import ChatIds, ChatOrigins, ChatRelay
 from .config import Settings
 from .console import Console
 from .login import Login, LoginLimits, PasswordChecks
@@ -118,7 +120,7 @@ async def _embedded_notifications(app: web.Application, settings: Settings, cloc
 def create_app(settings: Settings, redis: Redis | None = None, clock: Clock = utc_now) -> web.Application:
     """Build the service. Pass `redis` to share a connection (tests); otherwise it connects
     on start-up to `settings.redis_url`, or to the embedded fallback store."""
-    app = web.Application(middlewares=[observe, pages.security_headers, json_errors], client_max_size=settings.max_body_bytes)
+    app = web.Application(middlewares=[observe, pages.security_headers, json_errors, public_request_rate], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app[CLOCK] = clock
     restrict_host_addresses(list(settings.ice_addresses))
@@ -130,6 +132,7 @@ def create_app(settings: Settings, redis: Redis | None = None, clock: Clock = ut
         own = redis is None
         app[REDIS] = redis if redis is not None else await connect(settings.redis_url)
         app[APPOINTMENTS] = Appointments(app[REDIS], settings, clock)
+        app[CHAT_ORIGINS] = ChatOrigins(app[REDIS], settings.secret_key)
         app[RECOVERY] = BookingRecovery(app[REDIS], app[APPOINTMENTS], clock)
         app[APPOINTMENT_ACCESS] = AppointmentAccess(app[APPOINTMENTS], app[RECOVERY], settings.secret_key, clock)
         app[CONSOLE] = Console(app[REDIS], app[APPOINTMENTS], clock, settings.no_show_minutes)

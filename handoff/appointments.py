@@ -11,12 +11,14 @@ from datetime import UTC, date, datetime, timedelta
 from . import events
 from .bookings import Booking, BookingStore, NewBooking
 from .branches import Branch, branch_directory
+from .chat import ChatOrigins
 from .clerks import Clerk, clerk_roster
 from .config import ATHENS, Settings
 from .errors import Conflict, DomainError, NotFound, Unprocessable
 from .links import JoinLinks, ManageCodes, new_manage_token
 from .notifications import NotificationKind
 from .public_config import Notifications, notifications_for
+from .ratelimit import Limit
 from .slots import Slot, SlotFinder, SlotRules, hold_key, slots_on
 from .store import Redis
 from .topics import Topic, topic_catalogue
@@ -45,6 +47,11 @@ class Appointments:
         self.links = JoinLinks(settings.secret_key)
         self._settings = settings
         self._clock = clock
+        self._chat_origins = ChatOrigins(redis, settings.secret_key)
+        self._bookings_per_address = Limit(
+            "bookings-per-address", settings.bookings_per_address_per_hour, 3600, "too_many_bookings_from_address",
+            "Από αυτή τη σύνδεση ζητήθηκαν πολλά ραντεβού μέσα σε μία ώρα. Δοκιμάστε ξανά αργότερα ή καλέστε το 1500.",
+        )
         self._finder = SlotFinder(
             redis,
             SlotRules(
@@ -91,6 +98,9 @@ class Appointments:
         return slot
 
     async def book(self, request: NewBooking) -> Confirmation:
+        origin = await self._chat_origins.of(request.sender_id)
+        if origin:  # a chat of the page's relay: so many bookings an hour from its address
+            await self._bookings_per_address.enforce(self._redis, origin)
         await self.topic(request.topic)
         slot = await self._bookable_slot(request.slot_id, request.topic)
         token = new_manage_token()

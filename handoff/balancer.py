@@ -22,7 +22,7 @@ global
 {resolvers}
 defaults
     mode http
-    option forwardfor  # the service runs with HANDOFF_BEHIND_PROXY=1: citizens' addresses, not ours
+    option forwardfor  # the service trusts it from us (HANDOFF_TRUSTED_PROXIES): citizens' addresses, not ours
     option redispatch 1  # each retry to another process
     retries 2
     retry-on conn-failure empty-response  # a process that died: refused, or closed a reused connection

@@ -17,6 +17,7 @@ import aiohttp
 from .errors import DomainError, Forbidden, InvalidFields
 from .logs import REQUEST_ID
 from .metrics import CHAT_RELAY_ERRORS, CHAT_RELAY_SECONDS
+from .store import Redis, key
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,34 @@ class ChatIds:
         if not (dot and 20 <= len(chat_id) <= 40 and len(signature) <= 40):
             return None
         return chat_id if hmac.compare_digest(signature.encode(), self._signature(chat_id).encode()) else None
+
+
+def relayed_sender(chat_id: str) -> str:
+    """The sender id the relay gives Rasa (and the bot books under) for one of its chats."""
+    return f"web-{chat_id}"
+
+
+ORIGIN_SECONDS = 24 * 3600  # as long as the chat's cookie
+
+
+class ChatOrigins:
+    """The client address a relayed chat last wrote from, kept as a keyed digest (never the
+    address itself) for a day: the bot books under the chat's sender id, and the booking rate
+    per address (appointments.py) counts by it."""
+
+    def __init__(self, redis: Redis, secret_key: str):
+        self._redis = redis
+        self._key = hashlib.sha256(b"kep-chat-origin\0" + secret_key.encode()).digest()
+
+    def _digest(self, address: str) -> str:
+        return hmac.new(self._key, address.encode(), hashlib.sha256).hexdigest()[:32]
+
+    async def remember(self, sender: str, address: str) -> None:
+        await self._redis.set(key("chat-origin", sender), self._digest(address), ex=ORIGIN_SECONDS)
+
+    async def of(self, sender: str) -> str | None:
+        """The digest of the address `sender` chats from; None for a chat not relayed here."""
+        return await self._redis.get(key("chat-origin", sender[:200])) if sender else None
 
 
 def check_message(text: Any) -> str:

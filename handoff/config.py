@@ -5,6 +5,7 @@ needs no configuration; production sets the secrets and the public URL.
 """
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import os
@@ -39,6 +40,14 @@ def _ice_servers(raw: str) -> tuple[dict, ...]:
     return servers
 
 
+def _networks(raw: str) -> tuple[str, ...]:
+    """Comma-separated addresses or networks, checked now: a typo must not trust everyone or nobody silently."""
+    networks = tuple(n.strip() for n in raw.split(",") if n.strip())
+    for network in networks:
+        ipaddress.ip_network(network, strict=False)  # ValueError names the bad one
+    return networks
+
+
 @dataclass(frozen=True)
 class Settings:
     host: str = "127.0.0.1"
@@ -62,7 +71,10 @@ class Settings:
     max_bookings_per_citizen: int = 2  # future bookings per ΑΦΜ/ΑΜΚΑ and per mobile, one per topic; 0: no limit
     login_attempts_per_minute: int = 10  # console log-ins per client address
     login_check_threads: int = 1  # argon2 checks at once (each 64 MiB, 4 lanes, ~0.1-0.4 s of every core it gets)
-    behind_proxy: bool = False  # take the client's address from X-Forwarded-For (set by our proxy)
+    bookings_per_address_per_hour: int = 10  # bookings asked from one client address (through the chat page); 0: no limit
+    public_requests_per_minute: int = 120  # slot and booking API requests per client address (not the bot's); 0: no limit
+    # Our reverse proxies (addresses or networks): only from them is X-Forwarded-For believed.
+    trusted_proxies: tuple[str, ...] = ()
     ice_servers: tuple[dict, ...] = ()  # STUN servers for the calls, e.g. [{"urls": "stun:…"}]
     turn_secret: str | None = None  # coturn's static-auth-secret: time-limited TURN credentials per call
     turn_urls: tuple[str, ...] = ()
@@ -133,7 +145,9 @@ class Settings:
             max_bookings_per_citizen=_int("HANDOFF_MAX_BOOKINGS_PER_CITIZEN", 2),
             login_attempts_per_minute=_int("HANDOFF_LOGIN_ATTEMPTS_PER_MINUTE", 10),
             login_check_threads=_int("HANDOFF_LOGIN_CHECK_THREADS", 1),
-            behind_proxy=_flag("HANDOFF_BEHIND_PROXY"),
+            bookings_per_address_per_hour=_int("HANDOFF_BOOKINGS_PER_ADDRESS_PER_HOUR", 10),
+            public_requests_per_minute=_int("HANDOFF_PUBLIC_REQUESTS_PER_MINUTE", 120),
+            trusted_proxies=_networks(os.environ.get("HANDOFF_TRUSTED_PROXIES", "")),
             ice_servers=_ice_servers(os.environ.get("HANDOFF_ICE_SERVERS") or "[]"),
             turn_secret=os.environ.get("HANDOFF_TURN_SECRET") or None,
             turn_urls=tuple(u.strip() for u in os.environ.get("HANDOFF_TURN_URLS", "").split(",") if u.strip()),

@@ -87,17 +87,16 @@ class Login:
         self._redis = redis
         self._accounts = AccountStore(redis)
         self._checks = checks
-        self._limits = limits
+        self._per_address = ratelimit.Limit(
+            "login-ip", limits.attempts_per_minute, 60, "too_many_logins",
+            "Πάρα πολλές προσπάθειες σύνδεσης από αυτή τη σύνδεση. Δοκιμάστε ξανά σε ένα λεπτό.",
+        )
         self._clock = clock
 
     async def log_in(self, username: str, password: str, address: str) -> Account:
         """The account, or Unauthorized (one message for a wrong name, a wrong password and a
         disabled account) / TooManyRequests."""
-        if not await ratelimit.allow(self._redis, f"login-ip:{address}", self._limits.attempts_per_minute):
-            raise TooManyRequests(
-                None, "too_many_logins",
-                "Πάρα πολλές προσπάθειες σύνδεσης από αυτή τη σύνδεση. Δοκιμάστε ξανά σε ένα λεπτό.", retry_after=60,
-            )
+        await self._per_address.enforce(self._redis, address)
         pair = key("login", "pair", hashlib.sha256(f"{username.casefold()}\n{address}".encode()).hexdigest())
         failures, wait_until = await self._redis.hmget(pair, "failures", "until")
         now = self._clock()

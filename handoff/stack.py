@@ -196,7 +196,7 @@ class Stack:
             return [[Component("handoff", serve, _answers(f"{self.handoff_url}/healthz"), self.handoff_port, 30)]]
         replicas = [
             Component(f"handoff-{n}", serve, _answers(f"http://{LOCAL}:{port}/healthz"), port, 30,
-                      env={"HANDOFF_PORT": str(port), "HANDOFF_BEHIND_PROXY": "1",
+                      env={"HANDOFF_PORT": str(port), "HANDOFF_TRUSTED_PROXIES": LOCAL,
                            **({} if n == 1 else {"HANDOFF_DEMO_ACCOUNTS_FILE": ""})})
             for n, port in enumerate(self.replica_ports[:self.replicas], 1)
         ]

@@ -182,6 +182,9 @@ class ActionBook(Action):
                                      "να αλλάξετε ή να ακυρώσετε ένα ραντεβού σας, πείτε μου το· θα χρειαστώ τον κωδικό "
                                      "του ραντεβού και τον κωδικό διαχείρισης.")
             return [*fresh_booking(tracker), SlotSet("booking_outcome", "failed")]
+        if error.status == 429:  # too many bookings from this connection: the service says when to try again
+            dispatcher.utter_message(text=f"Λυπάμαι, δεν μπορώ να κλείσω αυτό το ραντεβού τώρα. {error.message}")
+            return [SlotSet("booking_outcome", "failed")]
         if error.status == 409:
             dispatcher.utter_message(text="Λυπάμαι, αυτή η ώρα μόλις κλείστηκε από άλλον πολίτη. Διαλέξτε άλλη:")
             return [SlotSet("slot_id", None), SlotSet("appointment", None), SlotSet("slot_offer", None),

@@ -56,8 +56,11 @@ async def create_booking(request: web.Request) -> web.Response:
 
 
 def _caller(request: web.Request) -> tuple[str | None, str, bool]:
-    trusted = is_service(request, request.app[SETTINGS].service_token)
-    return manage_token(request), ("bot" if trusted else "citizen"), trusted
+    """(manage code, actor, trusted). A call with a manage code is the citizen's, also when the
+    bot relays it with its own token (which then only keeps it out of the per-address limits)."""
+    token = manage_token(request)
+    trusted = not token and is_service(request, request.app[SETTINGS].service_token)
+    return token, ("bot" if trusted else "citizen"), trusted
 
 
 @routes.get("/api/bookings/{reference}")

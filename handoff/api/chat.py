@@ -5,9 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from .. import ratelimit
-from ..chat import UNKNOWN_CHAT, check_message
-from ..errors import DomainError
-from .keys import CHAT, CHAT_IDS, REDIS, SETTINGS
+from ..chat import UNKNOWN_CHAT, check_message, relayed_sender
+from .keys import CHAT, CHAT_IDS, CHAT_ORIGINS, REDIS, SETTINGS
 from .requests import client_address, json_body
 from .responses import json_response
 
@@ -16,8 +15,9 @@ COOKIE = "kep_chat"
 COOKIE_SECONDS = 24 * 3600
 
 
-class TooManyMessages(DomainError):
-    status = 429
+def _limit(per_minute: int, bucket: str) -> ratelimit.Limit:
+    return ratelimit.Limit(bucket, per_minute, 60, "too_many_messages",
+                           "Στείλατε πολλά μηνύματα πολύ γρήγορα. Περιμένετε ένα λεπτό, παρακαλώ.")
 
 
 def _token(request: web.Request) -> str | None:
@@ -39,12 +39,13 @@ async def send(request: web.Request) -> web.Response:
     session = ids.verify(token)
     if session is None:  # not one this service issued: never relayed under that id
         raise UNKNOWN_CHAT
-    settings = request.app[SETTINGS]
+    settings, redis = request.app[SETTINGS], request.app[REDIS]
     remote = client_address(request)
-    if not (await ratelimit.allow(request.app[REDIS], f"chat:{session}", settings.chat_messages_per_minute)
-            and await ratelimit.allow(request.app[REDIS], f"chat-ip:{remote}", settings.chat_messages_per_minute * 10)):
-        raise TooManyMessages("message", "too_many_messages", "Στείλατε πολλά μηνύματα πολύ γρήγορα. Περιμένετε ένα λεπτό, παρακαλώ.")
-    replies = await request.app[CHAT].send(f"web-{session}", text)
+    await _limit(settings.chat_messages_per_minute, "chat").enforce(redis, session)
+    await _limit(settings.chat_messages_per_minute * 10, "chat-ip").enforce(redis, remote)
+    sender = relayed_sender(session)
+    await request.app[CHAT_ORIGINS].remember(sender, remote)
+    replies = await request.app[CHAT].send(sender, text)
     return _with_session(json_response({"messages": replies}), request, token)
 
 
@@ -57,7 +58,7 @@ async def history(request: web.Request) -> web.Response:
     session = ids.verify(token)
     if session is None:
         return _with_session(json_response({"turns": []}), request, ids.issue())
-    return _with_session(json_response({"turns": await request.app[CHAT].history(f"web-{session}")}), request, token)
+    return _with_session(json_response({"turns": await request.app[CHAT].history(relayed_sender(session))}), request, token)
 
 
 @routes.post("/api/chat/reset")

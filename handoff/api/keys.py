@@ -6,7 +6,7 @@ from aiohttp import web
 from ..appointment_access import AppointmentAccess
 from ..appointments import Appointments, Clock
 from ..calls import Calls
-from ..chat import ChatIds, ChatRelay
+from ..chat import ChatIds, ChatOrigins, ChatRelay
 from ..config import Settings
 from ..console import Console
 from ..login import Login
@@ -20,6 +20,7 @@ CONSOLE = web.AppKey("console", Console)
 LIVE_FEEDS = web.AppKey("live_feeds", set[asyncio.Task])  # open SSE streams, closed at shutdown
 CHAT = web.AppKey("chat", ChatRelay)
 CHAT_IDS = web.AppKey("chat_ids", ChatIds)
+CHAT_ORIGINS = web.AppKey("chat_origins", ChatOrigins)
 LOGIN = web.AppKey("login", Login)
 CALLS = web.AppKey("calls", Calls)
 RECOVERY = web.AppKey("recovery", BookingRecovery)

@@ -1,6 +1,8 @@
 """Reading request input safely: JSON bodies and query parameters, with Greek 4xx errors."""
 from __future__ import annotations
 
+import functools
+import ipaddress
 import json
 from datetime import datetime
 from typing import Any
@@ -28,13 +30,33 @@ async def json_object(request: web.Request) -> dict[str, Any]:
 
 
 def client_address(request: web.Request) -> str:
-    """Behind our reverse proxy every request comes from the proxy: the citizen's address is
-    the last one the proxy appended to X-Forwarded-For (earlier ones the client could forge)."""
-    if request.app[SETTINGS].behind_proxy:
-        forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",") if a.strip()]
-        if forwarded:
-            return forwarded[-1]
-    return request.remote or "unknown"
+    """The client's address. A request from one of our reverse proxies (HANDOFF_TRUSTED_PROXIES)
+    carries it in X-Forwarded-For, where each proxy appended the address it was called from:
+    the rightmost one that is not itself one of our proxies is the client (anything left of it
+    the client could have written). From anyone else the header is ignored."""
+    address = request.remote or "unknown"
+    trusted = _networks(request.app[SETTINGS].trusted_proxies)
+    if not _within(address, trusted):
+        return address
+    hops = [a.strip() for header in request.headers.getall("X-Forwarded-For", ()) for a in header.split(",")]
+    for hop in reversed([h for h in hops if h]):
+        address = hop
+        if not _within(hop, trusted):
+            break
+    return address
+
+
+@functools.cache
+def _networks(trusted: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(n, strict=False) for n in trusted)
+
+
+def _within(address: str, networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
 
 
 def query_int(request: web.Request, name: str, default: int, low: int, high: int) -> int:

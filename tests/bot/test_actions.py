@@ -182,6 +182,22 @@ def test_a_citizen_over_the_booking_limit_is_told_politely_and_the_booking_is_le
     assert SlotSet("full_name", None) not in events  # the identity answers stay for another booking
 
 
+def test_a_booking_refused_for_its_address_says_so_without_asking_for_corrections():
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from bot.actions.booking import ActionBook
+    from bot.actions.handoff_api import ApiError
+
+    tracker = Tracker("web-chat-9", {"slot_id": "ath-alexiou@20300205T0800Z"}, {}, [], False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    said = "Από αυτή τη σύνδεση ζητήθηκαν πολλά ραντεβού μέσα σε μία ώρα. Δοκιμάστε ξανά αργότερα ή καλέστε το 1500."
+    ActionBook._refused(dispatcher, tracker, ApiError(429, "too_many_bookings_from_address", said, {}))
+    [message] = dispatcher.messages
+    assert message["text"].startswith("Λυπάμαι") and said in message["text"]
+    assert "Διόρθωση" not in message["text"] and "μόλις κλείστηκε" not in message["text"]
+
+
 def test_a_long_conversation_keeps_its_latest_turns_within_the_budget():
     from bot.actions.transcript import MAX_CHARS
 

@@ -43,7 +43,7 @@ async def test_chat_page_is_served_without_inline_script(chat):
 
 
 async def test_behind_a_proxy_each_citizen_has_their_own_address_limit(aiohttp_client, redis, settings, clock):
-    proxied = replace(settings, rasa_url=f"http://127.0.0.1:{free_port()}", chat_messages_per_minute=1, behind_proxy=True)
+    proxied = replace(settings, rasa_url=f"http://127.0.0.1:{free_port()}", chat_messages_per_minute=1, trusted_proxies=("127.0.0.1",))
     client = await aiohttp_client(create_app(proxied, redis=redis, clock=clock))
     # Per address the limit is 10 × the per-chat one; new chats (no cookie) from one citizen:
     statuses = [(await client.post("/api/chat", json={"message": "γεια"},

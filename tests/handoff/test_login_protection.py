@@ -22,7 +22,7 @@ LOGIN = "/api/clerk/login"
 async def service(aiohttp_client, redis, settings, clock):
     """The service behind our proxy, so each request can come from its own address."""
     await add_accounts(redis)
-    return await aiohttp_client(create_app(replace(settings, behind_proxy=True), redis=redis, clock=clock))
+    return await aiohttp_client(create_app(replace(settings, trusted_proxies=("127.0.0.1",)), redis=redis, clock=clock))
 
 
 def from_address(address: str) -> dict[str, str]:

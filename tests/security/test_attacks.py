@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 async def service(aiohttp_client, redis, settings, clock):
     """Behind our proxy (each attacker its own address), loopback-only ICE for the call."""
     await add_accounts(redis)
-    app = create_app(replace(settings, behind_proxy=True, ice_addresses=("127.0.0.1",)), redis=redis, clock=clock)
+    app = create_app(replace(settings, trusted_proxies=("127.0.0.1",), ice_addresses=("127.0.0.1",)), redis=redis, clock=clock)
     return await aiohttp_client(app)
 
 
