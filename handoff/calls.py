@@ -56,6 +56,7 @@ ALLOWED_FROM = {
     "ended": ("waiting", "connected", "id_verified", "audio_only"),
 }
 MAX_MESSAGE = 500
+MAX_OFFER = 20000  # characters of SDP: a browser's offer is 3–6 thousand
 MAX_REJECTION = 300
 
 # KEYS: call, audit stream, audit subject. ARGV: new state, allowed (comma list), audit entry, field, value…
@@ -71,10 +72,6 @@ for allowed in string.gmatch(ARGV[2], '[^,]+') do
 end
 return state
 """
-
-
-class TooManyOffers(DomainError):
-    status = 429
 
 
 class MediaUnavailable(DomainError):
@@ -106,7 +103,8 @@ class Calls:
         self._clock = clock
         self._idle = timedelta(seconds=settings.call_idle_seconds)
         self._transition = redis.register_script(_TRANSITION)
-        self._offers_per_minute = settings.call_offers_per_minute
+        self._offers = ratelimit.Limit("call-offers", settings.call_offers_per_minute, 60, "too_many_offers",
+                                       "Πολλές προσπάθειες σύνδεσης σε λίγο χρόνο. Η σελίδα θα ξαναδοκιμάσει σε ένα λεπτό.")
         self.rooms: dict[str, CallRoom] = {}  # the calls whose media this process holds
         self._nodes = MediaNodes(redis, self._here)
         self._reporter: asyncio.Task | None = None
@@ -160,13 +158,22 @@ class Calls:
         """Answer a page's offer. The offer may say whether its camera and microphone are on
         (`camera`, `microphone`: booleans, default on), as a rejoining page reports them."""
         reference = booking.reference
-        if not await ratelimit.allow(self._redis, f"call-offers:{reference}", self._offers_per_minute):
-            raise TooManyOffers("sdp", "too_many_offers",
-                                "Πολλές προσπάθειες σύνδεσης σε λίγο χρόνο. Η σελίδα θα ξαναδοκιμάσει σε ένα λεπτό.")
+        # Per side: whoever holds the citizen's link cannot use up the clerk's offers.
+        await self._offers.enforce(self._redis, f"{reference}:{role}")
         if not (isinstance(offer, dict) and offer.get("type") == "offer" and isinstance(offer.get("sdp"), str)
-                and len(offer["sdp"]) < 20000):
-            raise InvalidFields({"sdp": ("offer_invalid", "Η σύνδεση δεν ξεκίνησε σωστά. Ανανεώστε τη σελίδα.")})
-        answer = await self._where_media_is(reference, "join", {"role": role, "sdp": offer["sdp"]}, claim=True)
+                and len(offer["sdp"]) < MAX_OFFER):
+            raise BadRequest("sdp", "offer_invalid", "Η σύνδεση δεν ξεκίνησε σωστά. Ανανεώστε τη σελίδα.")
+        # One offer per side at a time: of offers that arrive together (two tabs, a script with
+        # the link) one is answered and the others refused, instead of each in turn replacing the last.
+        offering = key("call", reference, "offering", role)
+        if not await self._redis.set(offering, "1", nx=True, ex=int(JOIN_TIMEOUT) + 5):
+            raise Conflict("sdp", "offer_in_progress",
+                           "Αυτή η κλήση συνδέεται αυτή τη στιγμή από άλλη σελίδα ή συσκευή. "
+                           "Αν δεν είστε εσείς, ανανεώστε τη σελίδα σε λίγα δευτερόλεπτα.")
+        try:
+            answer = await self._where_media_is(reference, "join", {"role": role, "sdp": offer["sdp"]}, claim=True)
+        finally:
+            await self._redis.delete(offering)
         if answer.get("error") == "offer_unusable":
             raise BadRequest("sdp", "offer_unusable",
                              "Η σύνδεση δεν μπόρεσε να ξεκινήσει με αυτόν τον φυλλομετρητή. Ανανεώστε τη σελίδα· "

@@ -187,6 +187,9 @@ def check_offer(sdp: str) -> None:
         raise UnusableOffer(f"unparsable: {e!r}") from e
     if not media:
         raise UnusableOffer("no audio or video")
+    kinds = [m.kind for m in media]
+    if len(kinds) != len(set(kinds)):  # a page sends one of each; hundreds would each get a transport
+        raise UnusableOffer(f"media sections: {kinds}")
     for m in media:
         if not (m.ice.usernameFragment and m.ice.password):
             raise UnusableOffer(f"{m.kind}: no ICE credentials")

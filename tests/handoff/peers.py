@@ -70,10 +70,16 @@ class Peer:
         return {"sdp": self.pc.localDescription.sdp, "type": "offer"}
 
     async def join(self, http, path: str, headers: dict[str, str]) -> None:
+        status, body = await self.try_join(http, path, headers)
+        assert status == 200, body
+
+    async def try_join(self, http, path: str, headers: dict[str, str]) -> tuple[int, dict]:
+        """Offer; with an answer (200), connect. The service's status and JSON body."""
         resp = await http.post(path, json=await self.offer(), headers=headers)
-        assert resp.status == 200, await resp.text()
-        answer = await resp.json()
-        await self.pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], answer["type"]))
+        body = await resp.json()
+        if resp.status == 200:
+            await self.pc.setRemoteDescription(RTCSessionDescription(body["sdp"], body["type"]))
+        return resp.status, body
 
     def fresh_video_since(self, since: float, frames: int = 10) -> bool:
         """At least `frames` video frames arrived after `since`, their timestamps rising and

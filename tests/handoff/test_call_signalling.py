@@ -50,7 +50,8 @@ async def test_concurrent_offers_leave_one_peer_connection_per_side(aiohttp_clie
     clerk = Peer()
     before = open_peer_connections()
     try:
-        await asyncio.gather(*(tab.join(http, citizen_path, {}) for tab in tabs))
+        answers = await asyncio.gather(*(tab.try_join(http, citizen_path, {}) for tab in tabs))
+        assert sorted(status for status, _ in answers) == [200, 409, 409, 409]  # one answered, the others refused
         assert open_peer_connections() - before == 1
         await clerk.join(clerk_http, clerk_path, headers)
         assert open_peer_connections() - before == 2
@@ -117,9 +118,11 @@ async def test_too_many_offers_for_one_call_get_429(aiohttp_client, redis, setti
     citizen_path, clerk_http, clerk_path, headers, _ = await call_between(aiohttp_client, http)
     for _ in range(3):
         assert (await http.post(citizen_path, json={"type": "offer", "sdp": "x"})).status == 400
-    resp = await clerk_http.post(clerk_path, json={"type": "offer", "sdp": "x"}, headers=headers)  # per call, both sides
-    assert resp.status == 429
+    resp = await http.post(citizen_path, json={"type": "offer", "sdp": "x"})
+    assert resp.status == 429 and 0 < int(resp.headers["Retry-After"]) <= 60
     assert (await resp.json())["error"]["code"] == "too_many_offers"
+    # Per side: the citizen's link (in e-mails, SMS) cannot use up the clerk's offers.
+    assert (await clerk_http.post(clerk_path, json={"type": "offer", "sdp": "x"}, headers=headers)).status == 400
 
 
 async def test_a_call_that_never_began_does_not_end_by_itself(aiohttp_client, call_service, clock):
