@@ -33,6 +33,7 @@ from .config import Settings
 from .errors import BadRequest, Conflict, DomainError, Forbidden, InvalidFields
 from .media import CallRoom, UnusableOffer, rtc_configuration
 from .media_nodes import MediaNodes
+from .metrics import CALL_JOINS
 from .store import Redis, key
 
 log = logging.getLogger(__name__)
@@ -180,6 +181,8 @@ class Calls:
                              "αν επαναληφθεί, δοκιμάστε άλλον φυλλομετρητή (Chrome, Firefox, Safari).")
         if "sdp" not in answer:
             raise MediaUnavailable("sdp", "media_unavailable", "Η σύνδεση δεν ήταν δυνατή αυτή τη στιγμή. Η σελίδα θα ξαναδοκιμάσει.")
+        first = await self._redis.hsetnx(call_key(reference), f"{role}_joined", "1")
+        CALL_JOINS.labels(str(role), "first" if first else "rejoin").inc()
         await self._redis.hset(call_key(reference), mapping={
             f"{role}_camera": _flag(offer.get("camera", True)), f"{role}_microphone": _flag(offer.get("microphone", True)),
             f"{role}_left": "0",

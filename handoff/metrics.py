@@ -30,6 +30,8 @@ CHAT_RELAY_SECONDS = Histogram("kep_chat_relay_duration_seconds", "Time for Rasa
 CHAT_RELAY_ERRORS = Counter("kep_chat_relay_errors_total", "Requests to a Rasa server that failed, by reason "
                             "(unreachable: no connection, the next server was tried; status: an HTTP error; "
                             "failed: a timeout or a broken answer)", ["reason"])
+CALL_JOINS = Counter("kep_call_joins_total", "Offers answered, by side (citizen, clerk) and kind (first: the side's first "
+                     "connection to this call; rejoin: a reload, a lost network or another device)", ["side", "kind"])
 CALLS = Gauge("kep_calls", "Calls this process relays media for, by state", ["state"])
 QUEUE = Gauge("kep_queue", "Today's appointments still to serve, by branch, topic and state "
               "(expected later today, waiting in the waiting room now, in_call)", ["branch", "topic", "state"])

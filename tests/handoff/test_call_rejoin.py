@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from prometheus_client import REGISTRY
 
 from .helpers import appointment_and_clerk
 from .peers import Peer, eventually
@@ -22,6 +23,11 @@ async def test_either_side_rejoins_again_and_again(aiohttp_client, call_service)
         "clerk": (clerk_http, f"/api/clerk/calls/{ref}/offer", headers),
     }
     peers = {"citizen": Peer(), "clerk": Peer()}
+
+    def joins() -> dict[tuple[str, str], float]:
+        return {(side, kind): REGISTRY.get_sample_value("kep_call_joins_total", {"side": side, "kind": kind}) or 0.0
+                for side in sides for kind in ("first", "rejoin")}
+    before = joins()
 
     async def rejoin(role: str, video_size: tuple[int, int]) -> None:
         other = "clerk" if role == "citizen" else "citizen"
@@ -41,6 +47,9 @@ async def test_either_side_rejoins_again_and_again(aiohttp_client, call_service)
         await eventually(lambda: all(p.fresh_video_since(start) for p in peers.values()))
         for n, role in enumerate(["citizen", "clerk"] * 3):
             await rejoin(role, (352, 288) if n % 3 else (320, 240))  # a new camera may send another size
+        after = joins()
+        assert {k: after[k] - before[k] for k in after} == {  # what the operator's rejoin graph counts
+            ("citizen", "first"): 1, ("citizen", "rejoin"): 3, ("clerk", "first"): 1, ("clerk", "rejoin"): 3}
     finally:
         for peer in peers.values():
             await peer.close()
