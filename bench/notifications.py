@@ -37,12 +37,12 @@ sys.path.insert(0, str(ROOT))
 
 from handoff.bookings import BookingStore, NewBooking  # noqa: E402
 from handoff.citizens import Citizen  # noqa: E402
-from handoff.config import ATHENS  # noqa: E402
+from handoff.config import ATHENS, Settings  # noqa: E402
 from handoff.links import ManageCodes, new_manage_token  # noqa: E402
 from handoff.outbox import Outbox  # noqa: E402
 from handoff.redis_server import RedisServer, free_port  # noqa: E402
 from handoff.seed import seed  # noqa: E402
-from handoff.slots import Slot  # noqa: E402
+from handoff.slots import Slot, SlotRules  # noqa: E402
 
 CONSENT = {"video_call": True, "show_id": True, "data_processing": True}
 
@@ -116,7 +116,7 @@ async def run(bookings: int, paced_rate: float, paced_seconds: float, tmp: Path)
         await store.create(request(i, slot(i)), slot(i), new_manage_token(), now)
 
     try:
-        await seed(redis, ROOT / "data")
+        await seed(redis, ROOT / "data", SlotRules.from_settings(Settings()), datetime.now(UTC))
         await Outbox(redis).ensure_group()
         store = BookingStore(redis, ManageCodes(secrets.token_urlsafe(16)))
         began = time.time()

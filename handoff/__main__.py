@@ -22,13 +22,14 @@ from .errors import DomainError, InvalidFields
 from .notify_worker import run_worker
 from .retention import PersonalData
 from .seed import seed, seed_if_empty
+from .slots import SlotRules
 from .store import connect
 
 
 async def _seed(settings: Settings) -> None:
     redis = await connect(settings.redis_url)
     try:
-        print(await seed(redis, settings.data_dir))
+        print(await seed(redis, settings.data_dir, SlotRules.from_settings(settings), utc_now()))
     finally:
         await redis.aclose()
 
@@ -56,7 +57,7 @@ async def _accounts(settings: Settings, args: argparse.Namespace) -> int:
     redis = await connect(settings.redis_url)
     admin = AccountAdmin(redis)
     try:
-        await seed_if_empty(redis, settings.data_dir)  # the roster and branches accounts refer to
+        await seed_if_empty(redis, settings.data_dir, SlotRules.from_settings(settings), utc_now())  # the roster and branches accounts refer to
         if args.action == "add":
             account = await admin.add(args.username, Role(args.role), _new_password(), args.branch, args.clerk_id, args.name)
             print(f"added {account.username} ({account.role}, branch {account.branch or 'all'}"

@@ -55,6 +55,7 @@ from .notify_worker import NotificationWorker
 from .recovery import BookingRecovery
 from .retention import PersonalData
 from .seed import seed_if_empty
+from .slots import SlotRules
 from .store import Redis, connect
 
 log = logging.getLogger(__name__)
@@ -83,12 +84,14 @@ async def _retention_sweep(app: web.Application, settings: Settings, clock: Cloc
 
 
 async def _housekeeping(app: web.Application):
-    """Every half minute, in every process: no-shows (an atomic status change) and calls left
+    """Every half minute, in every process: the free slots of days that came into the booking
+    horizon (`slot_index.SlotIndex.top_up`), no-shows (an atomic status change) and calls left
     with nobody connected (any call: the state's compare-and-set ends it once)."""
     async def sweep() -> None:
         while True:
             await asyncio.sleep(NO_SHOW_CHECK_SECONDS)
             try:
+                await app[APPOINTMENTS].top_up_slots()
                 marked = await app[CONSOLE].mark_no_shows()
                 if marked:
                     log.info("no-show: %s", ", ".join(marked))
@@ -140,9 +143,10 @@ def create_app(settings: Settings, redis: Redis | None = None, clock: Clock = ut
         await app[CALLS].start()
         password_checks = PasswordChecks(settings.login_check_threads)
         app[LOGIN] = Login(app[REDIS], password_checks, LoginLimits(settings.login_attempts_per_minute))
-        report = await seed_if_empty(app[REDIS], settings.data_dir)
+        report = await seed_if_empty(app[REDIS], settings.data_dir, SlotRules.from_settings(settings), clock())
         if report:
             log.info("first start: loaded %s", report)
+        await app[APPOINTMENTS].top_up_slots()
         if settings.demo_accounts_file:
             logins = await create_demo_accounts(app[REDIS], settings.data_dir, await app[APPOINTMENTS].clerks.all())
             write_demo_logins(logins, settings.demo_accounts_file)

@@ -19,6 +19,7 @@ from .links import JoinLinks, ManageCodes, new_manage_token
 from .notifications import NotificationKind
 from .public_config import Notifications, notifications_for
 from .ratelimit import Limit
+from .slot_index import SlotIndex
 from .slots import Slot, SlotFinder, SlotRules, hold_key, slots_on
 from .store import Redis
 from .topics import Topic, topic_catalogue
@@ -52,14 +53,9 @@ class Appointments:
             "bookings-per-address", settings.bookings_per_address_per_hour, 3600, "too_many_bookings_from_address",
             "Από αυτή τη σύνδεση ζητήθηκαν πολλά ραντεβού μέσα σε μία ώρα. Δοκιμάστε ξανά αργότερα ή καλέστε το 1500.",
         )
-        self._finder = SlotFinder(
-            redis,
-            SlotRules(
-                minutes=settings.slot_minutes,
-                min_lead=timedelta(minutes=settings.min_lead_minutes),
-                horizon=timedelta(days=settings.horizon_days),
-            ),
-        )
+        rules = SlotRules.from_settings(settings)
+        self.slot_index = SlotIndex(redis, rules)
+        self._finder = SlotFinder(self.slot_index, self.clerks, rules)
 
     async def topic(self, topic_id: str) -> Topic:
         topic = await self.topics.get(topic_id)
@@ -80,13 +76,18 @@ class Appointments:
         await self.topic(topic_id)
         if branch_id:
             await self.branch(branch_id)
-        branches = {b.id: b for b in await self.branches.all()}
-        clerks = [
-            c for c in await self.clerks.all()
-            if c.serves(topic_id) and c.branch in branches and (not branch_id or c.branch == branch_id)
-        ]
         now = self._clock()
-        return await self._finder.free_slots(clerks, branches, after or now, now, limit, before)
+        return await self._finder.free_slots(topic_id, branch_id, after or now, now, limit, before)
+
+    async def put_clerks(self, clerks: list[Clerk]) -> None:
+        """New or changed clerks (hours, topics, absences, branch): their records and their
+        free slots change together."""
+        await self.slot_index.put_clerks(clerks, self._clock())
+
+    async def top_up_slots(self) -> None:
+        """The free slots of the days that came into the booking horizon (on start, and as
+        the date moves)."""
+        await self.slot_index.top_up(self._clock())
 
     async def _bookable_slot(self, slot_id: str, topic_id: str) -> Slot:
         clerk_id = slot_id.partition("@")[0]

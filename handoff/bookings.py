@@ -1,7 +1,8 @@
 """Bookings: a citizen's hold on one clerk's slot, with everything the clerk needs to prepare.
 
-Every state change is one Lua script, so the slot hold, the booking record, its indexes, its
-audit entry and what the citizen is told (the notification outbox) change together or not at all. Two citizens racing for one slot both run
+Every state change is one Lua script, so the slot hold, the free-slot index (`slot_index`), the
+booking record, its indexes, its audit entry and what the citizen is told (the notification
+outbox) change together or not at all. Two citizens racing for one slot both run
 `SET kep:slot:<id> <ref> NX`; Redis runs scripts one at a time, so exactly one wins.
 """
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .citizens import Citizen, citizen_lookup_key, document_number_key, parse_ci
 from .errors import Conflict, InvalidFields, NotFound
 from .links import ManageCodes
 from .notifications import LUA_OUTBOX, OUTBOX_KEYS, SILENT, NotificationKind, OutboxPlan
+from .slot_index import LUA_SLOT_INDEX, offered_in_key, schedule_key
 from .slots import Slot, hold_key
 from .store import Redis, key
 
@@ -172,13 +174,13 @@ def _flatten(mapping: dict[str, str]) -> list[str]:
 # message and reminders are written with the change, KEYS[k..k+2] = notifications.OUTBOX_KEYS.
 
 # KEYS: hold, booking, by_start, clerk_queue, audit stream, audit subject, outbox (3), citizen index,
-#       holder indexes (ΑΦΜ/ΑΜΚΑ, mobile)
+#       holder indexes (ΑΦΜ/ΑΜΚΑ, mobile), the clerk's free lists (slot_index.offered_in_key)
 # ARGV: reference, hold expiry (unix s), score, audit entry, outbox plan, now (unix s), most future
-#       bookings per holder (0: no limit), booking key prefix, topic, field, value, ...
+#       bookings per holder (0: no limit), booking key prefix, topic, slot id, field, value, ...
 # A holder index lists every booking made with one ΑΦΜ/ΑΜΚΑ (or mobile); what still counts is
 # read at booking time: status `booked` and a start (by_start, so a move counts) after now.
 # Those that can no longer count are dropped on the way.
-_BOOK = LUA_OUTBOX + """
+_BOOK = LUA_OUTBOX + LUA_SLOT_INDEX + """
 if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
 local most = tonumber(ARGV[7])
 if most > 0 then
@@ -198,7 +200,8 @@ if most > 0 then
   end
 end
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EXAT', ARGV[2]) then return 0 end
-redis.call('HSET', KEYS[2], unpack(ARGV, 10))
+take_slot(KEYS[13], ARGV[10])
+redis.call('HSET', KEYS[2], unpack(ARGV, 11))
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
 redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
 redis.call('SADD', KEYS[10], ARGV[1])
@@ -210,15 +213,18 @@ write_outbox(7, ARGV[5])
 return 1
 """
 
-# KEYS: booking, hold, audit stream, audit subject, outbox (3)
+# KEYS: booking, hold, audit stream, audit subject, outbox (3), the clerk's schedule and free lists
 # ARGV: reference, expected slot id, updated_at, audit entry, outbox plan
-_CANCEL = LUA_OUTBOX + """
+_CANCEL = LUA_OUTBOX + LUA_SLOT_INDEX + """
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return 'missing' end
 if status ~= 'booked' then return status end
 if redis.call('HGET', KEYS[1], 'slot_id') ~= ARGV[2] then return 'changed' end
 redis.call('HSET', KEYS[1], 'status', 'cancelled', 'updated_at', ARGV[3])
-if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
+if redis.call('GET', KEYS[2]) == ARGV[1] then
+  redis.call('DEL', KEYS[2])
+  free_slot(KEYS[8], KEYS[9], ARGV[2])
+end
 redis.call('XADD', KEYS[3], '*', 'entry', ARGV[4])
 redis.call('RPUSH', KEYS[4], ARGV[4])
 write_outbox(5, ARGV[5])
@@ -226,16 +232,21 @@ return 'ok'
 """
 
 # KEYS: booking, old hold, new hold, by_start, old clerk queue, new clerk queue, audit stream, audit subject,
-#       outbox (3)
-# ARGV: reference, expected slot id, new hold expiry, score, audit entry, outbox plan, field, value, ...
-_RESCHEDULE = LUA_OUTBOX + """
+#       outbox (3), old clerk's schedule and free lists, new clerk's free lists
+# ARGV: reference, expected slot id, new hold expiry, score, audit entry, outbox plan, new slot id, field,
+#       value, ...
+_RESCHEDULE = LUA_OUTBOX + LUA_SLOT_INDEX + """
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return 'missing' end
 if status ~= 'booked' then return status end
 if redis.call('HGET', KEYS[1], 'slot_id') ~= ARGV[2] then return 'changed' end
 if not redis.call('SET', KEYS[3], ARGV[1], 'NX', 'EXAT', ARGV[3]) then return 'taken' end
-if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
-redis.call('HSET', KEYS[1], unpack(ARGV, 7))
+take_slot(KEYS[14], ARGV[7])
+if redis.call('GET', KEYS[2]) == ARGV[1] then
+  redis.call('DEL', KEYS[2])
+  free_slot(KEYS[12], KEYS[13], ARGV[2])
+end
+redis.call('HSET', KEYS[1], unpack(ARGV, 8))
 redis.call('ZADD', KEYS[4], ARGV[4], ARGV[1])
 redis.call('ZREM', KEYS[5], ARGV[1])
 redis.call('ZADD', KEYS[6], ARGV[4], ARGV[1])
@@ -331,10 +342,10 @@ class BookingStore:
                 keys=[hold_key(slot.id), booking_key(reference), BY_START, clerk_queue_key(slot.clerk),
                       audit.STREAM, audit.subject_key(reference), *OUTBOX_KEYS,
                       citizen_index_key(citizen_lookup_key(request.citizen.id_card, request.citizen.mobile)),
-                      *holder_keys(request.citizen)],
+                      *holder_keys(request.citizen), offered_in_key(slot.clerk)],
                 args=[reference, _hold_expiry(slot), slot.start.timestamp(), line,
                       notifications.booked(booking, manage_token, now).to_arg(), now.timestamp(), most_per_citizen,
-                      booking_key(""), request.topic, *_flatten(fields)],
+                      booking_key(""), request.topic, slot.id, *_flatten(fields)],
             )
             if result == 1:
                 return booking
@@ -360,7 +371,8 @@ class BookingStore:
         line = audit.entry(event, actor, booking.reference, now, slot_id=booking.slot_id, **detail)
         result = await self._cancel(
             keys=[booking_key(booking.reference), hold_key(booking.slot_id), audit.STREAM,
-                  audit.subject_key(booking.reference), *OUTBOX_KEYS],
+                  audit.subject_key(booking.reference), *OUTBOX_KEYS, schedule_key(booking.clerk),
+                  offered_in_key(booking.clerk)],
             args=[booking.reference, booking.slot_id, now.isoformat(), line,
                   notifications.ended(booking, kind, now, reason).to_arg()],
         )
@@ -380,9 +392,10 @@ class BookingStore:
         result = await self._reschedule(
             keys=[booking_key(booking.reference), hold_key(booking.slot_id), hold_key(slot.id), BY_START,
                   clerk_queue_key(booking.clerk), clerk_queue_key(slot.clerk), audit.STREAM,
-                  audit.subject_key(booking.reference), *OUTBOX_KEYS],
+                  audit.subject_key(booking.reference), *OUTBOX_KEYS, schedule_key(booking.clerk),
+                  offered_in_key(booking.clerk), offered_in_key(slot.clerk)],
             args=[booking.reference, booking.slot_id, _hold_expiry(slot), slot.start.timestamp(), line,
-                  notifications.moved(booking, after, kind, now, reason).to_arg(), *_flatten(slot_fields)],
+                  notifications.moved(booking, after, kind, now, reason).to_arg(), slot.id, *_flatten(slot_fields)],
         )
         _raise_for_outcome(result, booking.reference)
 

@@ -1,6 +1,6 @@
 """A clerk's schedule, changed by a supervisor: an absence for a period (whole days or part of
-one), or new weekly hours and topics. The clerk's slots follow at once (they are cut from the
-roster entry on demand), and each of their appointments that no longer fits goes, in this
+one), or new weekly hours and topics. The clerk's free slots follow in the same step as the
+record (`Appointments.put_clerks`), and each of their appointments that no longer fits goes, in this
 order of preference, to another clerk of the branch trained in the topic and free at that
 time (same time: the citizen is not told); or to the earliest free time for the topic at the
 branch, the citizen told the new time and why (they may change it from their appointment
@@ -111,7 +111,7 @@ class ClerkSchedule:
         self._audit = AuditTrail(redis)
 
     async def add_absence(self, clerk: Clerk, absence: Absence, actor: str) -> Redistribution:
-        await self._appointments.clerks.put([replace(clerk, absences=[*clerk.absences, absence])])
+        await self._appointments.put_clerks([replace(clerk, absences=[*clerk.absences, absence])])
         await self._audit.append("clerk.absence_added", actor, clerk.id, self._clock(), **absence.to_dict())
         affected = await self._appointments.bookings.starting_between(absence.begins - timedelta(days=1), absence.ends, clerk.id)
         return await self._redistribute([b for b in affected if absence.overlaps(b.start, b.end)], actor, ABSENT)
@@ -121,13 +121,13 @@ class ClerkSchedule:
         appointments already moved stay where they went)."""
         if absence not in clerk.absences:
             raise NotFound("absence", "absence_not_found", "Δεν βρέθηκε αυτή η απουσία του υπαλλήλου.")
-        await self._appointments.clerks.put([replace(clerk, absences=[a for a in clerk.absences if a != absence])])
+        await self._appointments.put_clerks([replace(clerk, absences=[a for a in clerk.absences if a != absence])])
         await self._audit.append("clerk.absence_removed", actor, clerk.id, self._clock(), **absence.to_dict())
 
     async def change(self, clerk: Clerk, topics: list[str], hours: WeeklyHours, actor: str) -> Redistribution:
         """New topics and weekly hours; the appointments outside them go elsewhere."""
         changed = replace(clerk, topics=topics, working_hours=hours)
-        await self._appointments.clerks.put([changed])
+        await self._appointments.put_clerks([changed])
         await self._audit.append("clerk.schedule_changed", actor, clerk.id, self._clock(), topics=topics, working_hours=hours)
         now = self._clock()
         upcoming = await self._appointments.bookings.starting_between(now, now + timedelta(days=HORIZON_DAYS), clerk.id)

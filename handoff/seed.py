@@ -1,16 +1,19 @@
 """Loads the reference data in `data/` (topics, branches, clerks) into the store.
 
 Seeding upserts by id, so running it again after editing a data file applies the edit and
-touches no booking. A clerk pointing at an unknown branch or topic stops the seed: such a
+touches no booking; each clerk's free slots are recomputed with their record (`slot_index`). A clerk pointing at an unknown branch or topic stops the seed: such a
 mistake would otherwise surface as slots nobody can book.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from .branches import branch_directory, load_branches
-from .clerks import clerk_roster, load_clerks
+from .clerks import load_clerks
+from .slot_index import SlotIndex
+from .slots import SlotRules
 from .store import Redis
 from .topics import load_topics, topic_catalogue
 
@@ -22,7 +25,7 @@ class SeedReport:
     clerks: int
 
 
-async def seed(redis: Redis, data_dir: Path) -> SeedReport:
+async def seed(redis: Redis, data_dir: Path, rules: SlotRules, now: datetime) -> SeedReport:
     topics = load_topics(data_dir / "topics.yml")
     branches = load_branches(data_dir / "branches.yml")
     clerks = load_clerks(data_dir / "clerks.yml")
@@ -33,14 +36,12 @@ async def seed(redis: Redis, data_dir: Path) -> SeedReport:
         unknown = set(clerk.topics) - topic_ids
         if unknown:
             raise ValueError(f"clerk {clerk.id}: unknown topics {sorted(unknown)}")
-    return SeedReport(
-        await topic_catalogue(redis).put(topics),
-        await branch_directory(redis).put(branches),
-        await clerk_roster(redis).put(clerks),
-    )
+    report = SeedReport(await topic_catalogue(redis).put(topics), await branch_directory(redis).put(branches), len(clerks))
+    await SlotIndex(redis, rules).put_clerks(clerks, now)
+    return report
 
 
-async def seed_if_empty(redis: Redis, data_dir: Path) -> SeedReport | None:
+async def seed_if_empty(redis: Redis, data_dir: Path, rules: SlotRules, now: datetime) -> SeedReport | None:
     if await topic_catalogue(redis).count():
         return None
-    return await seed(redis, data_dir)
+    return await seed(redis, data_dir, rules, now)

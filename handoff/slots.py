@@ -1,22 +1,27 @@
-"""Appointment slots: cut from clerks' hours on demand, held in Redis only once booked.
+"""Appointment slots: cut from clerks' hours (`slots_on`), held in Redis once booked.
 
-A slot is identified by its clerk and UTC start (`clerk@20261201T0700Z`), so nothing needs
-to be pre-generated and a slot id can be checked against the schedule it claims to come from.
-Holding a slot is `SET kep:slot:<id> <reference> NX` inside the booking script (see
-`bookings`), which is what makes double booking impossible.
+A slot is identified by its clerk and UTC start (`clerk@20261201T0700Z`), so a slot id can be
+checked against the schedule it claims to come from. Holding a slot is
+`SET kep:slot:<id> <reference> NX` inside the booking script (see `bookings`), which is what
+makes double booking impossible. The free ones are listed from an index kept in step with the
+holds and the clerks' schedules (`slot_index`).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from .branches import Branch
 from .clerks import Clerk
-from .config import ATHENS
+from .config import ATHENS, Settings
 from .errors import Unprocessable
-from .store import Redis, key
+from .store import RecordDirectory, key
 from .working_time import intersect, intervals_on, is_public_holiday
+
+if TYPE_CHECKING:
+    from .slot_index import SlotIndex
 
 SLOT_ID_TIME = "%Y%m%dT%H%MZ"
 
@@ -81,49 +86,47 @@ class SlotRules:
     min_lead: timedelta
     horizon: timedelta
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SlotRules:
+        return cls(settings.slot_minutes, timedelta(minutes=settings.min_lead_minutes),
+                   timedelta(days=settings.horizon_days))
+
     def earliest(self, now: datetime) -> datetime:
         return now + self.min_lead
 
 
 class SlotFinder:
-    """Answers "which slots are free" and "is this slot id a real, bookable slot"."""
+    """Answers "which slots are free" (from the index, see `slot_index`) and "is this slot id
+    a real, bookable slot" (from the clerk's schedule)."""
 
-    def __init__(self, redis: Redis, rules: SlotRules):
-        self._redis = redis
+    def __init__(self, index: SlotIndex, roster: RecordDirectory[Clerk], rules: SlotRules):
+        self._index = index
+        self._roster = roster
         self._rules = rules
 
     async def free_slots(
-        self,
-        clerks: list[Clerk],
-        branches: dict[str, Branch],
-        after: datetime,
-        now: datetime,
-        limit: int,
+        self, topic: str, branch: str | None, after: datetime, now: datetime, limit: int,
         before: datetime | None = None,
     ) -> list[Slot]:
-        """The earliest free slots of `clerks` starting in [after, before), walking forward one
-        day at a time."""
+        """The earliest free slots of `topic` (at `branch`, or anywhere) starting in
+        [after, before), inside the booking horizon, by start and then clerk."""
+        await self._index.top_up(now)
         start = max(after, self._rules.earliest(now))
         last_day = (now + self._rules.horizon).astimezone(ATHENS).date()
+        end = datetime.combine(last_day + timedelta(days=1), time(0), ATHENS)
         if before is not None:
-            last_day = min(last_day, before.astimezone(ATHENS).date())
-        day = start.astimezone(ATHENS).date()
-        found: list[Slot] = []
-        while day <= last_day and len(found) < limit:
-            candidates = sorted(
-                (
-                    s
-                    for c in clerks
-                    for s in slots_on(c, branches[c.branch], day, self._rules.minutes)
-                    if s.start >= start and (before is None or s.start < before)
-                ),
-                key=lambda s: (s.start, s.clerk),
-            )
-            if candidates:
-                held = await self._redis.mget([hold_key(s.id) for s in candidates])
-                found.extend(s for s, h in zip(candidates, held, strict=True) if h is None)
-            day += timedelta(days=1)
-        return found[:limit]
+            end = min(end, before)
+        found = await self._index.first_free(topic, branch, start, end, limit)
+        clerk_ids = {slot_id.partition("@")[0] for slot_id, _ in found}
+        branch_of = {c: branch for c in clerk_ids} if branch else {
+            c.id: c.branch for c in (await self._roster.get_many(clerk_ids)).values()}
+        length = timedelta(minutes=self._rules.minutes)
+        slots = []
+        for slot_id, at in found:
+            clerk = slot_id.partition("@")[0]
+            begins = datetime.fromtimestamp(at, ATHENS)
+            slots.append(Slot(clerk, branch_of.get(clerk, ""), begins, begins + length))
+        return slots
 
     def resolve(self, slot_id: str, clerk: Clerk | None, branch: Branch | None, now: datetime) -> Slot:
         """The slot `slot_id` names, if the schedule really has it and it is still ahead."""

@@ -88,6 +88,11 @@ class RecordDirectory(Generic[R]):
         raw = await self._redis.hget(self._key, record_id)
         return self._parse(json.loads(raw)) if raw else None
 
+    async def get_many(self, record_ids: Iterable[str]) -> dict[str, R]:
+        ids = list(record_ids)
+        raw = await self._redis.hmget(self._key, ids) if ids else []
+        return {i: self._parse(json.loads(v)) for i, v in zip(ids, raw, strict=True) if v}
+
     async def all(self) -> list[R]:
         raw = await self._redis.hgetall(self._key)
         return sorted((self._parse(json.loads(v)) for v in raw.values()), key=lambda r: r.id)

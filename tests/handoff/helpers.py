@@ -2,15 +2,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from handoff.accounts import Account, AccountStore, hash_password
-from handoff.config import ATHENS
+from handoff.config import ATHENS, PROJECT_ROOT, Settings
 from handoff.notifications import STREAM, Notification
+from handoff.seed import SeedReport, seed
+from handoff.slots import SlotRules
 
 SERVICE_TOKEN = "test-service-token"
 AUTH = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
 # A Monday in the future, so that Redis expiries computed from slot times are never in the past.
 NOW = datetime(2030, 2, 4, 7, 0, tzinfo=ATHENS)
+
+
+async def seed_data(redis, data_dir: Path = PROJECT_ROOT / "data") -> SeedReport:
+    """The reference data in `data_dir`, the clerks' free slots filled as of NOW."""
+    return await seed(redis, data_dir, SlotRules.from_settings(Settings()), NOW)
 
 
 def citizen(**overrides: str) -> dict[str, str]:

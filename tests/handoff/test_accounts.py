@@ -14,9 +14,8 @@ from handoff.accounts import Account, AccountStore, Role
 from handoff.clerks import clerk_roster
 from handoff.config import PROJECT_ROOT
 from handoff.errors import Conflict, InvalidFields
-from handoff.seed import seed
 
-from .helpers import AUTH, PASSWORD, add_accounts, booking_body, first_free_slot
+from .helpers import AUTH, PASSWORD, add_accounts, booking_body, first_free_slot, seed_data
 
 GOOD = "πράσινο-λεωφορείο-7-στάσεις"
 
@@ -82,7 +81,7 @@ async def test_weak_passwords_are_refused_in_greek(redis_server, redis, password
     (("boss", Role.SUPERVISOR, "kep-athina", "ath-georgiou"), "clerk_id"),
 ])
 async def test_an_account_must_fit_the_roster(redis, args, field):
-    await seed(redis, PROJECT_ROOT / "data")
+    await seed_data(redis, PROJECT_ROOT / "data")
     username, role, *rest = args
     with pytest.raises(InvalidFields) as refused:
         await AccountAdmin(redis).add(username, role, GOOD, *rest)
@@ -90,7 +89,7 @@ async def test_an_account_must_fit_the_roster(redis, args, field):
 
 
 async def test_one_active_account_per_clerk_and_per_username(redis):
-    await seed(redis, PROJECT_ROOT / "data")
+    await seed_data(redis, PROJECT_ROOT / "data")
     admin = AccountAdmin(redis)
     await admin.add("n.georgiou", Role.CLERK, GOOD, clerk_id="ath-georgiou")
     with pytest.raises(Conflict):
@@ -135,7 +134,7 @@ async def test_a_supervisor_acts_only_within_their_branch_and_an_admin_everywher
 
 
 async def test_demo_accounts_each_have_their_own_password_and_no_public_id(client, redis, tmp_path):
-    await seed(redis, PROJECT_ROOT / "data")
+    await seed_data(redis, PROJECT_ROOT / "data")
     roster = await clerk_roster(redis).all()
     logins = await create_demo_accounts(redis, PROJECT_ROOT / "data", roster)
     path = tmp_path / "var" / "demo-accounts.txt"

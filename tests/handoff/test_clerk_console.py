@@ -490,7 +490,7 @@ async def test_an_absent_clerks_appointment_goes_to_the_least_busy_free_colleagu
 
     appointments = client.server.app[APPOINTMENTS]
     alexiou = await appointments.clerks.get("ath-alexiou")
-    await appointments.clerks.put([replace(alexiou, id="ath-zervou", name="Ζωή Ζέρβου")])  # a third with the topic
+    await appointments.put_clerks([replace(alexiou, id="ath-zervou", name="Ζωή Ζέρβου")])  # a third with the topic
 
     async def book_at(clerk: str, at: str, card: str) -> dict:
         slot_id = f"{clerk}@20300204T{int(at[:2]) - 2:02d}{at[3:]}Z"

@@ -8,10 +8,9 @@ import pytest
 
 from handoff.app import create_app
 from handoff.config import PROJECT_ROOT
-from handoff.seed import seed
 from handoff.topics import topic_catalogue
 
-from .helpers import AUTH, booking_body, first_free_slot
+from .helpers import AUTH, booking_body, first_free_slot, seed_data
 
 TOPIC_IDS = {
     "civil_registry", "identity_documents", "authorizations", "tax", "insurance_pension", "employment",
@@ -21,8 +20,8 @@ TOPIC_IDS = {
 
 
 async def test_seed_is_idempotent_and_complete(redis):
-    first = await seed(redis, PROJECT_ROOT / "data")
-    again = await seed(redis, PROJECT_ROOT / "data")
+    first = await seed_data(redis, PROJECT_ROOT / "data")
+    again = await seed_data(redis, PROJECT_ROOT / "data")
     assert first == again and first.topics == 16
     topics = await topic_catalogue(redis).all()
     assert {t.id for t in topics} == TOPIC_IDS
@@ -39,7 +38,7 @@ async def test_a_new_branch_is_data_not_code(redis, tmp_path):
             "  - id: kep-larisa\n    name: ΚΕΠ Δήμου Λαρισαίων\n    municipality: Λάρισα\n"
             "    opening_hours: {mon: [[\"08:00\", \"15:00\"]]}\n"
         )
-    report = await seed(redis, data)
+    report = await seed_data(redis, data)
     assert report.branches == 5
 
 
@@ -49,7 +48,7 @@ async def test_seed_refuses_a_clerk_of_an_unknown_branch(redis, tmp_path):
     text = (data / "clerks.yml").read_text(encoding="utf-8").replace("branch: kep-patra", "branch: kep-atlantis", 1)
     (data / "clerks.yml").write_text(text, encoding="utf-8")
     with pytest.raises(ValueError, match="kep-atlantis"):
-        await seed(redis, data)
+        await seed_data(redis, data)
 
 
 async def test_embedded_fallback_when_no_redis_is_configured(aiohttp_client, settings, caplog):

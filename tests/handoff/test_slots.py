@@ -68,7 +68,7 @@ def test_slot_id_round_trips_and_rejects_garbage():
 
 
 def test_resolve_refuses_slots_inside_the_lead_time_and_off_schedule():
-    finder = SlotFinder(redis=None, rules=SlotRules(20, timedelta(hours=1), timedelta(days=28)))
+    finder = SlotFinder(index=None, roster=None, rules=SlotRules(20, timedelta(hours=1), timedelta(days=28)))
     now = datetime(2027, 5, 5, 9, 30, tzinfo=ATHENS)
     c = clerk()
     assert finder.resolve("c1@20270505T0800Z", c, BRANCH, now).start.hour == 11  # 11:00 local
