@@ -112,8 +112,7 @@ class SlotFinder:
         [after, before), inside the booking horizon, by start and then clerk."""
         await self._index.top_up(now)
         start = max(after, self._rules.earliest(now))
-        last_day = (now + self._rules.horizon).astimezone(ATHENS).date()
-        end = datetime.combine(last_day + timedelta(days=1), time(0), ATHENS)
+        end = datetime.combine(self._index.window(now).last + timedelta(days=1), time(0), ATHENS)
         if before is not None:
             end = min(end, before)
         found = await self._index.first_free(topic, branch, start, end, limit)
