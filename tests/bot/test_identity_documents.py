@@ -33,6 +33,9 @@ def test_the_document_named(text, kind):
     ("θέλω πιστοποιητικό γέννησης", None),
     ("αντίγραφο ληξιαρχικής πράξης", None),
     ("το διαβατήριό μου έχει λήξει", PASSPORT),
+    ("χθες στο λεωφορειο μου κλεψαν τη τσαντα και μαζι την ταυτοτητα", POLICE_ID),  # spoken, without the augment
+    ("μου έχουν κλέψει την τσάντα, και το δίπλωμα ήταν μέσα", DRIVING_LICENCE),
+    ("η ταυτότητα είναι κλεμμένη από χθες", POLICE_ID),
 ])
 def test_a_document_lost_in_the_first_question(question, lost):
     assert lost_in_question(question) == lost
