@@ -13,7 +13,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.nlu.greek_text import normalise
+from bot.nlu.greek_text import normalise, strip_accents
 
 from .attempts import GivingUpForm, failed, succeeded
 from .handoff_api import ApiError, HandoffUnavailable, api
@@ -45,14 +45,46 @@ def lost_document(tracker: Tracker) -> str | None:
     return tracker.get_slot("lost_document") or lost_in_question(tracker.get_slot("question") or "")
 
 
+# How people start an answer («Λέγομαι …», «ο ΑΦΜ μου είναι …»): the value is what follows.
+_NAME_LEAD_IN = re.compile(r"^(?:(?:λεγομαι|ονομαζομαι|με λενε|ειμαι (?:ο|η)|(?:το )?(?:ονοματεπωνυμο|ονομα) μου(?: ειναι)?)"
+                           r"[\s:,]+)")
+_NUMBER_IN = {  # the one number in a sentence, for each numeric answer
+    "id_card": re.compile(r"(?<!\w)(?:[^\W\d_]{1,2}[\s-]?)?\d[\d ]{4,}\d"),
+    "afm_or_amka": re.compile(r"(?<!\w)\d[\d .\-]{7,}\d(?!\w)"),
+    "mobile": re.compile(r"(?<![\w+])\+?\(?\d[\d \-().]{6,}\d(?!\w)"),
+}
+
+
+def name_said(text: str) -> str:
+    """The name in «Λέγομαι Ελένη Μαυρίδου» / «με λένε …»; the text itself otherwise."""
+    text = text.strip()
+    plain = strip_accents(text.casefold())
+    lead_in = _NAME_LEAD_IN.match(plain) if len(plain) == len(text) else None
+    return text[lead_in.end():].strip() if lead_in else text
+
+
+def number_said(slot: str, text: str) -> str | None:
+    """The single number in an answer written as a sentence («ο ΑΦΜ μου είναι 094259216»,
+    «ΑΜΚΑ 01016512343»), or None when there is none or more than one."""
+    found = _NUMBER_IN[slot].findall(text) if slot in _NUMBER_IN else []
+    return found[0].strip() if len(found) == 1 and found[0].strip() != text.strip() else None
+
+
 async def _checked(
     slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, document: str | None = None
 ) -> dict[str, Any]:
-    """Slot updates for one identity answer, checked by the handoff service (slot = field)."""
+    """Slot updates for one identity answer, checked by the handoff service (slot = field). An
+    answer refused as it was written is checked again as the one number it holds, if it holds one."""
     if value is None:  # cleared for a correction: nothing to check yet
         return {}
+    text = name_said(str(value)) if slot == "full_name" else str(value)
     try:
-        _, normalised = await api.check_identity_field(slot, str(value), document)
+        try:
+            _, normalised = await api.check_identity_field(slot, text, document)
+        except ApiError:
+            if (number := number_said(slot, text)) is None:
+                raise
+            _, normalised = await api.check_identity_field(slot, number, document)
     except ApiError as e:
         reask = next(iter(e.fields.values()), {}).get("message") or e.message
         return await failed(dispatcher, tracker, slot, reask)
@@ -72,6 +104,8 @@ class ValidateIdentityForm(GivingUpForm):
     async def validate_id_document(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         if value is None:
             return {}
+        if value in ORDER and value == tracker.get_slot("id_document"):
+            return {}  # chosen earlier; the form is checking it again after a correction
         text = str(value)
         kind = next((e for e in tracker.get_latest_entity_values("id_document") if e in (*ORDER, NONE)), None)
         if kind is None and said_lost(text):  # «έχασα και το διαβατήριο»: ask again without it
