@@ -37,6 +37,7 @@ _LOST = re.compile(_stems("έχασα", "χάθηκε", "χάσει", "χαμέ�
                           "κλεμμένο", "κλάπηκε", "κλοπή",
                           "απώλεια", "ληγμένη", "ληγμένο", "lost", "stolen", "δεν την έχω", "δεν το έχω", "δεν έχω πια").pattern
                    + "|" + _stems("λήξει", "έληξε", whole=True).pattern)
+_CARRIED_IN = _stems("πορτοφόλ", "τσάντα", "τσαντάκι", "wallet")  # lost with the wallet: the ID card too
 _HAS_NOTHING = _stems("κανένα", "κανέναν", "τίποτα", "ούτε", "none")
 _DO_NOT_HAVE = _stems("δεν έχω", "δε έχω")
 
@@ -87,7 +88,7 @@ def lost_in_question(question: str) -> str | None:
     ταυτότητά μου»), so that the bot does not ask for it."""
     if not said_lost(question):
         return None
-    return document_said(question) or POLICE_ID
+    return document_said(question) or (POLICE_ID if _CARRIED_IN.search(normalise(question)) else None)
 
 
 def offered(topic: str | None, lost: str | None) -> list[str]:

@@ -36,6 +36,9 @@ def test_the_document_named(text, kind):
     ("χθες στο λεωφορειο μου κλεψαν τη τσαντα και μαζι την ταυτοτητα", POLICE_ID),  # spoken, without the augment
     ("μου έχουν κλέψει την τσάντα, και το δίπλωμα ήταν μέσα", DRIVING_LICENCE),
     ("η ταυτότητα είναι κλεμμένη από χθες", POLICE_ID),
+    ("μου έκλεψαν το πορτοφόλι στο μετρό", POLICE_ID),  # the card is in the wallet
+    ("έχασα τη δουλειά μου τον Μάρτιο, θέλω κάρτα ανεργίας", None),  # nothing to show on camera was lost
+    ("χάθηκε η σύνταξη του Οκτωβρίου από τον λογαριασμό", None),
 ])
 def test_a_document_lost_in_the_first_question(question, lost):
     assert lost_in_question(question) == lost
