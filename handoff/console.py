@@ -319,7 +319,7 @@ class Console:
         return await self._item_of(viewer, booking.reference)
 
     async def finish(self, viewer: Viewer, reference: str, outcome: Any, notes: Any) -> dict[str, Any]:
-        if outcome not in OUTCOMES or not isinstance(notes, str) or len(notes) > MAX_NOTES:
+        if not isinstance(outcome, str) or outcome not in OUTCOMES or not isinstance(notes, str) or len(notes) > MAX_NOTES:
             raise InvalidFields({"outcome": ("outcome_invalid", "Διαλέξτε αποτέλεσμα· οι σημειώσεις έως 2.000 χαρακτήρες.")})
         booking = await self._visible(viewer, reference)
         result = await self._bookings.transition(

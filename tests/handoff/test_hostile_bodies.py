@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from .helpers import AUTH, booking_body, first_free_slot
+from .helpers import AUTH, add_accounts, booking_body, first_free_slot, sign_in
 
 
 @pytest.mark.parametrize("path", ["/api/bookings", "/api/identity/check", "/api/chat", "/api/clerk/login"])
@@ -29,3 +29,14 @@ async def test_a_long_greek_conversation_books(client):
     resp = await client.post("/api/bookings", data=body, headers={"Content-Type": "application/json", **AUTH})
     assert resp.status == 201, await resp.text()
     assert (await resp.json())["transcript"][-1]["text"] == turn[:400]
+
+
+@pytest.mark.parametrize("outcome", [{}, [], 5, None, "unheard-of"])
+async def test_an_outcome_that_is_not_one_of_the_outcomes_is_a_clear_422(aiohttp_client, client, redis, outcome):
+    """Found by the fuzz run with a clerk's session (tests/e2e/test_api_fuzz.py): an object as the
+    outcome was a 500."""
+    await add_accounts(redis)
+    clerk, csrf = await sign_in(aiohttp_client, client, "ath-alexiou")
+    resp = await clerk.post("/api/clerk/bookings/KEP-7K3F9Q/finish", json={"outcome": outcome, "notes": ""},
+                            headers={"X-CSRF-Token": csrf})
+    assert resp.status == 422 and (await resp.json())["error"]["fields"]["outcome"]["code"] == "outcome_invalid"
