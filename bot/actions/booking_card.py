@@ -4,18 +4,26 @@ text of a message that carries one), so everything the citizen needs is in the c
 text-only channels (Rasa's REST webhook) get the text."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Any
 
 from .greek_format import bullet_list, when
-from .identity_documents import POLICE_ID, TO_BRING
+from .identity_documents import POLICE_ID, TO_BRING, document_said
 
 UTC = timezone.utc  # datetime.UTC is Python 3.11+; the bot runs on 3.10
 
 
 def documents_to_bring(topic: dict[str, Any], document: str | None) -> list[str]:
-    """The document the citizen said they will show on camera, then the topic's documents."""
-    return [TO_BRING.get(document or POLICE_ID, TO_BRING[POLICE_ID]), *topic.get("documents", [])]
+    """The document the citizen said they will show on camera, then the topic's other documents
+    («Αστυνομική ταυτότητα» is not listed a second time for whoever shows it)."""
+    shown = document or POLICE_ID
+
+    def is_shown(name: str) -> bool:
+        bare = re.sub(r"\s*\(.*?\)", "", name)  # «Άδεια διαμονής (αν έχετε)»
+        return len(bare.split()) <= 2 and document_said(bare) == shown
+
+    return [TO_BRING.get(shown, TO_BRING[POLICE_ID]), *(d for d in topic.get("documents", []) if not is_shown(d))]
 
 
 def booking_card(

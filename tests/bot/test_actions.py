@@ -206,3 +206,17 @@ def test_a_long_conversation_keeps_its_latest_turns_within_the_budget():
     kept = transcript(events)
     assert sum(len(t["text"]) for t in kept) <= MAX_CHARS
     assert kept[-1]["text"].startswith("120: ") and len(kept) < 120
+
+
+def test_the_document_shown_on_camera_is_not_listed_twice_to_bring():
+    from bot.actions.booking_card import documents_to_bring
+    from bot.actions.identity_documents import PASSPORT, POLICE_ID, RESIDENCE_PERMIT
+
+    tax = {"documents": ["Αστυνομική ταυτότητα", "Εκκαθαριστικό της εφορίας"]}
+    bring = documents_to_bring(tax, POLICE_ID)
+    assert len(bring) == 2 and "κάμερα" in bring[0] and bring[1] == "Εκκαθαριστικό της εφορίας"
+    assert documents_to_bring(tax, PASSPORT)[1] == "Αστυνομική ταυτότητα"  # still needed by one who shows a passport
+    migration = {"documents": ["Διαβατήριο", "Άδεια διαμονής (αν έχετε)", "Παράβολο (για το διαβατήριο)"]}
+    assert documents_to_bring(migration, RESIDENCE_PERMIT)[1:] == ["Διαβατήριο", "Παράβολο (για το διαβατήριο)"]
+    ids = {"documents": ["Παλιά ταυτότητα ή δήλωση απώλειας"]}
+    assert documents_to_bring(ids, PASSPORT)[1:] == documents_to_bring(ids, POLICE_ID)[1:] == ["Παλιά ταυτότητα ή δήλωση απώλειας"]
