@@ -212,9 +212,9 @@ def test_the_document_shown_on_camera_is_not_listed_twice_to_bring():
     from bot.actions.booking_card import documents_to_bring
     from bot.actions.identity_documents import PASSPORT, POLICE_ID, RESIDENCE_PERMIT
 
-    tax = {"documents": ["Αστυνομική ταυτότητα", "Εκκαθαριστικό της εφορίας"]}
+    tax = {"documents": ["Αστυνομική ταυτότητα", "Τελευταίο εκκαθαριστικό σημείωμα φόρου εισοδήματος"]}
     bring = documents_to_bring(tax, POLICE_ID)
-    assert len(bring) == 2 and "κάμερα" in bring[0] and bring[1] == "Εκκαθαριστικό της εφορίας"
+    assert len(bring) == 2 and "κάμερα" in bring[0] and bring[1] == "Τελευταίο εκκαθαριστικό σημείωμα φόρου εισοδήματος"
     assert documents_to_bring(tax, PASSPORT)[1] == "Αστυνομική ταυτότητα"  # still needed by one who shows a passport
     migration = {"documents": ["Διαβατήριο", "Άδεια διαμονής (αν έχετε)", "Παράβολο (για το διαβατήριο)"]}
     assert documents_to_bring(migration, RESIDENCE_PERMIT)[1:] == ["Διαβατήριο", "Παράβολο (για το διαβατήριο)"]
