@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from . import events
-from .bookings import Booking, BookingStore, NewBooking
+from .bookings import Booking, BookingStore, NewBooking, typed_reference
 from .branches import Branch, branch_directory
 from .chat import ChatOrigins
 from .clerks import Clerk, clerk_roster
@@ -113,7 +113,7 @@ class Appointments:
         """The booking, for the citizen holding its manage code or a trusted service. A citizen
         gets one 404 for a reference that does not exist and for a wrong code alike, so that
         references cannot be probed."""
-        booking = await self.bookings.get(reference.strip().upper())
+        booking = await self.bookings.get(typed_reference(reference))
         if booking is None and trusted:
             raise NotFound("reference", "booking_not_found", "Δεν βρέθηκε ραντεβού με αυτόν τον κωδικό.")
         if booking is None or not (trusted or self.codes.matches(booking.manage_token_hash, manage_token)):

@@ -64,6 +64,14 @@ def new_reference() -> str:
     return "KEP-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
 
 
+def typed_reference(raw: str) -> str:
+    """A reference however a citizen typed it — «kep mbzwhr», «ΚΕΡ-MBZWHR» on a Greek keyboard,
+    «MBZWHR» — as it is stored (KEP-MBZWHR); anything else upper-cased as it was."""
+    compact = document_number_key(raw)  # capitals, Greek look-alikes as Latin, no spaces or dashes
+    code = compact[3:] if len(compact) == 9 and compact.startswith("KEP") else compact
+    return f"KEP-{code}" if len(code) == 6 else raw.strip().upper()
+
+
 @dataclass(frozen=True)
 class NewBooking:
     """A booking request as the bot sends it, checked field by field."""

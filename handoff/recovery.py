@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from . import ratelimit
 from .appointments import Appointments, Clock
-from .bookings import Booking
+from .bookings import Booking, typed_reference
 from .citizens import check_mobile, citizen_lookup_key, document_number_key
 from .errors import DomainError, InvalidFields, NotFound
 from .links import new_manage_token
@@ -63,7 +63,7 @@ class BookingRecovery:
             raise TooManyAttempts()
 
     async def by_code(self, reference: str, manage_code: str, asker: str, asker_limit: int) -> Found:
-        reference = reference.strip().upper()
+        reference = typed_reference(reference)
         if not reference or not manage_code.strip():
             raise InvalidFields({"details": ("required", "Χρειάζονται ο κωδικός ραντεβού και ο κωδικός διαχείρισης.")})
         await self._count(asker, asker_limit, f"ref:{reference[:40]}")

@@ -141,6 +141,18 @@ async def test_wrong_codes_then_the_keyboard_alone(browser, service):
     await expect(page.get_by_role("heading", name="Το ραντεβού σας")).to_be_focused()
 
 
+@pytest.mark.parametrize("typed", ["kep {code}", "{code}", "ΚΕΡ-{code}"], ids=["space", "bare", "greek-keyboard"])
+async def test_the_reference_however_it_is_typed(browser, service, typed):
+    """As the chat reads it: lower case, a space for the dash, no «KEP-», Greek capitals."""
+    booking = await book(service, "tax", "Φορολογική δήλωση", after=in_three_days())
+    page = await open_page(browser, service, PHONE)
+    code = booking["reference"].removeprefix("KEP-")
+    await page.get_by_label("Κωδικός ραντεβού").fill(typed.format(code=code.lower() if "kep" in typed else code))
+    await page.get_by_label("Κωδικός διαχείρισης").fill(booking["manage_token"].lower())
+    await page.get_by_role("button", name="Εμφάνιση του ραντεβού").click()
+    await expect(page.get_by_role("heading", name="Το ραντεβού σας")).to_be_focused()
+
+
 async def test_after_the_change_deadline_the_page_gives_the_phone(browser, service, clock):
     booking = await book(service, "tax", "Φορολογική δήλωση", after=in_three_days())
     clock.now = datetime.fromisoformat(booking["change_deadline"]) + timedelta(minutes=5)
