@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from . import events
+from .accounts import AccountStore
 from .bookings import Booking, BookingStore, NewBooking, typed_reference
 from .branches import Branch, branch_directory
 from .chat import ChatOrigins
@@ -236,8 +237,9 @@ class Appointments:
 
     async def waiting_room(self, booking: Booking) -> dict[str, str]:
         """What the citizen's waiting room says about the appointment: when, where, with whom
-        (the clerk whose time it holds)."""
-        clerk = await self.clerks.get(booking.clerk)
+        (the clerk who picked it up, else the clerk whose time it holds)."""
+        picked_by = await AccountStore(self._redis).get(booking.picked_by) if booking.picked_by else None
+        clerk = await self.clerks.get(picked_by.clerk_id if picked_by and picked_by.clerk_id else booking.clerk)
         branch = await self.branches.get(booking.branch)
         return {
             "start": booking.start.isoformat(), "end": booking.end.isoformat(),

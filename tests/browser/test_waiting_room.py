@@ -49,6 +49,22 @@ async def test_the_time_the_clerk_and_a_countdown(browser, service, clock):
     await page.screenshot(path=screenshot_path("waiting-room-early"), full_page=True)
 
 
+async def test_the_clerk_who_picked_it_up_is_named_not_the_one_whose_time_it_was(browser, service, clock):
+    """Any clerk of the branch trained in the topic may take an appointment: the citizen is told who."""
+    booking = await book(service, "identity_documents", "Η ταυτότητά μου έχει σκιστεί στη μέση", branch="kep-athina")
+    start = datetime.fromisoformat(booking["start"]).astimezone(ATHENS)
+    clock.now = start - timedelta(minutes=20)
+    other = next(clerk for clerk in NAMES if clerk != booking["clerk"])
+    async with clerk_console(service, other) as (http, headers):
+        async with http.post(f"{service}/api/clerk/bookings/{booking['reference']}/pickup", headers=headers) as resp:
+            assert resp.status == 200, await resp.text()
+    page = await waiting_room(browser, booking)
+    await expect(page.locator("#status")).to_have_text(f"Ο υπάλληλός σας ({NAMES[other]}) θα συνδεθεί στις {start:%H:%M}. "
+                                                       "Είστε στην αίθουσα αναμονής.")
+    await expect(page.locator("#appointment-when")).to_contain_text(NAMES[other])
+    await expect(page.locator("#appointment-when")).not_to_contain_text(NAMES[booking["clerk"]])
+
+
 async def test_the_expected_delay_while_the_clerk_finishes_an_earlier_call(browser, service, clock):
     earlier = await book(service, "identity_documents", "Δήλωση απώλειας διαβατηρίου", branch="kep-athina")
     clerk = earlier["clerk"]
