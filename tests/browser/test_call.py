@@ -85,11 +85,13 @@ async def test_citizen_and_clerk_talk_then_audio_only(browser, service):
     citizen = await call_page(browser, PHONE)
     await citizen.goto(booking["join_url"])
     await expect(citizen.locator("#status")).to_contain_text("Ο υπάλληλος σας περιμένει")
+    await expect(citizen.locator("#countdown")).to_be_visible()  # «Ξεκινά σε …» while waiting
     await citizen.get_by_role("button", name="Έναρξη κάμερας και μικροφώνου").click()
 
     await video_playing(citizen, "#remote")
     await video_playing(clerk, "#remote")
     await expect(citizen.locator("#status")).to_contain_text("Δείξτε στην κάμερα το έγγραφο ταυτότητας")
+    await expect(citizen.locator("#countdown")).to_be_hidden()  # the call has begun, early or not
 
     # The citizen mutes; the camera stays on until the ID is verified, and the page says why.
     await citizen.get_by_role("button", name="Σίγαση μικροφώνου").click()

@@ -25,6 +25,8 @@ function countdown(ms) {
   return `Ξεκινά σε ${said.length > 1 ? `${said.slice(0, -1).join(", ")} και ${said.at(-1)}` : said[0]}.`;
 }
 
+const CALL_BEGUN = ["connected", "id_verified", "audio_only"];
+
 // When, where, with whom, and how long until then.
 function showAppointment() {
   const a = call.appointment;
@@ -33,6 +35,7 @@ function showAppointment() {
   $("appointment-when").textContent = `${KepText.day(a.start)}, ${KepText.time(a.start)}–${KepText.time(a.end)} · ${a.branch_name}`
     + (a.clerk_name ? ` · υπάλληλος: ${a.clerk_name}` : "");
   $("countdown").textContent = countdown(new Date(a.start).getTime() - serviceNow());
+  $("countdown").hidden = CALL_BEGUN.includes(document.body.dataset.state);  // «Ξεκινά σε …» is no more true
 }
 
 // Before the clerk joins: when they will.
