@@ -183,6 +183,32 @@ async def test_a_citizen_who_leaves_can_come_back(browser, service):
     await video_advancing(clerk, "#remote")
 
 
+async def test_the_link_opened_in_a_second_tab_takes_the_call_and_the_first_lets_it_go(browser, service):
+    booking, clerk = await picked_up_call(browser, service, "Θέλω να ρωτήσω για το διαβατήριο του παιδιού")
+    first = await call_page(browser, PHONE)
+    await first.goto(booking["join_url"])
+    await first.get_by_role("button", name="Έναρξη κάμερας και μικροφώνου").click()
+    await expect(clerk.locator("#status")).to_contain_text("Συνδεδεμένοι")
+
+    second = await first.context.new_page()  # the same browser: the link opened again from the e-mail
+    await second.goto(booking["join_url"])
+    await expect(second.locator("#status")).to_contain_text("Η κλήση έχει ήδη ξεκινήσει. Πατήστε «Έναρξη")
+    await second.get_by_role("button", name="Έναρξη κάμερας και μικροφώνου").click()
+    await expect(first.get_by_role("heading", name="Η κλήση συνεχίζεται σε άλλη καρτέλα")).to_be_visible()
+    await until(lambda: no_live(first, "audio", "video"))
+    await video_advancing(clerk, "#remote")
+    await first.wait_for_timeout(4000)  # the first tab does not take the call back by itself
+    await expect(first.locator("#status")).to_have_text("Η κλήση συνεχίζεται σε άλλη καρτέλα.")
+    await expect(second.locator("#status")).to_contain_text("Δείξτε στην κάμερα το έγγραφο ταυτότητας")
+    await video_advancing(second, "#remote")
+    await screenshots(first, "call-citizen-other-tab")
+
+    await first.get_by_role("button", name="Συνέχεια της κλήσης εδώ").click()  # and back, on purpose
+    await expect(second.get_by_role("heading", name="Η κλήση συνεχίζεται σε άλλη καρτέλα")).to_be_visible()
+    await video_advancing(first, "#remote")
+    await video_advancing(clerk, "#remote")
+
+
 async def test_tampered_join_link_gets_a_greek_page(browser, service):
     page = await (await browser.new_context()).new_page()
     response = await page.goto(f"{service}/call/not-a-real-token")

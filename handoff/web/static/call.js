@@ -6,6 +6,9 @@ const $ = (id) => document.getElementById(id);
 const token = decodeURIComponent(location.pathname.split("/").pop());
 const api = (path) => `/api/calls/${encodeURIComponent(token)}${path}`;
 const startedKey = `kep-call-started:${token}`;
+// One tab of this browser holds the call: a tab that starts it tells the others, which step aside
+// (two tabs would otherwise take the call from each other, again and again).
+const otherTabs = "BroadcastChannel" in window ? new BroadcastChannel(`kep-call:${token}`) : null;
 
 // The call as this page holds it: camera and microphone, the connection, what is shown.
 const call = { media: null, connection: null, relabel: () => {}, clerkVideoMoving: () => false, over: false,
@@ -51,6 +54,10 @@ function clerkComing(s) {
 }
 
 function describe(s) {
+  if (!$("elsewhere").hidden) return "Η κλήση συνεχίζεται σε άλλη καρτέλα.";
+  if (CALL_BEGUN.includes(s.state) && !call.connection && !sessionStorage.getItem(startedKey)) {
+    return "Η κλήση έχει ήδη ξεκινήσει. Πατήστε «Έναρξη κάμερας και μικροφώνου» για να συνεχίσετε σε αυτή τη σελίδα.";
+  }
   if (s.state === "audio_only") return "Η ταυτότητα επιβεβαιώθηκε. Η κλήση συνεχίζεται μόνο με ήχο.";
   if (["connected", "id_verified"].includes(s.state)) {
     if (!s.clerk_connected) return "Ο υπάλληλος αποσυνδέθηκε για λίγο. Μείνετε στη σελίδα· η κλήση θα συνεχιστεί μόλις επιστρέψει.";
@@ -159,6 +166,8 @@ async function start() {
     return;
   }
   sessionStorage.setItem(startedKey, "1");  // a reload rejoins without asking again
+  if (otherTabs) otherTabs.postMessage("taken");
+  $("elsewhere").hidden = true;
   call.clerkVideoMoving = KepCall.frameWatch($("remote"));
   $("permissions").hidden = true; $("left").hidden = true; $("controls").hidden = false;
   call.connection = new KepCall.Connection({
@@ -169,6 +178,16 @@ async function start() {
   });
   call.relabel();
   await call.connection.open();
+}
+
+// Another tab of this browser took the call: this one lets it go (without leaving the call).
+function takenElsewhere() {
+  if (!call.connection) return;
+  hangUp();
+  sessionStorage.removeItem(startedKey);
+  $("elsewhere").hidden = false;
+  $("status").textContent = "Η κλήση συνεχίζεται σε άλλη καρτέλα.";
+  $("take-back").focus();
 }
 
 async function leave() {
@@ -183,6 +202,8 @@ document.addEventListener("DOMContentLoaded", () => {
   $("start").addEventListener("click", start);
   $("rejoin").addEventListener("click", () => { $("start").disabled = false; start(); });
   $("leave").addEventListener("click", leave);
+  $("take-back").addEventListener("click", () => { $("start").disabled = false; start(); });
+  if (otherTabs) otherTabs.addEventListener("message", takenElsewhere);
   call.media = new KepCall.LocalMedia($("local"));
   call.relabel = KepCall.bindDeviceButtons({
     media: call.media,
