@@ -161,6 +161,25 @@ async def test_live_updates_leave_an_open_transcript_and_typed_notes_alone(brows
     await expect(page.locator("#end-form").get_by_label("Σημειώσεις")).to_have_value("Ζητά και πιστοποιητικό γέννησης")
 
 
+async def test_the_notice_of_a_change_never_covers_the_notes_being_typed(browser, service):
+    from datetime import UTC, datetime, timedelta
+
+    mine = await book(service, "identity_documents", "Η κόρη μου χρειάζεται διαβατήριο για εκδρομή", branch="kep-athina",
+                      after=datetime.now(UTC) + timedelta(days=2))
+    page = await signed_in_page(browser, service, "ath-alexiou", viewport={"width": 360, "height": 740})
+    item = card(page, mine["reference"])
+    await item.get_by_role("button", name="Ανάληψη").click()
+    notes = item.get_by_label("Σημειώσεις")
+    await notes.click()
+    await notes.evaluate("n => window.scrollBy(0, n.getBoundingClientRect().bottom - window.innerHeight + 4)")  # at the foot
+    await book(service, "tax", "Πώς αλλάζω διεύθυνση στην εφορία;", branch="kep-athina")
+    await expect(page.locator("#notice")).to_contain_text("Νέο ραντεβού")
+    shown, typed = await page.locator("#notice").bounding_box(), await notes.bounding_box()
+    assert shown["y"] + shown["height"] <= typed["y"] or typed["y"] + typed["height"] <= shown["y"], (shown, typed)
+    await expect(notes).to_be_focused()
+    await page.screenshot(path=screenshot_path("clerk-notice-over-the-notes"))
+
+
 async def test_finished_appointments_stay_in_todays_list_and_in_the_history(browser, service, clock):
     from datetime import datetime
 
@@ -208,6 +227,15 @@ async def test_the_console_fits_phone_tablet_and_desktop(browser, service, width
     await expect(item.get_by_label("Σημειώσεις")).to_be_visible()
     assert await page.evaluate("document.documentElement.scrollWidth") <= width
     await no_serious_violations(page)
+    await expect(item.locator(".citizen dd").first).to_have_text("Μαρία Παπαδοπούλου")  # unmasked now
+    for word in ("Παπαδοπούλου", "+306912345678"):  # read whole, never cut across two lines
+        lines = await item.locator(".citizen").evaluate("""(dl, word) => {
+            const dd = [...dl.querySelectorAll('dd')].find(d => d.textContent.includes(word));
+            const range = document.createRange(), text = dd.firstChild, at = text.textContent.indexOf(word);
+            range.setStart(text, at); range.setEnd(text, at + word.length);
+            return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+        }""", word)
+        assert lines == 1, f"{word} is cut across {lines} lines at {width} px"
 
 
 NAMES = {"ath-alexiou": "Δημήτρης Αλεξίου", "ath-papadopoulou": "Μαρία Παπαδοπούλου"}

@@ -32,8 +32,15 @@ function errorText(result) {
 }
 
 let noticeTimer = null;
+function overlaps(a, b) { return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom; }
+
 function notice(text) {
-  $("notice").textContent = text;
+  const el = $("notice");
+  el.textContent = text;
+  // Over the page's foot, unless that is where the clerk is typing: then over its head.
+  el.classList.remove("at-top");
+  const typing = document.activeElement && document.activeElement.matches("input, textarea, select") && document.activeElement;
+  if (typing && overlaps(el.getBoundingClientRect(), typing.getBoundingClientRect())) el.classList.add("at-top");
   clearTimeout(noticeTimer);
   noticeTimer = setTimeout(() => { $("notice").textContent = ""; }, 10000);
 }
