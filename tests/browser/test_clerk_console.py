@@ -241,9 +241,12 @@ async def test_the_console_fits_phone_tablet_and_desktop(browser, service, width
 NAMES = {"ath-alexiou": "Δημήτρης Αλεξίου", "ath-papadopoulou": "Μαρία Παπαδοπούλου"}
 
 
-async def test_supervisor_reassigns_and_the_first_clerk_loses_it_at_once(browser, service):
+async def test_supervisor_reassigns_and_the_first_clerk_loses_it_at_once(browser, service, clock):
     """Three consoles: the clerk whose slot it was, the other clerk with the topic, the branch's supervisor."""
+    from datetime import datetime, timedelta
+
     booking = await book(service, "identity_documents", "Ανανέωση διαβατηρίου πριν το ταξίδι", branch="kep-athina")
+    clock.now = datetime.fromisoformat(booking["start"]) - timedelta(minutes=30)  # its day («today's steps»), at any hour the test runs
     ref, first = booking["reference"], booking["clerk"]
     other = "ath-papadopoulou" if first == "ath-alexiou" else "ath-alexiou"
     first_page = await signed_in_page(browser, service, first)
