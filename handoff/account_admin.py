@@ -125,6 +125,18 @@ async def create_demo_accounts(redis: Redis, data_dir: Path, clerks: list[Clerk]
     return logins
 
 
+async def demo_accounts_kept(redis: Redis, path: Path) -> bool:
+    """Whether the demo accounts listed in `path` all still exist. The launcher removes the file
+    at every start, so these are this launch's: a handoff process it restarts keeps them, and the
+    printed passwords stay true and the clerks stay signed in (a new password would end their sessions)."""
+    try:
+        usernames = [line.split("\t")[0] for line in path.read_text(encoding="utf-8").splitlines() if line]
+    except FileNotFoundError:
+        return False
+    store = AccountStore(redis)
+    return bool(usernames) and all([await store.get(username) is not None for username in usernames])
+
+
 def write_demo_logins(logins: list[DemoLogin], path: Path) -> None:
     """The demo log-ins for the launcher to print: readable by this user only."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ import logging
 import aiohttp
 from aiohttp import web
 
-from .account_admin import create_demo_accounts, write_demo_logins
+from .account_admin import create_demo_accounts, demo_accounts_kept, write_demo_logins
 from .api import (
     appointment,
     bookings,
@@ -147,7 +147,9 @@ def create_app(settings: Settings, redis: Redis | None = None, clock: Clock = ut
         if report:
             log.info("first start: loaded %s", report)
         await app[APPOINTMENTS].top_up_slots()
-        if settings.demo_accounts_file:
+        if settings.demo_accounts_file and await demo_accounts_kept(app[REDIS], settings.demo_accounts_file):
+            log.warning("demo mode: this launch's console accounts kept, listed in %s", settings.demo_accounts_file)
+        elif settings.demo_accounts_file:
             logins = await create_demo_accounts(app[REDIS], settings.data_dir, await app[APPOINTMENTS].clerks.all())
             write_demo_logins(logins, settings.demo_accounts_file)
             log.warning("demo mode: %d console accounts with new passwords, listed in %s",

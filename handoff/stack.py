@@ -213,6 +213,8 @@ class Stack:
         self.var_dir.chmod(0o700)  # logs, secrets, Redis's files, messages to citizens: this user's only
         if not MODEL.exists():
             raise RuntimeError(f"{MODEL} is missing: run `make train`")
+        if self.demo_accounts:  # new passwords at every launch; a restarted handoff process keeps them
+            self.demo_accounts_file.unlink(missing_ok=True)
         self._supervisor = Supervisor(self.var_dir, PROJECT_ROOT, self._env, self.stop_requested)
         try:
             groups = self._components()

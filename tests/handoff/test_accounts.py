@@ -6,11 +6,14 @@ import os
 import stat
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
+from aiohttp.test_utils import TestClient
 
 from handoff.account_admin import AccountAdmin, create_demo_accounts, write_demo_logins
 from handoff.accounts import Account, AccountStore, Role
+from handoff.app import create_app
 from handoff.clerks import clerk_roster
 from handoff.config import PROJECT_ROOT
 from handoff.errors import Conflict, InvalidFields
@@ -154,6 +157,27 @@ async def test_demo_accounts_each_have_their_own_password_and_no_public_id(clien
     alexiou = next(login for login in logins if login.account.clerk_id == "ath-alexiou")
     assert (await log_in(client, alexiou.account.username, alexiou.password)).status == 200
     assert (await log_in(client, alexiou.account.username, PASSWORD)).status == 401
+
+
+async def test_a_restarted_service_keeps_this_launchs_demo_passwords(aiohttp_client, redis, settings, tmp_path):
+    """The launcher restarts a handoff process that stopped: the passwords it printed stay true
+    (and the clerks signed in stay signed in); a new launch (the file removed) gets new ones."""
+    await seed_data(redis, PROJECT_ROOT / "data")
+    path = tmp_path / "demo-accounts.txt"
+    demo = replace(settings, demo_accounts_file=path)
+
+    async def start() -> TestClient:
+        return await aiohttp_client(create_app(demo, redis=redis))
+
+    await start()
+    printed = path.read_text(encoding="utf-8")
+    username, password = printed.splitlines()[0].split("\t")[:2]
+    client = await start()  # the same launch's restart
+    assert path.read_text(encoding="utf-8") == printed
+    assert (await log_in(client, username, password)).status == 200
+    path.unlink()  # a new launch
+    await start()
+    assert path.read_text(encoding="utf-8").splitlines()[0].split("\t")[1] != password
 
 
 async def test_an_account_stored_before_roles_still_reads(redis):
