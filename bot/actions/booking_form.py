@@ -132,7 +132,7 @@ class ActionAskBranch(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         try:
-            branches = await api.branches()
+            branches = await api.branches(tracker.get_slot("topic"))  # those with a clerk trained in it
         except HandoffUnavailable:
             dispatcher.utter_message(text=SORRY_UNAVAILABLE)
             return []

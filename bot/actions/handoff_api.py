@@ -9,6 +9,7 @@ import os
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 
@@ -71,8 +72,9 @@ class HandoffAPI:
     async def topics(self) -> dict[str, dict[str, Any]]:
         return {t["id"]: t for t in await self._cached("/api/topics")}
 
-    async def branches(self) -> dict[str, dict[str, Any]]:
-        return {b["id"]: b for b in await self._cached("/api/branches")}
+    async def branches(self, topic: str | None = None) -> dict[str, dict[str, Any]]:
+        """Every branch, or those with a clerk trained in `topic`."""
+        return {b["id"]: b for b in await self._cached("/api/branches" + (f"?topic={quote(topic)}" if topic else ""))}
 
     async def config(self) -> dict[str, Any]:
         """The service's public rules: horizon, change deadline, the messages it really sends."""

@@ -143,6 +143,15 @@ async def test_topics_and_branches(client):
     assert {b["id"] for b in branches} >= {"kep-athina", "kep-thessaloniki"}
 
 
+async def test_the_branches_offered_for_a_topic_are_those_with_a_clerk_trained_in_it(client):
+    """The chat offers these: a branch where nobody handles pensions is not offered for one."""
+    pension = {b["id"] for b in await (await client.get("/api/branches", params={"topic": "insurance_pension"})).json()}
+    assert pension == {"kep-athina", "kep-thessaloniki"}  # data/clerks.yml: Γεωργίου, Ιωαννίδου; nobody in Πάτρα
+    assert "kep-patra" in {b["id"] for b in await (await client.get("/api/branches", params={"topic": "vehicles"})).json()}
+    unknown = await client.get("/api/branches", params={"topic": "<script>"})
+    assert unknown.status == 200 and await unknown.json() == []
+
+
 async def test_healthz(client):
     resp = await client.get("/healthz")
     assert resp.status == 200 and (await resp.json())["redis"] == "ok"
