@@ -110,7 +110,9 @@ class ValidateBookingForm(GivingUpForm):
                 f"Σας έδειξα {len(offer)} ώρες· πατήστε μία από αυτές, ή γράψτε μου μέρα και ώρα.",
             )
         now = conversation_time(tracker)
-        wish = parse_time_wish(text, now, max((start_of(s) for s in offer), default=None))
+        offered_days = {start_of(s).date() for s in offer}
+        wish = parse_time_wish(text, now, max((start_of(s) for s in offer), default=None),
+                               offered_days.pop() if len(offered_days) == 1 else None)
         if wish is None:
             return await failed(dispatcher, tracker, "slot_id", NOT_UNDERSTOOD)
         try:

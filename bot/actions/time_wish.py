@@ -181,6 +181,7 @@ class _Reading:
     soonest: bool = False
     part: tuple[time, time] | None = None
     found: bool = False
+    offered_day: date | None = None  # the one day of the times on screen
 
     def days(self, first: date, last: date | None = None) -> None:
         if self.first is not None:  # a later, narrower day expression refines a range ("την άλλη εβδομάδα την Τρίτη")
@@ -278,13 +279,17 @@ def _coming(today: date, day: int, month: int, year: int | None) -> date | None:
     return None
 
 
-def parse_time_wish(text: str, now: datetime, offered_until: datetime | None = None) -> TimeWish | None:
+def parse_time_wish(
+    text: str, now: datetime, offered_until: datetime | None = None, offered_day: date | None = None
+) -> TimeWish | None:
     """The window the citizen asked for, or None when the text names no day or time.
-    `offered_until`: the last time the bot offered, for "αργότερα" / "άλλες ώρες"."""
+    `offered_until`: the last time the bot offered, for "αργότερα" / "άλλες ώρες"; `offered_day`:
+    the one day of the times on screen, which a time said without a day means («στη 1» under
+    Thursday's buttons is Thursday at 13:00)."""
     now = now.astimezone(ATHENS)
     today = now.date()
     s = _plain(text)
-    r = _Reading(now)
+    r = _Reading(now, offered_day=offered_day)
 
     # "As soon as possible" and "earlier/later than those" first: they contain "νωρίς" and "αργά".
     soonest = rf"{_SOONEST}(?!\s+(?:{_words('στις', 'τις')}|\d))"
@@ -610,8 +615,8 @@ def _wish(r: _Reading) -> TimeWish:
     if r.first is None:
         if r.soonest and hours is None:
             return TimeWish(now, None, now, soonest=True)
-        # Hours without a day: today if they are still ahead, else tomorrow.
-        first = now.date()
+        # Hours without a day: the day of the times on screen, else today if they are still ahead, else tomorrow.
+        first = r.offered_day if r.offered_day and r.weekdays is None else now.date()
         if hours and datetime.combine(first, hours[1], ATHENS) <= now:
             first += timedelta(days=1)
         if r.weekdays is not None:

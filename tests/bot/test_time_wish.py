@@ -202,6 +202,15 @@ def test_later_than_what_was_offered():
     assert wish.start == last_offered + timedelta(minutes=1) and wish.end is None
 
 
+def test_a_time_without_a_day_means_the_day_of_the_times_on_screen():
+    thursday = WEDNESDAY.date() + timedelta(days=1)
+    wish = parse_time_wish("μπορώ στη μία το μεσημέρι", WEDNESDAY, offered_day=thursday)
+    assert wish.admits(datetime(2026, 3, 12, 13, 0, tzinfo=ATHENS)) and wish.target.date() == thursday
+    assert parse_time_wish("μπορώ στη μία το μεσημέρι", WEDNESDAY).target.date() == WEDNESDAY.date()  # nothing on screen
+    friday = parse_time_wish("την Παρασκευή στις 11", WEDNESDAY, offered_day=thursday)  # a day said wins
+    assert friday.target == datetime(2026, 3, 13, 11, 0, tzinfo=ATHENS)
+
+
 def test_a_point_inside_a_window_and_whole_days_contain_what_they_should():
     wish = parse_time_wish("Τρίτη ή Τετάρτη το πρωί", WEDNESDAY)
     assert wish.admits(datetime(2026, 3, 18, 11, 40, tzinfo=ATHENS))
