@@ -27,6 +27,12 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def _str(name: str, default: str) -> str:
+    """A variable set but empty counts as unset (the compose file passes every setting through,
+    empty unless the operator gave one)."""
+    return os.environ.get(name) or default
+
+
 def _flag(name: str) -> bool:
     return os.environ.get(name, "").lower() in ("1", "true", "yes")
 
@@ -124,13 +130,13 @@ class Settings:
             )
             secret = secrets.token_urlsafe(32)
         return cls(
-            host=os.environ.get("HANDOFF_HOST", "127.0.0.1"),
+            host=_str("HANDOFF_HOST", "127.0.0.1"),
             port=_int("HANDOFF_PORT", 8080),
             redis_url=os.environ.get("REDIS_URL") or None,
             service_token=os.environ.get("HANDOFF_SERVICE_TOKEN") or None,
             secret_key=secret,
-            public_url=os.environ.get("HANDOFF_PUBLIC_URL", ""),
-            data_dir=Path(os.environ.get("HANDOFF_DATA_DIR", PROJECT_ROOT / "data")),
+            public_url=_str("HANDOFF_PUBLIC_URL", ""),
+            data_dir=Path(_str("HANDOFF_DATA_DIR", str(PROJECT_ROOT / "data"))),
             slot_minutes=_int("HANDOFF_SLOT_MINUTES", 20),
             min_lead_minutes=_int("HANDOFF_MIN_LEAD_MINUTES", 60),
             horizon_days=_int("HANDOFF_HORIZON_DAYS", 28),
@@ -138,7 +144,7 @@ class Settings:
             join_grace_minutes=_int("HANDOFF_JOIN_GRACE_MINUTES", 60),
             no_show_minutes=_int("HANDOFF_NO_SHOW_MINUTES", 15),
             demo_accounts_file=Path(os.environ["HANDOFF_DEMO_ACCOUNTS_FILE"]) if os.environ.get("HANDOFF_DEMO_ACCOUNTS_FILE") else None,
-            rasa_url=os.environ.get("HANDOFF_RASA_URL", "http://127.0.0.1:5005"),
+            rasa_url=_str("HANDOFF_RASA_URL", "http://127.0.0.1:5005"),
             rasa_token=os.environ.get("HANDOFF_RASA_TOKEN") or os.environ.get("RASA_TOKEN") or None,
             chat_messages_per_minute=_int("HANDOFF_CHAT_MESSAGES_PER_MINUTE", 20),
             retention_days=_int("HANDOFF_RETENTION_DAYS", 30),
@@ -147,25 +153,25 @@ class Settings:
             login_check_threads=_int("HANDOFF_LOGIN_CHECK_THREADS", 1),
             bookings_per_address_per_hour=_int("HANDOFF_BOOKINGS_PER_ADDRESS_PER_HOUR", 10),
             public_requests_per_minute=_int("HANDOFF_PUBLIC_REQUESTS_PER_MINUTE", 120),
-            trusted_proxies=_networks(os.environ.get("HANDOFF_TRUSTED_PROXIES", "")),
+            trusted_proxies=_networks(_str("HANDOFF_TRUSTED_PROXIES", "")),
             ice_servers=_ice_servers(os.environ.get("HANDOFF_ICE_SERVERS") or "[]"),
             turn_secret=os.environ.get("HANDOFF_TURN_SECRET") or None,
-            turn_urls=tuple(u.strip() for u in os.environ.get("HANDOFF_TURN_URLS", "").split(",") if u.strip()),
+            turn_urls=tuple(u.strip() for u in _str("HANDOFF_TURN_URLS", "").split(",") if u.strip()),
             turn_ttl_seconds=_int("HANDOFF_TURN_TTL_SECONDS", 3600),
-            ice_addresses=tuple(a.strip() for a in os.environ.get("HANDOFF_ICE_ADDRESSES", "").split(",") if a.strip()),
+            ice_addresses=tuple(a.strip() for a in _str("HANDOFF_ICE_ADDRESSES", "").split(",") if a.strip()),
             call_idle_seconds=_int("HANDOFF_CALL_IDLE_SECONDS", 120),
             call_offers_per_minute=_int("HANDOFF_CALL_OFFERS_PER_MINUTE", 30),
-            smtp_host=os.environ.get("HANDOFF_SMTP_HOST", ""),
+            smtp_host=_str("HANDOFF_SMTP_HOST", ""),
             smtp_port=_int("HANDOFF_SMTP_PORT", 0),
-            smtp_user=os.environ.get("HANDOFF_SMTP_USER", ""),
-            smtp_password=os.environ.get("HANDOFF_SMTP_PASSWORD", ""),
+            smtp_user=_str("HANDOFF_SMTP_USER", ""),
+            smtp_password=_str("HANDOFF_SMTP_PASSWORD", ""),
             smtp_starttls=_flag("HANDOFF_SMTP_STARTTLS"),
             smtp_tls=_flag("HANDOFF_SMTP_TLS"),
-            smtp_from=os.environ.get("HANDOFF_SMTP_FROM", ""),
-            sms_url=os.environ.get("HANDOFF_SMS_URL", ""),
-            sms_key=os.environ.get("HANDOFF_SMS_KEY", ""),
-            sms_sender=os.environ.get("HANDOFF_SMS_SENDER", "KEP"),
-            outbox_dir=Path(os.environ.get("HANDOFF_OUTBOX_DIR", PROJECT_ROOT / "var" / "outbox")),
+            smtp_from=_str("HANDOFF_SMTP_FROM", ""),
+            sms_url=_str("HANDOFF_SMS_URL", ""),
+            sms_key=_str("HANDOFF_SMS_KEY", ""),
+            sms_sender=_str("HANDOFF_SMS_SENDER", "KEP"),
+            outbox_dir=Path(_str("HANDOFF_OUTBOX_DIR", str(PROJECT_ROOT / "var" / "outbox"))),
             notify_max_attempts=_int("HANDOFF_NOTIFY_MAX_ATTEMPTS", 10),
             notify_retry_seconds=float(os.environ.get("HANDOFF_NOTIFY_RETRY_SECONDS") or 30),
             notify_claim_idle_seconds=_int("HANDOFF_NOTIFY_CLAIM_IDLE_SECONDS", 120),
