@@ -73,9 +73,11 @@ class Peer:
         status, body = await self.try_join(http, path, headers)
         assert status == 200, body
 
-    async def try_join(self, http, path: str, headers: dict[str, str]) -> tuple[int, dict]:
-        """Offer; with an answer (200), connect. The service's status and JSON body."""
-        resp = await http.post(path, json=await self.offer(), headers=headers)
+    async def try_join(self, http, path: str, headers: dict[str, str], offer: dict[str, str] | None = None
+                       ) -> tuple[int, dict]:
+        """Offer (`offer`, made beforehand with `offer()`, or a new one); with an answer (200),
+        connect. The service's status and JSON body."""
+        resp = await http.post(path, json=offer or await self.offer(), headers=headers)
         body = await resp.json()
         if resp.status == 200:
             await self.pc.setRemoteDescription(RTCSessionDescription(body["sdp"], body["type"]))

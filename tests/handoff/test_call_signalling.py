@@ -50,7 +50,8 @@ async def test_concurrent_offers_leave_one_peer_connection_per_side(aiohttp_clie
     clerk = Peer()
     before = open_peer_connections()
     try:
-        answers = await asyncio.gather(*(tab.try_join(http, citizen_path, {}) for tab in tabs))
+        offers = await asyncio.gather(*(tab.offer() for tab in tabs))  # ready, then sent together
+        answers = await asyncio.gather(*(tab.try_join(http, citizen_path, {}, o) for tab, o in zip(tabs, offers, strict=True)))
         assert sorted(status for status, _ in answers) == [200, 409, 409, 409]  # one answered, the others refused
         assert open_peer_connections() - before == 1
         await clerk.join(clerk_http, clerk_path, headers)

@@ -43,7 +43,8 @@ async def test_thirty_offers_at_once_on_one_join_link_get_one_call(aiohttp_clien
     clerk = Peer()
     before = open_peer_connections()
     try:
-        answers = await asyncio.gather(*(p.try_join(http, citizen_path, {}) for p in offerers))
+        offers = await asyncio.gather(*(p.offer() for p in offerers))  # made first, then sent all at once
+        answers = await asyncio.gather(*(p.try_join(http, citizen_path, {}, o) for p, o in zip(offerers, offers, strict=True)))
         statuses = [status for status, _ in answers]
         assert statuses.count(200) == 1, statuses
         refused = [body for status, body in answers if status != 200]
