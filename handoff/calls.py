@@ -31,7 +31,7 @@ from .appointments import Appointments, Clock
 from .bookings import Booking
 from .config import Settings
 from .errors import BadRequest, Conflict, DomainError, Forbidden, InvalidFields
-from .media import CallRoom, UnusableOffer, rtc_configuration
+from .media import CallRoom, UnusableOffer, check_offer, rtc_configuration
 from .media_nodes import MediaNodes
 from .metrics import CALL_JOINS
 from .store import Redis, key
@@ -58,6 +58,7 @@ ALLOWED_FROM = {
 }
 MAX_MESSAGE = 500
 MAX_OFFER = 20000  # characters of SDP: a browser's offer is 3–6 thousand
+OFFER_SETTLE_SECONDS = 2  # after an answer, the same side's next offer is refused this long
 MAX_REJECTION = 300
 
 # KEYS: call, audit stream, audit subject. ARGV: new state, allowed (comma list), audit entry, field, value…
@@ -73,6 +74,11 @@ for allowed in string.gmatch(ARGV[2], '[^,]+') do
 end
 return state
 """
+
+
+OFFER_UNUSABLE = BadRequest("sdp", "offer_unusable",
+                            "Η σύνδεση δεν μπόρεσε να ξεκινήσει με αυτόν τον φυλλομετρητή. Ανανεώστε τη σελίδα· "
+                            "αν επαναληφθεί, δοκιμάστε άλλον φυλλομετρητή (Chrome, Firefox, Safari).")
 
 
 class MediaUnavailable(DomainError):
@@ -164,21 +170,29 @@ class Calls:
         if not (isinstance(offer, dict) and offer.get("type") == "offer" and isinstance(offer.get("sdp"), str)
                 and len(offer["sdp"]) < MAX_OFFER):
             raise BadRequest("sdp", "offer_invalid", "Η σύνδεση δεν ξεκίνησε σωστά. Ανανεώστε τη σελίδα.")
-        # One offer per side at a time: of offers that arrive together (two tabs, a script with
-        # the link) one is answered and the others refused, instead of each in turn replacing the last.
+        try:
+            check_offer(offer["sdp"])
+        except UnusableOffer as e:
+            log.info("call %s: unusable %s offer: %s", reference, role, e)
+            raise OFFER_UNUSABLE from None
+        # One offer per side at a time, and none for OFFER_SETTLE_SECONDS after one was answered:
+        # of offers sent together (two tabs, a script with the link) one is answered and the
+        # others refused, instead of each in turn replacing the last. (A page sends its offer
+        # again after a refusal like this, rtc.js.)
         offering = key("call", reference, "offering", role)
         if not await self._redis.set(offering, "1", nx=True, ex=int(JOIN_TIMEOUT) + 5):
             raise Conflict("sdp", "offer_in_progress",
-                           "Αυτή η κλήση συνδέεται αυτή τη στιγμή από άλλη σελίδα ή συσκευή. "
-                           "Αν δεν είστε εσείς, ανανεώστε τη σελίδα σε λίγα δευτερόλεπτα.")
+                           "Αυτή η κλήση μόλις συνδέθηκε από άλλη σελίδα ή συσκευή. Η σελίδα θα ξαναδοκιμάσει σε λίγο.")
+        answer: dict[str, Any] = {}
         try:
             answer = await self._where_media_is(reference, "join", {"role": role, "sdp": offer["sdp"]}, claim=True)
         finally:
-            await self._redis.delete(offering)
-        if answer.get("error") == "offer_unusable":
-            raise BadRequest("sdp", "offer_unusable",
-                             "Η σύνδεση δεν μπόρεσε να ξεκινήσει με αυτόν τον φυλλομετρητή. Ανανεώστε τη σελίδα· "
-                             "αν επαναληφθεί, δοκιμάστε άλλον φυλλομετρητή (Chrome, Firefox, Safari).")
+            if "sdp" in answer:
+                await self._redis.expire(offering, OFFER_SETTLE_SECONDS)
+            else:  # refused or failed: a corrected offer may come at once
+                await self._redis.delete(offering)
+        if answer.get("error") == "offer_unusable":  # what the check let through and aiortc refused
+            raise OFFER_UNUSABLE
         if "sdp" not in answer:
             raise MediaUnavailable("sdp", "media_unavailable", "Η σύνδεση δεν ήταν δυνατή αυτή τη στιγμή. Η σελίδα θα ξαναδοκιμάσει.")
         first = await self._redis.hsetnx(call_key(reference), f"{role}_joined", "1")

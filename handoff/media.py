@@ -267,11 +267,8 @@ class CallRoom:
             self._offers_pending -= 1
 
     async def _answer(self, role: str, sdp: str) -> Participant:
-        try:
-            check_offer(sdp)
-        except UnusableOffer as e:
-            log.info("call %s: unusable %s offer: %s", self.reference, role, e)
-            raise
+        """An answer to an offer `check_offer` passed (Calls.join); UnusableOffer when aiortc
+        cannot use it after all."""
         pc = RTCPeerConnection(self._config)
         _peer_connections.add(pc)
         me = Participant(pc, {"audio": SwitchableTrack("audio"), "video": SwitchableTrack("video")})

@@ -70,7 +70,14 @@ class Peer:
         return {"sdp": self.pc.localDescription.sdp, "type": "offer"}
 
     async def join(self, http, path: str, headers: dict[str, str]) -> None:
-        status, body = await self.try_join(http, path, headers)
+        """Offer and connect; as the page does (rtc.js), again shortly when another offer of this
+        side has just been answered (409 offer_in_progress: a reload right after joining)."""
+        offer = await self.offer()
+        for _ in range(30):
+            status, body = await self.try_join(http, path, headers, offer)
+            if status != 409 or body["error"]["code"] != "offer_in_progress":
+                break
+            await asyncio.sleep(0.2)
         assert status == 200, body
 
     async def try_join(self, http, path: str, headers: dict[str, str], offer: dict[str, str] | None = None

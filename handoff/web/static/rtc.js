@@ -87,6 +87,8 @@ window.KepCall = (() => {
       } catch (e) {
         if (pc !== this.pc || this.closed) return;
         this.onState("failed");
+        // Another offer of this side was just answered (another tab, a reload): again shortly.
+        if (e.code === "offer_in_progress") { this.rejoinSoon(2500); return; }
         // The call is over or not ours (403/409): the state poll says so; no point offering again.
         if (![401, 403, 409].includes(e.status)) this.rejoinSoon(e.status === 429 ? 30000 : 0);
       }
@@ -124,6 +126,7 @@ window.KepCall = (() => {
     if (!response.ok) {
       const error = new Error((data && data.error && data.error.message) || "Σφάλμα σύνδεσης.");
       error.status = response.status;
+      error.code = data && data.error && data.error.code;
       throw error;
     }
     return data;
