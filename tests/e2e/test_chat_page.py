@@ -200,6 +200,22 @@ async def test_booking_with_the_keyboard_only(browser, stack):
     await expect(page.get_by_role("region", name="Το ραντεβού σας")).to_be_visible()
 
 
+async def test_a_second_tab_of_the_same_chat_catches_up_when_it_comes_back(browser, stack):
+    first = await open_chat(browser, stack)
+    second = await first.context.new_page()  # the same cookie: the same conversation
+    await second.goto(f"{stack.handoff_url}/")
+    await say(first, "Η κόρη μου παντρεύτηκε στη Γερμανία και το προξενείο ζητά τη ληξιαρχική πράξη", "προτίμηση για ΚΕΠ")
+    await expect(second.locator("#log li.msg")).to_have_count(1)  # it was in the background: as it was
+    await second.evaluate("window.dispatchEvent(new Event('focus'))")  # the citizen comes back to it
+    await expect(second.locator("#log")).to_contain_text("παντρεύτηκε στη Γερμανία")
+    await expect(second.locator("#log li.msg.bot").last).to_contain_text("προτίμηση για ΚΕΠ")
+    await expect(second.locator("#quick button").first).to_contain_text("Οποιοδήποτε")
+    count = await second.locator("#log li.msg").count()
+    await second.evaluate("window.dispatchEvent(new Event('focus'))")  # nothing new: left as it is
+    await second.wait_for_timeout(500)
+    await expect(second.locator("#log li.msg")).to_have_count(count)
+
+
 async def test_long_message_is_refused_in_greek_and_kept(browser, stack):
     page = await open_chat(browser, stack)
     box = page.get_by_label("Το μήνυμά σας")

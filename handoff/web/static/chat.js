@@ -143,13 +143,29 @@ async function loadHistory() {
   const response = await fetch("/api/chat/history", { credentials: "same-origin" }).catch(() => null);
   const body = response && response.ok ? await response.json() : { turns: [] };
   if (!body.turns.length) {
-    addMessage("bot", "Γεια σας! Γράψτε μου τι χρειάζεστε, π.χ. «Έχασα την ταυτότητά μου» ή «θέλω να κάνω φορολογική δήλωση».");
+    addMessage("bot", "Γεια σας! Γράψτε μου τι χρειάζεστε, π.χ. «Έχασα την ταυτότητά μου» ή «θέλω να κάνω φορολογική δήλωση».")
+      .classList.add("greeting");  // not a turn of the conversation
     return;
   }
   for (const turn of body.turns) addMessage(turn.sender, turn.text, turn.booking);
   const last = body.turns[body.turns.length - 1];
   if (last.sender === "bot") showQuickReplies(last.buttons);
   revealLatest();
+}
+
+// The same conversation open in another tab went on: coming back to this one shows it as it is
+// now (as a reload would), not as it was.
+async function catchUp() {
+  if (document.hidden || state.busy) return;
+  const response = await fetch("/api/chat/history", { credentials: "same-origin" }).catch(() => null);
+  if (!response || !response.ok || state.busy) return;
+  const { turns } = await response.json();
+  const shown = $("log").querySelectorAll(":scope > li.msg:not(.greeting)");
+  const last = turns[turns.length - 1];
+  if (shown.length === turns.length && (!last || shown[shown.length - 1].classList.contains(last.sender))) return;
+  $("log").replaceChildren();
+  showQuickReplies([]);
+  await loadHistory();
 }
 
 async function newChat() {
@@ -236,4 +252,6 @@ document.addEventListener("DOMContentLoaded", () => {
     send(text);
   });
   loadHistory();
+  document.addEventListener("visibilitychange", catchUp);
+  window.addEventListener("focus", catchUp);
 });
