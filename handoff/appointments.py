@@ -74,11 +74,13 @@ class Appointments:
         self, topic_id: str, branch_id: str | None, after: datetime | None, limit: int,
         before: datetime | None = None,
     ) -> list[Slot]:
-        await self.topic(topic_id)
-        if branch_id:
-            await self.branch(branch_id)
         now = self._clock()
-        return await self._finder.free_slots(topic_id, branch_id, after or now, now, limit, before)
+        found = await self._finder.free_slots(topic_id, branch_id, after or now, now, limit, before)
+        if not found:  # a topic or branch that does not exist has no free slots (slot_index.free_list_key): say which
+            await self.topic(topic_id)
+            if branch_id:
+                await self.branch(branch_id)
+        return found
 
     async def put_clerks(self, clerks: list[Clerk]) -> None:
         """New or changed clerks (hours, topics, absences, branch): their records and their

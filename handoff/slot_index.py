@@ -2,7 +2,7 @@
 full the calendar is.
 
 For each topic there is a sorted set of the free slots of every clerk trained in it,
-`slots:free:<topic>:<branch>` for one branch and `slots:free:<topic>` for all, scored by the
+`slots:free_at:<branch>:<topic>` for one branch and `slots:free:<topic>` for all, scored by the
 slot's start (unix seconds); the members are slot ids (`clerk@20300205T0630Z`, see `slots`).
 A time two clerks both have free is two members, one per clerk — as the citizen's list
 has always shown it, ordered by start and then clerk.
@@ -39,8 +39,9 @@ FILLED = key("slots", "filled")
 
 
 def free_list_key(topic: str, branch: str | None = None) -> str:
-    """The free slots of `topic` at `branch`, or at every branch."""
-    return key("slots", "free", topic, branch) if branch else key("slots", "free", topic)
+    """The free slots of `topic` at `branch`, or at every branch. Ids have no colon, so no
+    topic and branch asked for can name another list than theirs (or one that exists)."""
+    return key("slots", "free_at", branch, topic) if branch else key("slots", "free", topic)
 
 
 def schedule_key(clerk_id: str) -> str:

@@ -64,7 +64,7 @@ async def from_scratch(appointments: Appointments, redis: aioredis.Redis, now: d
 
 async def in_the_index(redis: aioredis.Redis) -> dict[str, set[tuple[str, int]]]:
     found = {}
-    async for list_key in redis.scan_iter(match=free_list_key("*") + "*"):
+    async for list_key in redis.scan_iter(match="kep:slots:free*"):
         found[list_key] = {(m, int(s)) for m, s in await redis.zrange(list_key, 0, -1, withscores=True)}
     return found
 
@@ -158,3 +158,15 @@ async def test_a_time_two_clerks_have_free_is_listed_by_clerk_then_the_next_time
     assert [s.id for s in three] == ["kep-a@20300205T0700Z", "kep-a2@20300205T0700Z", "kep-a@20300205T0720Z"]
     assert {s.branch for s in three} == {"kep-patra"}
     assert three[0].start == datetime(2030, 2, 5, 9, 0, tzinfo=ATHENS) and three[0].end == datetime(2030, 2, 5, 9, 20, tzinfo=ATHENS)
+
+
+async def test_a_topic_or_branch_that_does_not_exist_is_refused_not_read_as_another_list(client):
+    """Listing reads the list its topic and branch name, and checks them only when it is empty:
+    no spelling of an unknown one reaches a list that exists."""
+    known = await client.get("/api/slots", params={"topic": "tax", "branch": "kep-athina", "limit": "1"})
+    assert known.status == 200 and len(await known.json()) == 1
+    for params, code in [({"topic": "kep-athina:tax"}, "unknown_topic"), ({"topic": "tax", "branch": "kep-athina:tax"}, "unknown_branch"),
+                         ({"topic": "tax:kep-athina"}, "unknown_topic"), ({"topic": "tax", "branch": "all"}, "unknown_branch")]:
+        resp = await client.get("/api/slots", params=params)
+        assert resp.status == 422, params
+        assert (await resp.json())["error"]["code"] == code, params
