@@ -5,7 +5,7 @@ Without --url it starts its own redis-server (project configuration, AOF fsync a
 roster of --clerks clerks over the four branches of data/ (the catalogue's topics, four each,
 morning or afternoon hours), and --replicas handoff processes (more than one: behind HAProxy
 with the configuration `python -m handoff.stack --replicas N` writes, `handoff/balancer.py`);
-then it books the earliest --fill of every bookable slot in the horizon straight through the
+then it books the earliest --fill of every slot from now to the horizon straight through the
 booking script (as citizens take the earliest times first), and only then offers the load.
 
 Open loop: request i is due at start + i / rate whatever happened to the ones before it, and
@@ -100,11 +100,12 @@ def roster(data: Path, clerks: int, seed: int) -> None:
 
 
 async def fill(redis_url: str, data: Path, share: float) -> tuple[int, int]:
-    """Book the earliest `share` of the bookable slots in the horizon; (booked, all)."""
+    """Book the earliest `share` of the slots from now to the horizon's last day (those inside
+    the hour's lead too, so that no free slot is left in front); (booked, all)."""
     rules = SlotRules.from_settings(Settings())
     now = datetime.now(UTC)
     branches = {b.id: b for b in load_branches(data / "branches.yml")}
-    first, last = (now + rules.min_lead + timedelta(minutes=5)), (now + rules.horizon).astimezone(ATHENS).date()
+    first, last = now, (now + rules.horizon).astimezone(ATHENS).date()
     slots, day = [], first.astimezone(ATHENS).date()
     clerks = load_clerks(data / "clerks.yml")
     while day <= last:
@@ -198,6 +199,19 @@ async def store_double_bookings(redis_url: str) -> int:
     return sum(1 for n in holders.values() if n > 1)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def redis_cpu_seconds(redis_url: str) -> float:
+    redis = aioredis.from_url(redis_url, decode_responses=True)
+    info = await redis.info("cpu")
+    await redis.aclose()
+    return float(info["used_cpu_sys"]) + float(info["used_cpu_user"])
+
+
 def wait_until_up(url: str, process: subprocess.Popen) -> None:
     for _ in range(600):
         if process.poll() is not None:
@@ -242,8 +256,17 @@ def measure(args: argparse.Namespace, code: Path, label: str, tmp: Path) -> Stat
               f"({booked / slots:.0%}) in {time.time() - began:.0f} s; load average {os.getloadavg()[0]:.2f}")
         topics = [t.id for t in load_topics(data / "topics.yml")]
         branches = [b.id for b in load_branches(data / "branches.yml")]
+        cpu_before = [cpu_seconds(p.pid) for p in processes], asyncio.run(redis_cpu_seconds(redis.url)), time.process_time()
         stats = asyncio.run(offer(url, token, args.rate, args.duration, args.book_share, topics, branches))
         report(stats, args.rate)
+        served = [cpu_seconds(p.pid) - before for p, before in zip(processes, cpu_before[0], strict=True)]
+        total = sum(stats.status.values())
+        print(f"  CPU during the load: handoff {sum(served[:args.replicas]):.1f} s "
+              f"({1000 * sum(served[:args.replicas]) / total:.2f} ms a request), "
+              + (f"haproxy {served[-1]:.1f} s, " if args.replicas > 1 else "")
+              + f"redis {asyncio.run(redis_cpu_seconds(redis.url)) - cpu_before[1]:.1f} s, "
+              f"load generator {time.process_time() - cpu_before[2]:.1f} s, in {stats.elapsed:.0f} s on "
+              f"{os.cpu_count()} cores")
         print(f"  store check: slots held by more than one booking: {asyncio.run(store_double_bookings(redis.url))}; "
               f"load average {os.getloadavg()[0]:.2f}")
         return stats
