@@ -137,7 +137,7 @@ async def perform(step: tuple, appointments: Appointments, schedule: ClerkSchedu
         clock.now += timedelta(days=args[0], hours=args[1])
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(st.lists(steps, min_size=1, max_size=14))
 def test_the_index_is_what_a_walk_over_the_schedules_gives(redis_server, script):
     asyncio.run(play(redis_server.url, script))
