@@ -246,7 +246,8 @@ class Console:
         return datetime.combine(self._clock().astimezone(ATHENS).date(), datetime.min.time(), ATHENS)
 
     async def _items(self, viewer: Viewer, bookings: list[Booking]) -> list[dict[str, Any]]:
-        waiting = await presence.waiting(self._redis, [b.reference for b in bookings])
+        # «Ο πολίτης περιμένει» only for an appointment still to be served (a finished one's page may still be open)
+        waiting = await presence.waiting(self._redis, [b.reference for b in bookings if b.status in ("booked", "in_call")])
         names = await self._names()
         return [self._item(b, viewer, names, b.reference in waiting) for b in bookings]
 

@@ -188,6 +188,8 @@ async def test_finished_appointments_stay_in_todays_list_and_in_the_history(brow
     page = await signed_in_page(browser, service, "ath-alexiou")
     await expect(page.locator("#handled-empty")).to_be_visible()
     item = card(page, booking["reference"])
+    await citizen_arrives(booking)  # the citizen's page is open (and still is when the call ends)
+    await expect(item.locator(".waiting")).to_be_visible()
     await item.get_by_role("button", name="Ανάληψη").click()
     await item.get_by_label("Αποτέλεσμα").select_option(label="Χρειάζεται επίσκεψη στο ΚΕΠ")
     await item.get_by_label("Σημειώσεις").fill("Να φέρει δύο φωτογραφίες και το ληξιαρχικό.")
@@ -197,6 +199,7 @@ async def test_finished_appointments_stay_in_todays_list_and_in_the_history(brow
     done = card(page, booking["reference"], within="#handled")
     await expect(done).to_contain_text("Χρειάζεται επίσκεψη στο ΚΕΠ. Να φέρει δύο φωτογραφίες και το ληξιαρχικό.")
     await expect(done.locator(".state")).to_have_text("Ολοκληρώθηκε")
+    await expect(done.locator(".waiting")).to_be_hidden()  # nobody waits for a finished appointment
     await expect(page.locator("#handled-empty")).to_be_hidden()
 
     await page.get_by_label("Όνομα, θέμα, κωδικός ή λέξη από τις σημειώσεις").fill("ΛΗΞΙΑΡΧΙΚΟ")
