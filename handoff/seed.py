@@ -30,6 +30,9 @@ async def seed(redis: Redis, data_dir: Path, rules: SlotRules, now: datetime) ->
     branches = load_branches(data_dir / "branches.yml")
     clerks = load_clerks(data_dir / "clerks.yml")
     topic_ids, branch_ids = {t.id for t in topics}, {b.id for b in branches}
+    for record in (*topics, *branches, *clerks):
+        if ":" in record.id:
+            raise ValueError(f"{record.id!r}: ids have no colon (they are part of Redis key names)")
     for clerk in clerks:
         if clerk.branch not in branch_ids:
             raise ValueError(f"clerk {clerk.id}: unknown branch {clerk.branch!r}")

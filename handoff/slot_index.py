@@ -27,14 +27,14 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 
-from .branches import Branch
-from .clerks import Clerk
+from .branches import Branch, branch_directory
+from .clerks import Clerk, clerk_roster
 from .config import ATHENS
 from .slots import SlotRules, hold_key, slots_on
 from .store import Redis, key
 
-CLERKS = key("clerks")
 FILLED = key("slots", "filled")
 
 
@@ -123,6 +123,14 @@ return found
 MAX_ATTEMPTS = 5
 
 
+class RecordWrite(StrEnum):
+    """How `_FILL` treats the clerk's record: write it (a change), or fill only while it is
+    still the one the slots were cut from (a top-up)."""
+
+    PUT = "put"
+    CHECK = "check"
+
+
 @dataclass(frozen=True)
 class Window:
     """The days whose slots a clerk has in the index (Athens dates, both ends included)."""
@@ -157,6 +165,8 @@ class SlotIndex:
     def __init__(self, redis: Redis, rules: SlotRules):
         self._redis = redis
         self._rules = rules
+        self._roster = clerk_roster(redis)
+        self._branches = branch_directory(redis)
         self._fill = redis.register_script(_FILL)
         self._first_free = redis.register_script(_FIRST_FREE)
         self._current: Window | None = None  # the window this process last saw every clerk filled for
@@ -203,11 +213,11 @@ class SlotIndex:
     async def put_clerks(self, clerks: Iterable[Clerk], now: datetime) -> None:
         """Write each clerk's record and, in the same script, their slots from today through
         the horizon (hours, topics and absences as the record has them now)."""
-        branches = await self._branches()
+        branches = await self._branch_records()
         wanted = self.window(now)
         for clerk in clerks:
-            record = json.dumps(clerk.to_dict(), ensure_ascii=False)
-            await self._run_fill(clerk, branches.get(clerk.branch), "put", record, "", wanted, wanted, rebuild=True)
+            record = self._roster.stored(clerk)
+            await self._run_fill(clerk, branches.get(clerk.branch), RecordWrite.PUT, record, "", wanted, wanted, rebuild=True)
 
     async def _top_up_clerk(self, clerk_id: str, record: str, branches: dict[str, Branch], raw_window: str,
                             wanted: Window) -> bool:
@@ -217,30 +227,27 @@ class SlotIndex:
         clerk = Clerk.from_dict(json.loads(record))
         extend = have is not None and have.first <= wanted.first <= have.last + timedelta(days=1) <= wanted.last + timedelta(days=1)
         days = Window(have.last + timedelta(days=1), wanted.last) if extend and have else wanted
-        return await self._run_fill(clerk, branches.get(clerk.branch), "check", record, raw_window, wanted, days,
+        return await self._run_fill(clerk, branches.get(clerk.branch), RecordWrite.CHECK, record, raw_window, wanted, days,
                                     rebuild=not extend)
 
-    async def _run_fill(self, clerk: Clerk, branch: Branch | None, mode: str, record: str, expected: str,
+    async def _run_fill(self, clerk: Clerk, branch: Branch | None, mode: RecordWrite, record: str, expected: str,
                         window: Window, days: Window, rebuild: bool) -> bool:
         slots = [s for day in days.days() for s in slots_on(clerk, branch, day, self._rules.minutes)] if branch else []
         lists = lists_of(clerk) if rebuild else []
         result = await self._fill(
-            keys=[CLERKS, FILLED, schedule_key(clerk.id), offered_in_key(clerk.id)],
-            args=[clerk.id, mode, record, expected, str(window), int(midnight(window.first).timestamp()),
+            keys=[self._roster.key, FILLED, schedule_key(clerk.id), offered_in_key(clerk.id)],
+            args=[clerk.id, str(mode), record, expected, str(window), int(midnight(window.first).timestamp()),
                   "1" if rebuild else "0", hold_key(""), len(lists), *lists,
                   *[x for s in slots for x in (s.id, int(s.start.timestamp()))]],
         )
         return result == "ok"
 
-    async def _branches(self) -> dict[str, Branch]:
-        raw = await self._redis.hgetall(key("branches"))
-        return {b: Branch.from_dict(json.loads(v)) for b, v in raw.items()}
+    async def _branch_records(self) -> dict[str, Branch]:
+        return {b.id: b for b in await self._branches.all()}
 
     async def _read_all(self) -> tuple[dict[str, str], dict[str, Branch], dict[str, str]]:
-        records = await self._redis.hgetall(CLERKS)
-        windows = await self._redis.hgetall(FILLED)
-        return records, await self._branches(), windows
+        return await self._roster.raw(), await self._branch_records(), await self._redis.hgetall(FILLED)
 
     async def _read_one(self, clerk_id: str) -> tuple[str | None, dict[str, Branch], str]:
-        record, window = await self._redis.hget(CLERKS, clerk_id), await self._redis.hget(FILLED, clerk_id)
-        return record, await self._branches(), window or ""
+        record, window = await self._redis.hget(self._roster.key, clerk_id), await self._redis.hget(FILLED, clerk_id)
+        return record, await self._branch_records(), window or ""

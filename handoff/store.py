@@ -75,27 +75,36 @@ class RecordDirectory(Generic[R]):
 
     def __init__(self, redis: Redis, name: str, parse: Callable[[dict[str, Any]], R]):
         self._redis = redis
-        self._key = key(name)
+        self.key = key(name)
         self._parse = parse
 
+    @staticmethod
+    def stored(record: R) -> str:
+        """A record as the hash holds it."""
+        return json.dumps(record.to_dict(), ensure_ascii=False)
+
     async def put(self, records: Iterable[R]) -> int:
-        mapping = {r.id: json.dumps(r.to_dict(), ensure_ascii=False) for r in records}
+        mapping = {r.id: self.stored(r) for r in records}
         if mapping:
-            await self._redis.hset(self._key, mapping=mapping)
+            await self._redis.hset(self.key, mapping=mapping)
         return len(mapping)
 
     async def get(self, record_id: str) -> R | None:
-        raw = await self._redis.hget(self._key, record_id)
+        raw = await self._redis.hget(self.key, record_id)
         return self._parse(json.loads(raw)) if raw else None
 
     async def get_many(self, record_ids: Iterable[str]) -> dict[str, R]:
         ids = list(record_ids)
-        raw = await self._redis.hmget(self._key, ids) if ids else []
+        raw = await self._redis.hmget(self.key, ids) if ids else []
         return {i: self._parse(json.loads(v)) for i, v in zip(ids, raw, strict=True) if v}
 
+    async def raw(self) -> dict[str, str]:
+        """Every record as stored (id → JSON), for a compare-and-set on a record."""
+        return await self._redis.hgetall(self.key)
+
     async def all(self) -> list[R]:
-        raw = await self._redis.hgetall(self._key)
+        raw = await self._redis.hgetall(self.key)
         return sorted((self._parse(json.loads(v)) for v in raw.values()), key=lambda r: r.id)
 
     async def count(self) -> int:
-        return await self._redis.hlen(self._key)
+        return await self._redis.hlen(self.key)

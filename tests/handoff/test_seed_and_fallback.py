@@ -51,6 +51,15 @@ async def test_seed_refuses_a_clerk_of_an_unknown_branch(redis, tmp_path):
         await seed_data(redis, data)
 
 
+async def test_seed_refuses_an_id_with_a_colon(redis, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(PROJECT_ROOT / "data", data)
+    text = (data / "topics.yml").read_text(encoding="utf-8").replace("id: tax", "id: tax:all", 1)
+    (data / "topics.yml").write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match="tax:all"):
+        await seed_data(redis, data)
+
+
 async def test_embedded_fallback_when_no_redis_is_configured(aiohttp_client, settings, caplog):
     client = await aiohttp_client(create_app(settings))  # settings.redis_url is None
     assert "NOTHING WILL PERSIST" in caplog.text
