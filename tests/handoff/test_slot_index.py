@@ -170,3 +170,17 @@ async def test_a_topic_or_branch_that_does_not_exist_is_refused_not_read_as_anot
         resp = await client.get("/api/slots", params=params)
         assert resp.status == 422, params
         assert (await resp.json())["error"]["code"] == code, params
+
+
+async def test_processes_topping_up_at_once_while_a_schedule_changes_agree(redis, clock):
+    """Two processes see the date move at the same moment a supervisor changes a clerk's
+    hours and topics: whichever order their scripts run in, the index is the walk's."""
+    await seed_data(redis)
+    first, second = Appointments(redis, SETTINGS, clock), Appointments(redis, SETTINGS, clock)
+    schedule = ClerkSchedule(redis, first, clock)
+    for days in (3, 1, 30):
+        clock.now += timedelta(days=days)
+        clerk = await first.clerks.get("ath-alexiou")
+        await asyncio.gather(first.top_up_slots(), second.top_up_slots(),
+                             schedule.change(clerk, ["migration", "tax"], parse_weekly_hours(HOURS[days % 3]), "test"))
+        assert await in_the_index(redis) == await from_scratch(first, redis, clock.now)
