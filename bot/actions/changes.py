@@ -26,6 +26,15 @@ _WITH_PREFIX = re.compile(r"\bKEP[\s-]*([2-9A-Z]{6})\b")
 _BARE = re.compile(r"\b(?=[A-Z]*[2-9])([2-9A-Z]{6})\b")  # without "KEP-", a digit tells it from a word
 
 
+_MANAGE_CODE = re.compile(r"^[2-9A-Z]{10}$")
+
+
+def manage_code_typed(text: str) -> str | None:
+    """A manage code as typed on a Greek or Latin keyboard, any case, with spaces or dashes."""
+    code = re.sub(r"[\s\-]", "", text.upper().translate(_GREEK_LOOKALIKES))
+    return code if _MANAGE_CODE.match(code) else None
+
+
 def parse_reference(text: str) -> str | None:
     latin = text.upper().replace("ΚΕΠ", "KEP").translate(_GREEK_LOOKALIKES)
     match = _WITH_PREFIX.search(latin) or _BARE.search(latin)
@@ -67,7 +76,8 @@ class ValidateManageForm(GivingUpForm):
     ) -> dict[str, Any]:
         if value is None:
             return {}
-        reference, code = tracker.get_slot("booking_reference"), str(value).strip()
+        reference = tracker.get_slot("booking_reference")
+        code = manage_code_typed(str(value)) or str(value).strip()  # as printed: the card shows it again
         try:
             booking = await api.booking(reference, code)
             branches = await api.branches()

@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from .attempts import GivingUpForm, failed, succeeded
 from .booking_card import booking_card, card_text
-from .changes import parse_reference
+from .changes import manage_code_typed, parse_reference
 from .handoff_api import ApiError, HandoffUnavailable, api
 from .session import SORRY_UNAVAILABLE, fresh_booking
 
@@ -26,15 +26,7 @@ WHAT_NEXT = "Για αλλαγή ή ακύρωση ανοίξτε τη σελί�
 CARD_FIELDS = ("reference", "start", "branch", "topic", "join_url", "calendar_url", "appointment_url",
                "manage_token", "change_deadline", "new_manage_token")
 
-_GREEK_LOOKALIKES = str.maketrans("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABEZHIKMNOPTYX")
-_MANAGE_CODE = re.compile(r"^[2-9A-Z]{10}$")
 _DOCUMENT = re.compile(r"^(?=.*\d)[\w]{5,20}$")
-
-
-def manage_code_typed(text: str) -> str | None:
-    """A manage code as typed on a Greek or Latin keyboard, any case, with spaces or dashes."""
-    code = re.sub(r"[\s\-]", "", text.upper().translate(_GREEK_LOOKALIKES))
-    return code if _MANAGE_CODE.match(code) else None
 
 
 def document_typed(text: str) -> str | None:

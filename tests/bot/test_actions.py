@@ -3,8 +3,8 @@ the transcript the clerk reads."""
 from datetime import datetime
 
 from bot.actions.booking_form import ANY_BRANCH, match_branch
-from bot.actions.changes import parse_reference
-from bot.actions.find_booking import document_typed, manage_code_typed
+from bot.actions.changes import manage_code_typed, parse_reference
+from bot.actions.find_booking import document_typed
 from bot.actions.offer import distinct_times, how_they_differ, nearest, offer_message
 from bot.actions.time_wish import ATHENS, TimeWish, parse_time_wish
 from bot.actions.transcript import transcript

@@ -229,7 +229,7 @@ SCRIPTS: dict[str, list[Step]] = {
     "reschedule": [
         Say("μπορώ να μεταφέρω το ραντεβού για άλλη μέρα;", ("κωδικός του ραντεβού",)),
         Say(last_booking("reference"), ("κωδικό διαχείρισης",)),
-        Say(last_booking("manage_code"), ("Βρήκα το ραντεβού σας", "ελεύθερη ώρα")),
+        Say(lambda c: c["bookings"][-1]["manage_code"].lower(), ("Βρήκα το ραντεβού σας", "ελεύθερη ώρα")),  # lower case
         Say("κάποια μέρα της επόμενης βδομάδας", ("Διαλέξτε μία από αυτές",)),  # far enough ahead to still be cancellable
         Click(1, ("μεταφέρθηκε",)),
     ],

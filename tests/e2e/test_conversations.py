@@ -65,9 +65,10 @@ async def test_reschedule_then_cancel_in_the_chat(stack, client: ChatClient, sen
     context = {"bookings": []}
     booked = (await client.play("time_in_greek_words", f"{sender}-1", context)).booking
 
-    await client.play("reschedule", f"{sender}-2", context)
+    card = (await client.play("reschedule", f"{sender}-2", context)).booking
     moved = await api_booking(stack, booked["reference"])
     assert moved["status"] == "booked" and moved["start"] != booked["start"]
+    assert card["manage_code"] == booked["manage_code"]  # as printed, though typed in lower case
 
     await client.play("cancel", f"{sender}-3", context)
     assert (await api_booking(stack, booked["reference"]))["status"] == "cancelled"
