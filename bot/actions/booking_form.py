@@ -25,7 +25,9 @@ from .time_wish import parse_time_wish
 ANY_BRANCH = "any"
 SLOT_ID = re.compile(r"[a-z0-9-]+@\d{8}T\d{4}Z")
 # Word stems, normalised like the citizen's text (accents, case, Greeklish, spelling).
-_ANY_WORDS = tuple(normalise(w) for w in ("οποιο", "όπου", "αδιάφορ", "ενδιαφέρ", "σημασία", "οτιδήποτε", "όλα", "any"))
+_ANY_WORDS = tuple(normalise(w) for w in ("οποιο", "όπου", "αδιάφορ", "ενδιαφέρ", "σημασία", "οτιδήποτε", "όλα", "any",
+                                          "προτίμηση", "νοιάζ", "κανένα"))  # «δεν έχω προτίμηση», «δεν με νοιάζει»
+_NO = {normalise(w) for w in ("όχι", "οχι ευχαριστώ", "όχι δεν έχω", "δεν έχω", "no", "nope", "ohi")}  # to «Έχετε προτίμηση;»
 NOT_UNDERSTOOD = (
     "Δεν κατάλαβα ποια μέρα ή ώρα θέλετε. Πατήστε μία από τις ώρες, ή γράψτε π.χ. «αύριο το πρωί», "
     "«την Πέμπτη μετά τις 12», «15/12 στις 10:30» ή «όσο πιο νωρίς γίνεται»."
@@ -43,12 +45,12 @@ def match_branch(text: str, branches: dict[str, dict[str, Any]], entity: str | N
     if entity in branches or entity == ANY_BRANCH:
         return entity
     said = normalise(text)
-    if any(word in said for word in _ANY_WORDS):
-        return ANY_BRANCH
-    for branch_id, branch in branches.items():
+    for branch_id, branch in branches.items():  # a town named wins («όποιο, ας πούμε στη Λάρισα»)
         town = normalise(branch["municipality"])
         if town[: max(4, len(town) - 1)] in said:
             return branch_id
+    if any(word in said for word in _ANY_WORDS) or " ".join(re.findall(r"\w+", said)) in _NO:
+        return ANY_BRANCH
     return None
 
 

@@ -41,6 +41,10 @@ def test_branch_from_button_town_or_any():
     assert match_branch("οποιοδήποτε", BRANCHES, None) == ANY_BRANCH
     assert match_branch("δεν με ενδιαφέρει", BRANCHES, None) == ANY_BRANCH
     assert match_branch("Λάρισα", BRANCHES, None) is None
+    # «Έχετε προτίμηση για ΚΕΠ;» answered as the question was put
+    for no_preference in ("Όχι.", "οχι, δεν εχω", "δεν έχω καμία προτίμηση", "δε με νοιάζει καθόλου"):
+        assert match_branch(no_preference, BRANCHES, None) == ANY_BRANCH, no_preference
+    assert match_branch("όποιο να 'ναι, ας πούμε στην Πάτρα", BRANCHES, None) == "kep-patra"  # a town named wins
 
 
 def slot(hhmm: str, branch: str = "kep-athina") -> dict:
