@@ -27,6 +27,7 @@ from enum import StrEnum
 from typing import Any
 
 from . import audit, events, presence, ratelimit
+from .accounts import AccountStore
 from .appointments import Appointments, Clock
 from .bookings import Booking
 from .config import Settings
@@ -325,12 +326,16 @@ class Calls:
 
     async def _report_rooms(self) -> None:
         """Every second, for each room here: still ours (else it is closed, and its pages
-        rejoin where the call now is), and who is connected."""
+        rejoin where the call now is), the clerk's account still enabled (else the clerk's
+        connection is closed: a disabled account leaves its live calls too), and who is connected."""
         while True:
             await asyncio.sleep(REPORT_SECONDS)
             for reference, room in list(self.rooms.items()):
                 try:
                     if await self._nodes.claim(reference, None):
+                        if Side.CLERK in room.participants and not await self._clerk_enabled(reference):
+                            log.warning("call %s: the clerk's account is disabled; their connection is closed", reference)
+                            await room.leave(Side.CLERK)
                         await self._report(reference, room)
                     else:
                         log.warning("call %s: held by another process now; closing the room here", reference)
@@ -338,6 +343,11 @@ class Calls:
                         await room.close()
                 except Exception:
                     log.exception("call %s: reporting who is connected failed", reference)
+
+    async def _clerk_enabled(self, reference: str) -> bool:
+        booking = await self._appointments.bookings.get(reference)
+        account = await AccountStore(self._redis).get(booking.picked_by) if booking and booking.picked_by else None
+        return account is not None and not account.disabled
 
     async def _media(self, reference: str) -> dict[str, bool]:
         """Who is connected and whose video is live, as the holding process last reported it

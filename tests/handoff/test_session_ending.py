@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 from handoff.account_admin import AccountAdmin
 from handoff.accounts import AccountStore
 from handoff.sessions import SESSION_SECONDS, SessionStore
 
-from .helpers import add_accounts, sign_in
+from .helpers import add_accounts, appointment_and_clerk, sign_in
+from .peers import Peer, eventually, eventually_async
 from .test_accounts import accounts_cli
 
 NEW = "κίτρινο-καράβι-στο-λιμάνι-9"
@@ -98,3 +100,30 @@ async def test_logging_out_leaves_no_marker_and_no_index_entry(aiohttp_client, c
     assert await redis.zcard("kep:sessions-of:ath-alexiou") == 0
     status, body = await who(browser)
     assert status == 401 and body["error"]["code"] == "login_required"
+
+
+async def test_a_disabled_clerk_leaves_the_live_call_too(aiohttp_client, call_service, redis):
+    """The call's media does not depend on the session: the process holding it closes the
+    clerk's connection once the account is disabled, and the clerk cannot offer again."""
+    http = call_service
+    token, ref, clerk_http, headers = await appointment_and_clerk(aiohttp_client, http)
+    assert (await clerk_http.post(f"/api/clerk/bookings/{ref}/pickup", headers=headers)).status == 200
+    citizen, clerk, again = Peer(), Peer(), Peer()
+    try:
+        await citizen.join(http, f"/api/calls/{token}/offer", {})
+        await clerk.join(clerk_http, f"/api/clerk/calls/{ref}/offer", headers)
+        started = time.monotonic()
+        await eventually(lambda: citizen.fresh_video_since(started) and clerk.fresh_video_since(started))
+
+        await AccountAdmin(redis).disable("ath-alexiou")
+        await eventually_async(lambda s: not s["clerk_connected"] and s["citizen_connected"],
+                               lambda: citizen_state(http, token))
+        resp = await clerk_http.post(f"/api/clerk/calls/{ref}/offer", json=await again.offer(), headers=headers)
+        assert resp.status == 401 and (await resp.json())["error"]["code"] == "session_ended"
+    finally:
+        for peer in (citizen, clerk, again):
+            await peer.close()
+
+
+async def citizen_state(http, token: str) -> dict:
+    return await (await http.get(f"/api/calls/{token}/state")).json()
