@@ -21,12 +21,17 @@ from .handoff_api import HandoffUnavailable, api
 from .offer import OFFERED, distinct_times, offer_message, picked, slots_for_wish, start_of
 from .session import SORRY_UNAVAILABLE
 from .time_wish import parse_time_wish
+from .triage import topic_buttons
 
 ANY_BRANCH = "any"
 SLOT_ID = re.compile(r"[a-z0-9-]+@\d{8}T\d{4}Z")
 # Word stems, normalised like the citizen's text (accents, case, Greeklish, spelling).
 _ANY_WORDS = tuple(normalise(w) for w in ("οποιο", "όπου", "αδιάφορ", "ενδιαφέρ", "σημασία", "οτιδήποτε", "όλα", "any",
                                           "προτίμηση", "νοιάζ", "κανένα"))  # «δεν έχω προτίμηση», «δεν με νοιάζει»
+# «Όχι, δεν είναι αυτό το θέμα μου», «λάθος, θέλω κάτι άλλο» right after the topic was confirmed;
+# once times are on screen only a message that names the topic («άλλο θέμα») leaves them.
+_WRONG_TOPIC = tuple(normalise(w) for w in ("θέμα", "λάθος", "κάτι άλλο", "δεν είναι αυτό"))
+START_AGAIN = "Εντάξει, ας το πάρουμε από την αρχή. Γράψτε μου με δικά σας λόγια τι χρειάζεστε, ή διαλέξτε θέμα:"
 _NO = {normalise(w) for w in ("όχι", "οχι ευχαριστώ", "όχι δεν έχω", "δεν έχω", "no", "nope", "ohi")}  # to «Έχετε προτίμηση;»
 NOT_UNDERSTOOD = (
     "Δεν κατάλαβα ποια μέρα ή ώρα θέλετε. Πατήστε μία από τις ώρες, ή γράψτε π.χ. «αύριο το πρωί», "
@@ -54,6 +59,25 @@ def match_branch(text: str, branches: dict[str, dict[str, Any]], entity: str | N
     return None
 
 
+def wrong_topic(tracker: Tracker, slot: str, words: tuple[str, ...] = _WRONG_TOPIC) -> bool:
+    """The citizen, asked for `slot`, says the topic just confirmed is not theirs (a denial or
+    correction naming it; not «έγραψα λάθος κινητό» at the summary, which checks the slot again)."""
+    message = tracker.latest_message
+    said = normalise(message.get("text") or "")
+    return (tracker.get_slot("requested_slot") == slot and tracker.get_slot("manage_mode") == "book"
+            and message.get("intent", {}).get("name") in ("deny", "correct") and any(word in said for word in words))
+
+
+async def start_again(dispatcher: CollectingDispatcher, slot: str) -> dict[str, Any]:
+    """Leave the booking (the rules after the form then forget it) and ask for the matter again."""
+    try:
+        topics = list((await api.topics()).values())
+    except HandoffUnavailable:
+        topics = []
+    dispatcher.utter_message(text=START_AGAIN, buttons=topic_buttons(topics))
+    return {slot: None, "gave_up": True}
+
+
 def _branch_filter(tracker: Tracker) -> str | None:
     branch = tracker.get_slot("branch")
     return None if branch in (None, ANY_BRANCH) else branch
@@ -73,6 +97,8 @@ class ValidateBookingForm(GivingUpForm):
     ) -> dict[str, Any]:
         if value is None:
             return {}
+        if wrong_topic(tracker, "branch"):
+            return await start_again(dispatcher, "branch")
         entity = next(tracker.get_latest_entity_values("branch"), None)
         try:
             branches = await api.branches()
@@ -95,6 +121,8 @@ class ValidateBookingForm(GivingUpForm):
     ) -> dict[str, Any]:
         if value is None:
             return {}
+        if wrong_topic(tracker, "slot_id", (normalise("θέμα"),)):
+            return await start_again(dispatcher, "slot_id")
         text = str(value)
         button = SLOT_ID.search(text)
         offer = tracker.get_slot("slot_offer") or []
