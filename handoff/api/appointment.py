@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.actions.booking_card import documents_to_bring  # the chat card's list, said once
 from bot.actions.greek_format import when  # pure Python, shared with the bot on purpose
 from bot.actions.promises import messages_sentence  # the chat's words for the messages to come, said once
 
@@ -29,7 +30,6 @@ STATUS_TEXT = {
     "cancelled": "Ακυρώθηκε",
     "no_show": "Δεν έγινε: δεν συνδεθήκατε στην ώρα σας",
 }
-IDENTITY_DOCUMENT = "Το έγγραφο ταυτότητας που δηλώσατε (θα το δείξετε στην κάμερα στην αρχή)"
 
 
 async def _view(request: web.Request, booking: Booking) -> dict[str, Any]:
@@ -47,7 +47,7 @@ async def _view(request: web.Request, booking: Booking) -> dict[str, Any]:
         "topic": topic.label,
         "branch": branch.name,
         "branch_phone": branch.phone or "1500",
-        "documents": [IDENTITY_DOCUMENT, *topic.documents],
+        "documents": documents_to_bring({"documents": topic.documents}, booking.citizen.get("id_document")),  # as the card
         "join_url": appointments.join_url(booking) if upcoming else None,
         "change_deadline": deadline.isoformat(),
         "change_until": when(deadline.isoformat()),

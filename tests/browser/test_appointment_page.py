@@ -57,7 +57,7 @@ async def test_see_the_booking_add_it_to_the_calendar_and_join(browser, service,
     await expect(details).to_contain_text(f"{start:%H:%M}")  # 24-hour time
     await expect(details).to_contain_text("Φορολογικά θέματα")
     await expect(details).to_contain_text("ΚΕΠ")
-    await expect(page.locator("#documents li").first).to_contain_text("έγγραφο ταυτότητας")
+    await expect(page.locator("#documents li").first).to_contain_text("αστυνομική σας ταυτότητα")
     await expect(page.locator("#change-note")).to_contain_text("έως")
     assert await page.get_by_role("link", name="Μπείτε στη βιντεοκλήση").get_attribute("href") == booking["join_url"]
     async with page.expect_download() as download:

@@ -42,6 +42,8 @@ async def test_the_codes_open_a_short_session_showing_the_booking(client, bookin
     assert view["topic"] == "Φορολογικά θέματα" and view["branch_phone"]
     assert view["can_change"] is True and view["change_until"] == f"Τρίτη 5 Φεβρουαρίου, 07:{start[3:]}"  # 8 hours before
     assert view["join_url"] == booking["join_url"] and len(view["documents"]) > 1
+    # the document they said they will show, named, and not a second time among the topic's
+    assert view["documents"][0].startswith("Την αστυνομική σας ταυτότητα") and "Αστυνομική ταυτότητα" not in view["documents"]
 
     again = await client.get("/api/appointment")  # the cookie carries the session
     assert again.status == 200 and (await again.json())["reference"] == booking["reference"]
