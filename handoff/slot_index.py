@@ -188,11 +188,13 @@ class SlotIndex:
         pairs.sort(key=lambda p: (p[1], p[0].partition("@")[0]))
         return pairs[:limit]
 
-    async def top_up(self, now: datetime) -> None:
+    async def top_up(self, now: datetime, wait: bool = True) -> None:
         """Every clerk's slots from today through the horizon's last day (idempotent; cheap
-        once this process has seen the window filled)."""
+        once this process has seen the window filled). `wait` False (a listing): while this
+        process is already topping up, go on with the index as it is (only the newest day
+        may be missing) rather than queue behind it."""
         wanted = self.window(now)
-        if self._current == wanted:
+        if self._current == wanted or (not wait and self._topping_up.locked()):
             return
         async with self._topping_up:
             if self._current == wanted:

@@ -110,7 +110,7 @@ class SlotFinder:
     ) -> list[Slot]:
         """The earliest free slots of `topic` (at `branch`, or anywhere) starting in
         [after, before), inside the booking horizon, by start and then clerk."""
-        await self._index.top_up(now)
+        await self._index.top_up(now, wait=False)
         start = max(after, self._rules.earliest(now))
         end = datetime.combine(self._index.window(now).last + timedelta(days=1), time(0), ATHENS)
         if before is not None:
