@@ -240,7 +240,7 @@ def measure(args: argparse.Namespace, code: Path, label: str, tmp: Path) -> Stat
         for port in ports:  # the first alone: it seeds the store
             processes.append(subprocess.Popen(
                 [sys.executable, "-m", "handoff", "serve"], cwd=code, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                env=env | {"HANDOFF_PORT": str(port), "HANDOFF_BEHIND_PROXY": "1" if args.replicas > 1 else ""}))
+                env=env | {"HANDOFF_PORT": str(port), "HANDOFF_TRUSTED_PROXIES": "127.0.0.1" if args.replicas > 1 else ""}))
             wait_until_up(f"http://127.0.0.1:{port}", processes[-1])
         url = f"http://127.0.0.1:{ports[0]}"
         if args.replicas > 1:
