@@ -122,6 +122,8 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
+        if os.environ.get("HANDOFF_BEHIND_PROXY"):  # it believed X-Forwarded-For from anyone
+            raise ValueError("HANDOFF_BEHIND_PROXY is gone: set HANDOFF_TRUSTED_PROXIES to the proxy's address or network")
         secret = os.environ.get("HANDOFF_SECRET_KEY")
         if not secret:
             log.warning(

@@ -77,6 +77,7 @@ def test_docker_compose_config_is_valid():
 NOT_IN_COMPOSE = {
     "HANDOFF_DEMO_ACCOUNTS_FILE": "demo accounts are for `make run` only, never in a deployment",
     "RASA_TOKEN": "only the fallback name of HANDOFF_RASA_TOKEN, which compose sets",
+    "HANDOFF_BEHIND_PROXY": "an old setting, refused at start in favour of HANDOFF_TRUSTED_PROXIES",
 }
 # What a notification worker needs of them (it never holds the service token, TURN's or Rasa's).
 WORKER_NEEDS = re.compile(r"REDIS_URL|HANDOFF_(SECRET_KEY|PUBLIC_URL|DATA_DIR|SMTP_\w+|SMS_\w+|OUTBOX_DIR|NOTIFY_\w+"
