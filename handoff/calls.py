@@ -140,9 +140,16 @@ class Calls:
     # -- joining ---------------------------------------------------------------------------
     async def citizen_booking(self, token: str) -> Booking:
         booking = await self._appointments.booking_for_join(token)
-        if booking.status not in ("booked", "in_call") or await self.state(booking.reference) == "ended":
+        if booking.status not in ("booked", "in_call"):
             raise Forbidden("token", "call_over", "Αυτό το ραντεβού έχει ολοκληρωθεί ή ακυρωθεί.")
+        if await self.state(booking.reference) == "ended":  # e.g. everybody left for a while: the call ended by itself
+            raise Forbidden("token", "call_over", "Για αυτό το ραντεβού η βιντεοκλήση έχει τελειώσει. Αν δεν "
+                            f"εξυπηρετηθήκατε, καλέστε το ΚΕΠ στο {await self._branch_phone(booking)}.")
         return booking
+
+    async def _branch_phone(self, booking: Booking) -> str:
+        branch = await self._appointments.branch(booking.branch)
+        return branch.phone or "1500"
 
     async def clerk_booking(self, reference: str, username: str, finished_too: bool = False) -> Booking:
         """The clerk's own call, while it is on; with `finished_too`, also once it has ended

@@ -152,6 +152,9 @@ async def test_a_call_that_never_began_does_not_end_by_itself(aiohttp_client, ca
         assert await calls.end_idle_calls() == [ref]
         ended = await (await clerk_http.get(state)).json()
         assert ended["state"] == "ended" and ended["ended_because"] == "nobody_connected"
+        refused = await http.post(citizen_path, json={"type": "offer", "sdp": "x"})  # the citizen comes back: told what is true
+        message = (await refused.json())["error"]["message"]
+        assert refused.status == 403 and "η βιντεοκλήση έχει τελειώσει" in message and "ακυρωθεί" not in message
     finally:
         for peer in (early, later, clerk):
             await peer.close()
