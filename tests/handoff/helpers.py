@@ -101,6 +101,14 @@ async def appointment_and_clerk(aiohttp_client, http):
     return booking["join_url"].rsplit("/", 1)[1], booking["reference"], clerk_http, {"X-CSRF-Token": csrf}
 
 
+async def picked_up_call(aiohttp_client, http):
+    """An appointment its clerk has picked up: (citizen offer path, clerk client, clerk offer
+    path, CSRF headers, reference, join token)."""
+    token, ref, clerk_http, headers = await appointment_and_clerk(aiohttp_client, http)
+    assert (await clerk_http.post(f"/api/clerk/bookings/{ref}/pickup", headers=headers)).status == 200
+    return f"/api/calls/{token}/offer", clerk_http, f"/api/clerk/calls/{ref}/offer", headers, ref, token
+
+
 async def outbox_messages(redis) -> list[Notification]:
     """The notifications waiting in the outbox stream, oldest first."""
     return [Notification.from_json(fields["n"]) for _, fields in await redis.xrange(STREAM)]

@@ -14,22 +14,15 @@ from handoff.api.keys import CALLS
 from handoff.app import create_app
 from handoff.media import open_peer_connections
 
-from .helpers import add_accounts, appointment_and_clerk
+from .helpers import add_accounts, picked_up_call
 from .peers import Peer, eventually, eventually_async
 
 pytestmark = pytest.mark.slow
 
 
-async def call_between(aiohttp_client, http):
-    """A picked-up appointment: (citizen offer path, clerk client, clerk offer path, CSRF headers, reference)."""
-    token, ref, clerk_http, headers = await appointment_and_clerk(aiohttp_client, http)
-    assert (await clerk_http.post(f"/api/clerk/bookings/{ref}/pickup", headers=headers)).status == 200
-    return f"/api/calls/{token}/offer", clerk_http, f"/api/clerk/calls/{ref}/offer", headers, ref
-
-
 async def test_an_offer_while_the_other_side_is_away_keeps_the_call_for_them(aiohttp_client, call_service):
     http = call_service
-    citizen_path, clerk_http, clerk_path, headers, _ = await call_between(aiohttp_client, http)
+    citizen_path, clerk_http, clerk_path, headers, *_ = await picked_up_call(aiohttp_client, http)
     first, again, clerk = Peer(), Peer(), Peer()
     try:
         await first.join(http, citizen_path, {})
@@ -45,7 +38,7 @@ async def test_an_offer_while_the_other_side_is_away_keeps_the_call_for_them(aio
 
 async def test_concurrent_offers_leave_one_peer_connection_per_side(aiohttp_client, call_service):
     http = call_service
-    citizen_path, clerk_http, clerk_path, headers, ref = await call_between(aiohttp_client, http)
+    citizen_path, clerk_http, clerk_path, headers, ref, _ = await picked_up_call(aiohttp_client, http)
     tabs = [Peer() for _ in range(4)]  # four tabs (or a script) offering at once
     clerk = Peer()
     before = open_peer_connections()
@@ -70,7 +63,7 @@ async def test_concurrent_offers_leave_one_peer_connection_per_side(aiohttp_clie
 
 async def test_both_sides_offering_at_the_same_moment_meet_in_one_room(aiohttp_client, call_service):
     http = call_service
-    citizen_path, clerk_http, clerk_path, headers, _ = await call_between(aiohttp_client, http)
+    citizen_path, clerk_http, clerk_path, headers, *_ = await picked_up_call(aiohttp_client, http)
     citizen, clerk = Peer(), Peer()
     try:
         await asyncio.gather(citizen.join(http, citizen_path, {}), clerk.join(clerk_http, clerk_path, headers))
@@ -89,7 +82,7 @@ async def test_both_sides_offering_at_the_same_moment_meet_in_one_room(aiohttp_c
 ])
 async def test_a_malformed_offer_gets_a_clear_400_and_the_live_call_goes_on(aiohttp_client, call_service, sdp):
     http = call_service
-    citizen_path, clerk_http, clerk_path, headers, _ = await call_between(aiohttp_client, http)
+    citizen_path, clerk_http, clerk_path, headers, *_ = await picked_up_call(aiohttp_client, http)
     citizen, clerk = Peer(), Peer()
     before = open_peer_connections()
     try:
@@ -116,7 +109,7 @@ async def test_too_many_offers_for_one_call_get_429(aiohttp_client, redis, setti
     await add_accounts(redis)
     http = await aiohttp_client(create_app(replace(settings, ice_addresses=("127.0.0.1",), call_offers_per_minute=3),
                                            redis=redis, clock=clock))
-    citizen_path, clerk_http, clerk_path, headers, _ = await call_between(aiohttp_client, http)
+    citizen_path, clerk_http, clerk_path, headers, *_ = await picked_up_call(aiohttp_client, http)
     for _ in range(3):
         assert (await http.post(citizen_path, json={"type": "offer", "sdp": "x"})).status == 400
     resp = await http.post(citizen_path, json={"type": "offer", "sdp": "x"})
@@ -128,7 +121,7 @@ async def test_too_many_offers_for_one_call_get_429(aiohttp_client, redis, setti
 
 async def test_a_call_that_never_began_does_not_end_by_itself(aiohttp_client, call_service, clock):
     http = call_service
-    citizen_path, clerk_http, clerk_path, headers, ref = await call_between(aiohttp_client, http)
+    citizen_path, clerk_http, clerk_path, headers, ref, _ = await picked_up_call(aiohttp_client, http)
     calls = http.server.app[CALLS]
     early, later, clerk = Peer(), Peer(), Peer()
     try:
@@ -169,7 +162,7 @@ async def eventually_state(client, path: str, state: str) -> None:
 
 async def test_audio_only_holds_when_the_room_is_made_again(aiohttp_client, call_service):
     http = call_service
-    citizen_path, clerk_http, clerk_path, headers, ref = await call_between(aiohttp_client, http)
+    citizen_path, clerk_http, clerk_path, headers, ref, _ = await picked_up_call(aiohttp_client, http)
     calls = http.server.app[CALLS]
     citizen, clerk = Peer(), Peer()
     again: list[Peer] = []

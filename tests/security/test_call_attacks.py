@@ -14,7 +14,7 @@ import pytest
 
 from handoff.app import create_app
 from handoff.media import open_peer_connections
-from tests.handoff.helpers import add_accounts, appointment_and_clerk
+from tests.handoff.helpers import add_accounts, picked_up_call
 from tests.handoff.peers import Peer, eventually
 
 pytestmark = pytest.mark.slow
@@ -29,16 +29,9 @@ async def service(aiohttp_client, redis, settings, clock):
     return await aiohttp_client(app)
 
 
-async def picked_up_call(aiohttp_client, http):
-    """(citizen offer path, clerk client, clerk offer path, CSRF headers, join token)."""
-    token, ref, clerk_http, headers = await appointment_and_clerk(aiohttp_client, http)
-    assert (await clerk_http.post(f"/api/clerk/bookings/{ref}/pickup", headers=headers)).status == 200
-    return f"/api/calls/{token}/offer", clerk_http, f"/api/clerk/calls/{ref}/offer", headers, token
-
-
 async def test_thirty_offers_at_once_on_one_join_link_get_one_call(aiohttp_client, service):
     http = service
-    citizen_path, clerk_http, clerk_path, headers, _ = await picked_up_call(aiohttp_client, http)
+    citizen_path, clerk_http, clerk_path, headers, *_ = await picked_up_call(aiohttp_client, http)
     offerers = [Peer() for _ in range(30)]
     clerk = Peer()
     before = open_peer_connections()
@@ -107,7 +100,7 @@ BODY_LIMIT = 64 * 1024
 async def test_a_malformed_offer_is_a_clear_4xx_and_the_live_call_goes_on(aiohttp_client, service, caplog,
                                                                           name, body, status, codes):
     http = service
-    citizen_path, clerk_http, clerk_path, headers, token = await picked_up_call(aiohttp_client, http)
+    citizen_path, clerk_http, clerk_path, headers, _, token = await picked_up_call(aiohttp_client, http)
     citizen, clerk = Peer(), Peer()
     before = open_peer_connections()
     try:
