@@ -209,6 +209,27 @@ async def test_the_link_opened_in_a_second_tab_takes_the_call_and_the_first_lets
     await video_advancing(clerk, "#remote")
 
 
+async def test_a_call_that_ended_by_itself_does_not_thank_the_citizen_for_being_served(browser, service, clock):
+    from datetime import UTC, datetime, timedelta
+
+    booking, clerk = await picked_up_call(browser, service, "Θέλω να ρωτήσω για την ανανέωση της ταυτότητας")
+    citizen = await call_page(browser, PHONE)
+    await citizen.goto(booking["join_url"])
+    await citizen.get_by_role("button", name="Έναρξη κάμερας και μικροφώνου").click()
+    await expect(clerk.locator("#status")).to_contain_text("Συνδεδεμένοι")
+    await citizen.get_by_role("button", name="Αποχώρηση").click()  # the page stays open
+    await clerk.close()
+    clock.now = datetime.now(UTC)
+    for _ in range(40):  # nobody connected for long (the service sees the clerk gone, then its sweep ends the call)
+        if await citizen.locator("#ended").is_visible():
+            break
+        clock.now += timedelta(minutes=3)
+        await citizen.wait_for_timeout(2500)
+    await expect(citizen.locator("#ended")).to_contain_text("δεν ήταν συνδεδεμένος κανείς")
+    await expect(citizen.locator("#ended")).not_to_contain_text("εξυπηρετηθήκατε από το ΚΕΠ")
+    await screenshots(citizen, "call-citizen-ended-by-itself")
+
+
 async def test_tampered_join_link_gets_a_greek_page(browser, service):
     page = await (await browser.new_context()).new_page()
     response = await page.goto(f"{service}/call/not-a-real-token")
