@@ -213,6 +213,24 @@ async def test_finished_appointments_stay_in_todays_list_and_in_the_history(brow
     await expect(page.locator("#history li")).to_have_count(0)
 
 
+async def test_an_appointment_handled_a_day_early_shows_its_date_among_todays(browser, service, clock):
+    from datetime import UTC, datetime, timedelta
+
+    from handoff.config import ATHENS
+
+    booking = await book(service, "identity_documents", "Πρέπει να ανανεώσω το διαβατήριο της κόρης μου",
+                         branch="kep-athina", after=datetime.now(UTC) + timedelta(days=3))
+    start = datetime.fromisoformat(booking["start"]).astimezone(ATHENS)
+    clock.now = start - timedelta(days=1)  # the citizen came a day early and the clerk took it
+    page = await signed_in_page(browser, service, "ath-alexiou")
+    item = card(page, booking["reference"])
+    await item.get_by_role("button", name="Ανάληψη").click()
+    await item.get_by_label("Αποτέλεσμα").select_option(label="Χρειάζεται επίσκεψη στο ΚΕΠ")
+    await item.get_by_role("button", name="Ολοκλήρωση").click()
+    done = card(page, booking["reference"], within="#handled")
+    await expect(done.locator(".when")).to_have_text(re.compile(rf"\b{start.day}\b.*{start:%H:%M}"))
+
+
 @pytest.mark.parametrize("width", [360, 768, 1280])
 async def test_the_console_fits_phone_tablet_and_desktop(browser, service, width):
     booking = await book(service, "identity_documents", "Θέλω διαβατήριο επειγόντως για ταξίδι", branch="kep-athina")

@@ -315,7 +315,8 @@ function showQueue() {
 const loadHandled = serialised(async () => {
   const result = await api("/api/clerk/handled");
   if (!result.ok) return;
-  sync($("handled"), result.body.map((item) => cardEntry(item)));
+  const today = KepText.day(Date.now());  // one taken early, for another day, shows its date
+  sync($("handled"), result.body.map((item) => cardEntry(item, KepText.day(item.start) !== today)));
   $("handled-empty").hidden = result.body.length > 0;
 });
 
