@@ -42,7 +42,7 @@ async def redis(redis_server: RedisServer):
 @pytest.fixture
 def settings() -> Settings:
     return Settings(
-        max_bookings_per_citizen=0,  # the tests book with one citizen; tests/handoff/test_booking_limits.py sets it
+        max_bookings_per_citizen=0,  # the tests book with one citizen; tests/security/test_booking_limits.py sets it
         service_token=SERVICE_TOKEN,
         secret_key="test-secret",
         public_url="http://kep.test",

@@ -1,5 +1,5 @@
-"""Attacks on the real service that the other suites check piece by piece, here together
-with what they must not disturb: a log-in flood from many addresses while a call runs."""
+"""Attacks together with what they must not disturb: a log-in flood from many addresses while
+a call runs; and no API that tells a real reference from a made-up one."""
 from __future__ import annotations
 
 import asyncio

@@ -7,7 +7,7 @@ import pytest
 
 from handoff.accounts import Account, AccountStore
 
-from .helpers import _HASH, AUTH, add_accounts, booking_body, citizen, first_free_slot, sign_in
+from tests.handoff.helpers import _HASH, AUTH, add_accounts, booking_body, citizen, first_free_slot, sign_in
 
 DOCUMENT = {"id_document": "police_id", "id_document_label": "Αστυνομική ταυτότητα"}  # which one, not its number
 MASKED = {"full_name": "Μ. Π.", "id_card": "ΑΒ••••56", "afm": "09•••••16", "amka": "",

@@ -10,7 +10,7 @@ import pytest
 
 from handoff.app import create_app
 
-from .helpers import AUTH, TOMORROW, booking_body, citizen, first_free_slot
+from tests.handoff.helpers import AUTH, TOMORROW, booking_body, citizen, first_free_slot
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from handoff.app import create_app
 from handoff.errors import TooManyRequests, Unauthorized
 from handoff.login import FIRST_DELAY_SECONDS, FREE_FAILURES, MAX_DELAY_SECONDS, Login, LoginLimits, PasswordChecks
 
-from .helpers import PASSWORD, add_accounts
+from tests.handoff.helpers import PASSWORD, add_accounts
 
 LOGIN = "/api/clerk/login"
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from .helpers import AUTH, add_accounts, booking_body, first_free_slot, sign_in
+from tests.handoff.helpers import AUTH, add_accounts, booking_body, first_free_slot, sign_in
 
 
 @pytest.mark.parametrize("path", ["/api/bookings", "/api/identity/check", "/api/chat", "/api/clerk/login"])
