@@ -10,7 +10,6 @@ import pytest
 from multidict import CIMultiDict
 
 from handoff.app import create_app
-
 from tests.handoff.helpers import AUTH, book, booking_body, first_free_slot
 
 PROXY = ("127.0.0.1",)  # the test client connects from here: as if it were our HAProxy

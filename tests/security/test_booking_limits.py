@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 
 from handoff.app import create_app
-
 from tests.handoff.helpers import AUTH, TOMORROW, booking_body, citizen, first_free_slot
 
 

@@ -12,7 +12,6 @@ from handoff.accounts import AccountStore, hash_password
 from handoff.app import create_app
 from handoff.errors import TooManyRequests, Unauthorized
 from handoff.login import FIRST_DELAY_SECONDS, FREE_FAILURES, MAX_DELAY_SECONDS, Login, LoginLimits, PasswordChecks
-
 from tests.handoff.helpers import PASSWORD, add_accounts
 
 LOGIN = "/api/clerk/login"

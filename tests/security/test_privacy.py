@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from handoff.accounts import Account, AccountStore
-
 from tests.handoff.helpers import _HASH, AUTH, add_accounts, booking_body, citizen, first_free_slot, sign_in
 
 DOCUMENT = {"id_document": "police_id", "id_document_label": "Αστυνομική ταυτότητα"}  # which one, not its number
