@@ -62,6 +62,8 @@ class ActionShowSummary(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if tracker.get_slot("gave_up"):  # the way out was already given when the form gave up
+            if tracker.get_slot("topic") is None:  # «not my topic»: the topic picked next reaches the clerk with these words
+                return [e for e in forget_everything(tracker) if e != SlotSet("question", None)]
             return forget_everything(tracker)
         try:
             topics, branches, config = await api.topics(), await api.branches(), await api.config()

@@ -75,7 +75,7 @@ async def start_again(dispatcher: CollectingDispatcher, slot: str) -> dict[str, 
     except HandoffUnavailable:
         topics = []
     dispatcher.utter_message(text=START_AGAIN, buttons=topic_buttons(topics))
-    return {slot: None, "gave_up": True}
+    return {slot: None, "gave_up": True, "topic": None}  # no topic: the citizen's words stay (action_show_summary)
 
 
 def _branch_filter(tracker: Tracker) -> str | None:

@@ -224,3 +224,25 @@ def test_the_document_shown_on_camera_is_not_listed_twice_to_bring():
     assert documents_to_bring(migration, RESIDENCE_PERMIT)[1:] == ["Διαβατήριο", "Παράβολο (για το διαβατήριο)"]
     ids = {"documents": ["Παλιά ταυτότητα ή δήλωση απώλειας"]}
     assert documents_to_bring(ids, PASSPORT)[1:] == documents_to_bring(ids, POLICE_ID)[1:] == ["Παλιά ταυτότητα ή δήλωση απώλειας"]
+
+
+def test_starting_again_after_the_wrong_topic_keeps_the_citizens_words_for_the_clerk():
+    """«Όχι, δεν είναι αυτό το θέμα μου»: the booking is left and the topic forgotten, but the
+    question the citizen typed first is what the clerk reads once they pick the right topic."""
+    import asyncio
+
+    from rasa_sdk import Tracker
+    from rasa_sdk.events import SlotSet
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from bot.actions.booking import ActionShowSummary
+
+    def summary_events(slots: dict) -> list:
+        tracker = Tracker("chat-11", slots, {}, [], False, None, {}, "action_listen")
+        return asyncio.run(ActionShowSummary().run(CollectingDispatcher(), tracker, {}))
+
+    words = "θέλω άδεια για το σκάφος που αγόρασα"
+    started_again = summary_events({"gave_up": True, "topic": None, "question": words, "branch": "kep-athina"})
+    assert SlotSet("question", None) not in started_again and SlotSet("branch", None) in started_again
+    stopped = summary_events({"gave_up": True, "topic": "vehicles", "question": words})  # gave up otherwise: all forgotten
+    assert SlotSet("question", None) in stopped and SlotSet("topic", None) in stopped
