@@ -21,6 +21,8 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
+import secrets
 import time
 from datetime import timedelta
 from enum import StrEnum
@@ -61,6 +63,8 @@ MAX_MESSAGE = 500
 MAX_OFFER = 20000  # characters of SDP: a browser's offer is 3–6 thousand
 OFFER_SETTLE_SECONDS = 2  # after an answer, the same side's next offer is refused this long
 MAX_REJECTION = 300
+CONNECTION_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")  # a page's random id, made at each page load
+TAKEN_ELSEWHERE = "Η κλήση συνεχίζεται σε άλλη συσκευή ή καρτέλα."
 
 # KEYS: call, audit stream, audit subject. ARGV: new state, allowed (comma list), audit entry, field, value…
 _TRANSITION = """
@@ -171,7 +175,14 @@ class Calls:
 
     async def join(self, booking: Booking, role: Side, offer: Any) -> dict[str, str]:
         """Answer a page's offer. The offer may say whether its camera and microphone are on
-        (`camera`, `microphone`: booleans, default on), as a rejoining page reports them."""
+        (`camera`, `microphone`: booleans, default on), as a rejoining page reports them.
+
+        One page per side holds the call: the newest that joined. Each page load sends its
+        own random `connection` id, recorded as the side's current page when its offer is
+        answered. A page's automatic re-offer (`resume`: after a drop) is refused when
+        another page (a second device or tab) has joined since: that page keeps the call,
+        instead of the two taking it from each other again and again. A page joining anew
+        (opened, reloaded, or the person pressed to continue there) takes the call."""
         reference = booking.reference
         # Per side: whoever holds the citizen's link cannot use up the clerk's offers.
         await self._offers.enforce(self._redis, f"{reference}:{role}")
@@ -183,6 +194,11 @@ class Calls:
         except UnusableOffer as e:
             log.info("call %s: unusable %s offer: %s", reference, role, e)
             raise OFFER_UNUSABLE from None
+        connection = offer.get("connection", secrets.token_hex(8))
+        if not (isinstance(connection, str) and CONNECTION_ID.fullmatch(connection)):
+            raise BadRequest("connection", "connection_invalid", "Η σύνδεση δεν ξεκίνησε σωστά. Ανανεώστε τη σελίδα.")
+        resume = offer.get("resume") is True
+        await self._refuse_if_replaced(reference, role, connection, resume)
         # One offer per side at a time, and none for OFFER_SETTLE_SECONDS after one was answered:
         # of offers sent together (two tabs, a script with the link) one is answered and the
         # others refused, instead of each in turn replacing the last. (A page sends its offer
@@ -193,6 +209,7 @@ class Calls:
                            "Αυτή η κλήση μόλις συνδέθηκε από άλλη σελίδα ή συσκευή. Η σελίδα θα ξαναδοκιμάσει σε λίγο.")
         answer: dict[str, Any] = {}
         try:
+            await self._refuse_if_replaced(reference, role, connection, resume)  # again: it may have changed meanwhile
             answer = await self._where_media_is(reference, "join", {"role": role, "sdp": offer["sdp"]}, claim=True)
         finally:
             if "sdp" in answer:
@@ -207,10 +224,15 @@ class Calls:
         CALL_JOINS.labels(str(role), "first" if first else "rejoin").inc()
         await self._redis.hset(call_key(reference), mapping={
             f"{role}_camera": _flag(offer.get("camera", True)), f"{role}_microphone": _flag(offer.get("microphone", True)),
-            f"{role}_left": "0",
+            f"{role}_left": "0", f"{role}_page": connection,
         })
         await audit.AuditTrail(self._redis).append(f"call.{role}_joined", role, reference, self._clock())
         return {"sdp": answer["sdp"], "type": answer["type"]}
+
+    async def _refuse_if_replaced(self, reference: str, role: Side, connection: str, resume: bool) -> None:
+        """A page's automatic re-offer, after another page of its side has joined: refused."""
+        if resume and await self._redis.hget(call_key(reference), f"{role}_page") not in (None, connection):
+            raise Conflict("connection", "taken_elsewhere", TAKEN_ELSEWHERE)
 
     async def devices(self, booking: Booking, role: Side, camera: Any, microphone: Any) -> None:
         """A page turned its camera or microphone on or off. The citizen's camera stays on
@@ -408,7 +430,9 @@ class Calls:
         this call that expire (the page reads them again at every rejoin)."""
         return [*self._stun, *([self._turn.ice_server(reference, self._clock())] if self._turn else [])]
 
-    async def status(self, booking: Booking) -> dict[str, Any]:
+    async def status(self, booking: Booking, side: Side | None = None, connection: str | None = None) -> dict[str, Any]:
+        """The call as a page shows it; given the asking page's side and `connection` id,
+        `elsewhere` says whether another page of that side has joined since (and holds the call)."""
         messages = [json.loads(m) for m in await self._redis.lrange(key("call", booking.reference, "messages"), 0, -1)]
         call = await self._redis.hgetall(call_key(booking.reference))
         state = call.get("state", "waiting")
@@ -427,6 +451,7 @@ class Calls:
             "rejection_reason": call.get("rejection_reason") or None,
             "messages": messages,
             "clerk_busy_minutes": await self._clerk_busy_minutes(booking),
+            "elsewhere": bool(side and connection and call.get(f"{side}_page") not in (None, connection)),
         }
 
     async def _clerk_busy_minutes(self, booking: Booking) -> int | None:

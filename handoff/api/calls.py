@@ -62,7 +62,8 @@ async def _devices(request: web.Request, booking: Booking, side: Side) -> None:
 async def citizen_state(request: web.Request) -> web.Response:
     """Readable as long as the link is valid, so the page can say the call has ended."""
     booking = await request.app[APPOINTMENTS].booking_for_join(request.match_info["token"])
-    return json_response(_with_ice(request, await request.app[CALLS].status(booking)))
+    return json_response(_with_ice(request, await request.app[CALLS].status(
+        booking, Side.CITIZEN, request.query.get("connection"))))
 
 
 @routes.post("/api/clerk/calls/{reference}/offer")
@@ -75,7 +76,8 @@ async def clerk_offer(request: web.Request) -> web.Response:
 async def clerk_state(request: web.Request) -> web.Response:
     """Readable after the end too, so the page can say how the call ended."""
     booking, _ = await _clerk(request, finished_too=True)
-    return json_response(_with_ice(request, await request.app[CALLS].status(booking)))
+    return json_response(_with_ice(request, await request.app[CALLS].status(
+        booking, Side.CLERK, request.query.get("connection"))))
 
 
 @routes.post("/api/clerk/calls/{reference}/devices")

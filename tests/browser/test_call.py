@@ -22,6 +22,7 @@ async def video_playing(page: Page, selector: str, timeout: float = 15) -> None:
 
 
 PHONE, DESKTOP = {"width": 360, "height": 740}, {"width": 1280, "height": 800}
+ELSEWHERE = "Η κλήση συνεχίζεται σε άλλη συσκευή ή καρτέλα"
 # Every camera/microphone track a page gets, so a test can tell whether they were released.
 TRACK_LEDGER = """
 window.__tracks = [];
@@ -194,19 +195,67 @@ async def test_the_link_opened_in_a_second_tab_takes_the_call_and_the_first_lets
     await second.goto(booking["join_url"])
     await expect(second.locator("#status")).to_contain_text("Η κλήση έχει ήδη ξεκινήσει. Πατήστε «Έναρξη")
     await second.get_by_role("button", name="Έναρξη κάμερας και μικροφώνου").click()
-    await expect(first.get_by_role("heading", name="Η κλήση συνεχίζεται σε άλλη καρτέλα")).to_be_visible()
+    await expect(first.get_by_role("heading", name=ELSEWHERE)).to_be_visible()
     await until(lambda: no_live(first, "audio", "video"))
     await video_advancing(clerk, "#remote")
     await first.wait_for_timeout(4000)  # the first tab does not take the call back by itself
-    await expect(first.locator("#status")).to_have_text("Η κλήση συνεχίζεται σε άλλη καρτέλα.")
+    await expect(first.locator("#status")).to_have_text(f"{ELSEWHERE}.")
     await expect(second.locator("#status")).to_contain_text("Δείξτε στην κάμερα το έγγραφο ταυτότητας")
     await video_advancing(second, "#remote")
     await screenshots(first, "call-citizen-other-tab")
 
     await first.get_by_role("button", name="Συνέχεια της κλήσης εδώ").click()  # and back, on purpose
-    await expect(second.get_by_role("heading", name="Η κλήση συνεχίζεται σε άλλη καρτέλα")).to_be_visible()
+    await expect(second.get_by_role("heading", name=ELSEWHERE)).to_be_visible()
     await video_advancing(first, "#remote")
     await video_advancing(clerk, "#remote")
+
+
+async def test_the_link_on_two_devices_stays_on_the_newest_until_taken_back(browser, service):
+    booking, clerk = await picked_up_call(browser, service, "Μπορώ να εκδώσω κάρτα αναπηρίας για τον πατέρα μου;")
+    phone = await call_page(browser, PHONE)
+    await phone.goto(booking["join_url"])
+    await phone.get_by_role("button", name="Έναρξη κάμερας και μικροφώνου").click()
+    await expect(clerk.locator("#status")).to_contain_text("Συνδεδεμένοι")
+
+    laptop = await call_page(browser, PHONE)  # another device: a browser of its own (no shared tabs, no storage)
+    await laptop.goto(booking["join_url"])
+    await laptop.get_by_role("button", name="Έναρξη κάμερας και μικροφώνου").click()
+    await expect(phone.get_by_role("heading", name=ELSEWHERE)).to_be_visible()
+    await until(lambda: no_live(phone, "audio", "video"))
+    await video_advancing(laptop, "#remote")
+    await video_advancing(clerk, "#remote")
+    await phone.wait_for_timeout(10000)  # ~10 s: the phone does not take the call back by itself
+    await expect(phone.locator("#status")).to_have_text(f"{ELSEWHERE}.")
+    await expect(laptop.locator("#elsewhere")).to_be_hidden()
+    await expect(laptop.locator("#status")).to_contain_text("Δείξτε στην κάμερα το έγγραφο ταυτότητας")
+    await video_advancing(laptop, "#remote")
+    await video_advancing(clerk, "#remote")
+    await phone.screenshot(path=screenshot_path("call-citizen-other-device-phone"), full_page=True)
+
+    await phone.get_by_role("button", name="Συνέχεια της κλήσης εδώ").click()  # one deliberate press
+    await expect(laptop.get_by_role("heading", name=ELSEWHERE)).to_be_visible()
+    await until(lambda: no_live(laptop, "audio", "video"))
+    await video_advancing(phone, "#remote")
+    await video_advancing(clerk, "#remote")
+    await expect(phone.locator("#elsewhere")).to_be_hidden()
+
+
+async def test_the_clerks_call_opened_on_a_second_device_moves_there(browser, service):
+    booking, desk = await picked_up_call(browser, service, "Χρειάζομαι βεβαίωση μόνιμης κατοικίας για το σχολείο")
+    citizen = await call_page(browser, PHONE)
+    await citizen.goto(booking["join_url"])
+    await citizen.get_by_role("button", name="Έναρξη κάμερας και μικροφώνου").click()
+    await expect(desk.locator("#status")).to_contain_text("Συνδεδεμένοι")
+    tablet = await signed_in_page(browser, service, "ath-alexiou", viewport=PHONE)  # the clerk's other device
+    await tablet.goto(desk.url)
+    await expect(tablet.locator("#status")).to_contain_text("Συνδεδεμένοι")
+    await expect(desk.get_by_role("heading", name=ELSEWHERE)).to_be_visible()
+    await desk.wait_for_timeout(5000)
+    await expect(desk.locator("#status")).to_have_text(f"{ELSEWHERE}.")
+    await video_advancing(tablet, "#remote")
+    await desk.get_by_role("button", name="Συνέχεια της κλήσης εδώ").click()
+    await expect(tablet.get_by_role("heading", name=ELSEWHERE)).to_be_visible()
+    await video_advancing(desk, "#remote")
 
 
 async def test_a_call_that_ended_by_itself_does_not_thank_the_citizen_for_being_served(browser, service, clock):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -44,9 +45,10 @@ class Received:
 
 class Peer:
     """One browser's connection with the service: sends audio and changing video, counts
-    and records what it receives."""
+    and records what it receives. Its `connection` id stands for one page load (rtc.js)."""
 
     def __init__(self, video_size: tuple[int, int] = (320, 240)):
+        self.connection = secrets.token_hex(8)
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self.received: Counter[str] = Counter()
         self.video: list[Received] = []
@@ -65,9 +67,10 @@ class Peer:
                     self.video.append(Received(time.monotonic(), int(y.mean()), frame.pts))
                     del self.video[:-300]
 
-    async def offer(self) -> dict[str, str]:
+    async def offer(self, resume: bool = False) -> dict:
+        """An offer as a page sends it; `resume`: an automatic re-offer after a drop."""
         await self.pc.setLocalDescription(await self.pc.createOffer())
-        return {"sdp": self.pc.localDescription.sdp, "type": "offer"}
+        return {"sdp": self.pc.localDescription.sdp, "type": "offer", "connection": self.connection, "resume": resume}
 
     async def join(self, http, path: str, headers: dict[str, str]) -> None:
         """Offer and connect; as the page does (rtc.js), again shortly when another offer of this
@@ -80,7 +83,7 @@ class Peer:
             await asyncio.sleep(0.2)
         assert status == 200, body
 
-    async def try_join(self, http, path: str, headers: dict[str, str], offer: dict[str, str] | None = None
+    async def try_join(self, http, path: str, headers: dict[str, str], offer: dict | None = None
                        ) -> tuple[int, dict]:
         """Offer (`offer`, made beforehand with `offer()`, or a new one); with an answer (200),
         connect. The service's status and JSON body."""

@@ -6,9 +6,6 @@ const $ = (id) => document.getElementById(id);
 const token = decodeURIComponent(location.pathname.split("/").pop());
 const api = (path) => `/api/calls/${encodeURIComponent(token)}${path}`;
 const startedKey = `kep-call-started:${token}`;
-// One tab of this browser holds the call: a tab that starts it tells the others, which step aside
-// (two tabs would otherwise take the call from each other, again and again).
-const otherTabs = "BroadcastChannel" in window ? new BroadcastChannel(`kep-call:${token}`) : null;
 
 // The call as this page holds it: camera and microphone, the connection, what is shown.
 const call = { media: null, connection: null, relabel: () => {}, clerkVideoMoving: () => false, over: false,
@@ -54,7 +51,7 @@ function clerkComing(s) {
 }
 
 function describe(s) {
-  if (!$("elsewhere").hidden) return "Η κλήση συνεχίζεται σε άλλη καρτέλα.";
+  if (!$("elsewhere").hidden) return KepCall.ELSEWHERE;
   if (CALL_BEGUN.includes(s.state) && !call.connection && !sessionStorage.getItem(startedKey)) {
     return "Η κλήση έχει ήδη ξεκινήσει. Πατήστε «Έναρξη κάμερας και μικροφώνου» για να συνεχίσετε σε αυτή τη σελίδα.";
   }
@@ -117,7 +114,8 @@ function hangUp() {
 
 async function poll() {
   try {
-    const response = await fetch(api("/state"), { credentials: "same-origin" });
+    const askedAt = Date.now();
+    const response = await fetch(KepCall.stateUrl(api("/state")), { credentials: "same-origin" });
     const s = await response.json();
     if (!response.ok) { $("status").textContent = s.error.message; hangUp(); $("permissions").hidden = true; return; }
     document.body.dataset.state = s.state;
@@ -139,7 +137,7 @@ async function poll() {
       call.relabel();
     }
     if ($("left").hidden) $("status").textContent = describe(s) + clerkDevices(s);
-    if (call.connection) call.connection.serviceSees(s.citizen_connected);
+    if (call.connection) call.connection.serviceSees(s.citizen_connected, s.elsewhere, askedAt);
   } catch (e) {
     $("status").textContent = "Χάθηκε η σύνδεση. Προσπαθούμε ξανά…";
   }
@@ -172,27 +170,28 @@ async function start() {
     return;
   }
   sessionStorage.setItem(startedKey, "1");  // a reload rejoins without asking again
-  if (otherTabs) otherTabs.postMessage("taken");
   $("elsewhere").hidden = true;
   call.clerkVideoMoving = KepCall.frameWatch($("remote"));
   $("permissions").hidden = true; $("left").hidden = true; $("controls").hidden = false;
   call.connection = new KepCall.Connection({
-    media, stateUrl: api("/state"),
+    media, stateUrl: KepCall.stateUrl(api("/state")),
     send: (offer) => KepCall.postJson(api("/offer"), offer),
     onRemote: (remote) => { $("remote").srcObject = remote; },
     onState: (state) => { document.body.dataset.connection = state; },
+    onElsewhere: takenElsewhere,
   });
   call.relabel();
   await call.connection.open();
 }
 
-// Another tab of this browser took the call: this one lets it go (without leaving the call).
+// The link was opened on another device or tab, which joined after this page: the call is
+// there now, and this page lets it go (without leaving the call) until the person takes it back.
 function takenElsewhere() {
   if (!call.connection) return;
   hangUp();
   sessionStorage.removeItem(startedKey);
   $("elsewhere").hidden = false;
-  $("status").textContent = "Η κλήση συνεχίζεται σε άλλη καρτέλα.";
+  $("status").textContent = KepCall.ELSEWHERE;
   $("take-back").focus();
 }
 
@@ -209,7 +208,6 @@ document.addEventListener("DOMContentLoaded", () => {
   $("rejoin").addEventListener("click", () => { $("start").disabled = false; start(); });
   $("leave").addEventListener("click", leave);
   $("take-back").addEventListener("click", () => { $("start").disabled = false; start(); });
-  if (otherTabs) otherTabs.addEventListener("message", takenElsewhere);
   call.media = new KepCall.LocalMedia($("local"));
   call.relabel = KepCall.bindDeviceButtons({
     media: call.media,

@@ -34,11 +34,12 @@ function citizenStatus(s, live) {
   return STATES[s.state] + (s.citizen_microphone ? "" : " Ο πολίτης έχει κλείσει το μικρόφωνό του.");
 }
 
-function show(s) {
+// `askedAt`: when the state poll that brought `s` was sent (see KepCall.Connection.serviceSees).
+function show(s, askedAt = 0) {
   // «Συνδεδεμένοι» only while the citizen's picture is live: the service relays it and this
   // page decodes new frames; otherwise an ID could be "checked" against a frozen image.
   const live = s.citizen_video && call.citizenVideoMoving();
-  $("status").textContent = citizenStatus(s, live);
+  $("status").textContent = $("elsewhere").hidden ? citizenStatus(s, live) : KepCall.ELSEWHERE;
   document.body.dataset.state = s.state;
   document.body.dataset.citizenVideo = live ? "live" : "none";
   $("no-video").hidden = live || !["connected", "id_verified"].includes(s.state);
@@ -48,7 +49,7 @@ function show(s) {
   $("audio-only").hidden = s.video;
   $("camera").hidden = !s.video;
   KepCall.showMessages($("messages"), s.messages);
-  if (call.connection && !call.over) call.connection.serviceSees(s.clerk_connected);
+  if (call.connection && !call.over) call.connection.serviceSees(s.clerk_connected, s.elsewhere, askedAt);
   if (!s.video && call.media && call.media.camera) {  // audio-only: the camera is released
     call.media.setCamera(false).then(() => call.connection && call.connection.replaceTrack("video", null));
     call.relabel();
@@ -69,11 +70,39 @@ function hangUp() {
   if (call.media) call.media.stop();
 }
 
+// The call was opened on another device or tab of the clerk's, which joined after this page:
+// the call is there now; this page lets it go until the clerk takes it back.
+function takenElsewhere() {
+  hangUp();  // and leaving this page no longer asks
+  $("elsewhere").hidden = false;
+  $("status").textContent = KepCall.ELSEWHERE;
+  $("take-back").focus();
+}
+
+// Camera and microphone on, and a connection that takes the call (from another page of the clerk's, if any).
+async function join(video) {
+  $("elsewhere").hidden = true;
+  try {
+    await call.media.start({ video });
+  } catch (e) { $("error").textContent = "Δεν δόθηκε άδεια για κάμερα ή μικρόφωνο."; return; }
+  call.over = false;
+  call.connection = new KepCall.Connection({
+    media: call.media, stateUrl: KepCall.stateUrl(api("/state")),
+    send: (offer) => KepCall.postJson(api("/offer"), offer, { "X-CSRF-Token": session.csrf }),
+    onRemote: (remote) => { $("remote").srcObject = remote; },
+    onState: (state) => { document.body.dataset.connection = state; },
+    onElsewhere: takenElsewhere,
+  });
+  call.relabel();
+  await call.connection.open();
+}
+
 async function poll() {
-  const response = await fetch(api("/state"), { credentials: "same-origin" }).catch(() => null);
+  const askedAt = Date.now();
+  const response = await fetch(KepCall.stateUrl(api("/state")), { credentials: "same-origin" }).catch(() => null);
   if (response && response.ok) {
     const s = await response.json();
-    show(s);
+    show(s, askedAt);
     if (s.state === "ended") return;
   } else if (response) {
     $("error").textContent = (await response.json()).error.message;
@@ -140,21 +169,13 @@ document.addEventListener("DOMContentLoaded", async () => {
   if (!firstResponse.ok) { $("error").textContent = first.error.message; call.over = true; return; }
   if (first.state === "ended") { show(first); return; }
   call.media = new KepCall.LocalMedia($("local"));
-  try {
-    await call.media.start({ video: first.state !== "audio_only" });
-  } catch (e) { $("error").textContent = "Δεν δόθηκε άδεια για κάμερα ή μικρόφωνο."; return; }
   call.citizenVideoMoving = KepCall.frameWatch($("remote"));
-  call.connection = new KepCall.Connection({
-    media: call.media, stateUrl: api("/state"),
-    send: (offer) => KepCall.postJson(api("/offer"), offer, { "X-CSRF-Token": session.csrf }),
-    onRemote: (remote) => { $("remote").srcObject = remote; },
-    onState: (state) => { document.body.dataset.connection = state; },
-  });
   call.relabel = KepCall.bindDeviceButtons({
     media: call.media, connection: () => call.connection,
     report: (devices) => KepCall.postJson(api("/devices"), devices, { "X-CSRF-Token": session.csrf }),
     note: $("controls-note"), mute: $("mute"), camera: $("camera"),
   });
-  await call.connection.open();
-  poll();
+  $("take-back").addEventListener("click", () => join(document.body.dataset.state !== "audio_only"));
+  await join(first.state !== "audio_only");
+  if (call.connection) poll();
 });

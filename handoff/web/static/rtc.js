@@ -4,6 +4,10 @@
 "use strict";
 
 window.KepCall = (() => {
+  // This page load's id, sent with its offers and state polls: of a side's pages (two devices,
+  // two tabs), the one that joined last holds the call (calls.py), the others are told so.
+  const connectionId = Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
+
   function gathered(pc) {
     if (pc.iceGatheringState === "complete") return Promise.resolve();
     return new Promise((resolve) => {
@@ -51,11 +55,15 @@ window.KepCall = (() => {
   // has an audio and a video section (a camera turned off sends nothing), so the other side's
   // media keeps coming whatever this side's devices do.
   // `stateUrl` gives the ICE servers, read again at every (re)join: the TURN credentials in
-  // them expire.
+  // them expire. Its first offer takes the call (from another page of this side, if one has
+  // it); once answered, its re-offers after a drop only resume, and when another page has
+  // joined since, the service refuses them: `onElsewhere` is called and this connection closes
+  // (a deliberate new Connection takes the call back).
   class Connection {
-    constructor({ media, stateUrl, send, onRemote, onState }) {
-      Object.assign(this, { media, stateUrl, send, onRemote, onState });
+    constructor({ media, stateUrl, send, onRemote, onState, onElsewhere }) {
+      Object.assign(this, { media, stateUrl, send, onRemote, onState, onElsewhere });
       this.pc = null; this.closed = false; this.retry = null; this.failures = 0; this.iceServers = [];
+      this.answeredAt = 0;
     }
 
     async open() {
@@ -82,10 +90,13 @@ window.KepCall = (() => {
       await gathered(pc);
       try {
         const answer = await this.send({ sdp: pc.localDescription.sdp, type: pc.localDescription.type,
-          camera: this.media.camera, microphone: this.media.microphone });
+          camera: this.media.camera, microphone: this.media.microphone,
+          connection: connectionId, resume: this.answeredAt > 0 });
+        this.answeredAt = Date.now();
         if (pc === this.pc) await pc.setRemoteDescription(answer);
       } catch (e) {
         if (pc !== this.pc || this.closed) return;
+        if (e.code === "taken_elsewhere") { this.elsewhere(); return; }
         this.onState("failed");
         // Another offer of this side was just answered (another tab, a reload): again shortly.
         if (e.code === "offer_in_progress") { this.rejoinSoon(2500); return; }
@@ -99,10 +110,13 @@ window.KepCall = (() => {
       if (transceiver) await transceiver.sender.replaceTrack(track);
     }
 
-    // What the service says of this side, at every state poll. Connected here but not there,
+    // What the service says of this side, at every state poll asked at `askedAt`. Another page
+    // joined after this one's answer: it holds the call now. Connected here but not there,
     // twice in a row: the process that held the call's media is gone (or restarted), so offer
     // again now; whichever process receives the offer takes the call over.
-    serviceSees(connected) {
+    serviceSees(connected, elsewhere, askedAt) {
+      if (this.closed) return;
+      if (elsewhere && this.answeredAt && askedAt > this.answeredAt) { this.elsewhere(); return; }
       if (connected || !this.pc || this.pc.connectionState !== "connected") { this.unseen = 0; return; }
       this.unseen = (this.unseen || 0) + 1;
       if (this.unseen >= 2 && !this.retry) { this.unseen = 0; this.open(); }
@@ -117,7 +131,14 @@ window.KepCall = (() => {
     }
 
     close() { this.closed = true; clearTimeout(this.retry); if (this.pc) this.pc.close(); }
+
+    elsewhere() { this.close(); this.onElsewhere(); }
   }
+
+  const ELSEWHERE = "Η κλήση συνεχίζεται σε άλλη συσκευή ή καρτέλα.";
+
+  // A page's state URL, saying which page asks.
+  const stateUrl = (url) => `${url}?connection=${connectionId}`;
 
   async function postJson(url, body, headers = {}) {
     const response = await fetch(url, { method: "POST", credentials: "same-origin",
@@ -180,5 +201,5 @@ window.KepCall = (() => {
     list.replaceChildren(...messages.map((m) => { const li = document.createElement("li"); KepText.withLinks(li, m.text); return li; }));
   }
 
-  return { LocalMedia, Connection, postJson, bindDeviceButtons, frameWatch, showMessages };
+  return { LocalMedia, Connection, stateUrl, ELSEWHERE, postJson, bindDeviceButtons, frameWatch, showMessages };
 })();
