@@ -65,9 +65,9 @@ def new_reference() -> str:
 
 
 def typed_reference(raw: str) -> str:
-    """A reference however a citizen typed it — «kep mbzwhr», «ΚΕΡ-MBZWHR» on a Greek keyboard,
+    """A reference however a citizen typed it — «kep mbzwhr», «κεπ-MBZWHR», «ΚΕΡ-MBZWHR» on a Greek keyboard,
     «MBZWHR» — as it is stored (KEP-MBZWHR); anything else upper-cased as it was."""
-    compact = document_number_key(raw)  # capitals, Greek look-alikes as Latin, no spaces or dashes
+    compact = document_number_key(raw.upper().replace("ΚΕΠ", "KEP"))  # capitals, Greek look-alikes as Latin, no spaces or dashes
     code = compact[3:] if len(compact) == 9 and compact.startswith("KEP") else compact
     return f"KEP-{code}" if len(code) == 6 else raw.strip().upper()
 

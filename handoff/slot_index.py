@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -35,6 +36,7 @@ from .config import ATHENS
 from .slots import SlotRules, hold_key, slots_on
 from .store import Redis, key
 
+log = logging.getLogger(__name__)
 FILLED = key("slots", "filled")
 
 
@@ -208,8 +210,9 @@ class SlotIndex:
                     windows[clerk_id] = window
                     if record is None:
                         break
-                else:
-                    raise RuntimeError(f"could not fill the slots of clerk {clerk_id}: its schedule keeps changing")
+                else:  # the listing goes on from the index as it is; the next top-up tries again
+                    log.warning("slot index: clerk %s's schedule kept changing while its slots were filled", clerk_id)
+                    return
             self._current = wanted
 
     async def put_clerks(self, clerks: Iterable[Clerk], now: datetime) -> None:

@@ -39,7 +39,8 @@ async def _session_and_account(request: web.Request, session_id: str | None) -> 
         raise Unauthorized("session", "login_required", "Συνδεθείτε για να συνεχίσετε.")
     ended = session.ended or (
         SessionEnd.ACCOUNT_DISABLED if account.disabled
-        else SessionEnd.PASSWORD_CHANGED if session.credential != account.credential  # a log-in that raced the change
+        # a log-in that raced the change; a session from before sessions recorded it is not checked
+        else SessionEnd.PASSWORD_CHANGED if session.credential and session.credential != account.credential
         else None
     )
     if ended:

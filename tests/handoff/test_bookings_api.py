@@ -1,9 +1,10 @@
 """The booking contract the bot relies on: book, look up, calendar file, reschedule, cancel."""
 from datetime import datetime, timedelta
 
+import pytest
 from icalendar import Calendar
 
-from handoff.bookings import BookingStore
+from handoff.bookings import BookingStore, typed_reference
 
 from .helpers import AUTH, TOMORROW, book, booking_body, first_free_slot
 
@@ -172,3 +173,8 @@ async def test_manage_code_can_be_typed_back_loosely(client):
     assert resp.status == 200
     resp = await client.get(f"/api/bookings/{booking['reference']}", headers={"X-Manage-Token": code[:-1] + "Z2"[code[-1] == "Z"]})
     assert resp.status == 404
+
+
+@pytest.mark.parametrize("typed", ["kep mbzwhr", "ΚΕΠ-MBZWHR", "κεπ mbzwhr", "MBZWHR", " KEP-MBZWHR "])
+def test_a_reference_is_read_however_it_is_typed(typed):
+    assert typed_reference(typed) == "KEP-MBZWHR"

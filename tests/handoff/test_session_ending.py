@@ -127,3 +127,14 @@ async def test_a_disabled_clerk_leaves_the_live_call_too(aiohttp_client, call_se
 
 async def citizen_state(http, token: str) -> dict:
     return await (await http.get(f"/api/calls/{token}/state")).json()
+
+
+async def test_a_session_from_before_the_password_check_is_not_ended_for_a_change_that_never_happened(
+        aiohttp_client, client, redis):
+    """Sessions opened before sessions recorded the password they were opened with: after the
+    upgrade the clerk stays signed in (they were all told «ο κωδικός άλλαξε», which was false)."""
+    await add_accounts(redis)
+    browser, _ = await sign_in(aiohttp_client, client, "ath-alexiou")
+    [session_key] = [k async for k in redis.scan_iter("kep:session:*")]
+    await redis.hdel(session_key, "credential")  # as it was stored before
+    assert (await who(browser))[0] == 200
