@@ -24,6 +24,8 @@ from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, 
 from stdnum.gr import amka as stdnum_amka
 from stdnum.gr import vat as stdnum_afm
 
+from bot.nlu.greek_text import LATIN_LOOKALIKES
+
 from .errors import InvalidFields
 
 
@@ -69,7 +71,6 @@ _DOCUMENT_LABELS = {
 # Passports are printed in Latin letters (the Greek one: 2 letters and 7 digits), so Greek
 # look-alikes typed in them are stored in Latin.
 _LATIN_TO_GREEK = str.maketrans("ABEZHIKMNOPTYX", "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ")
-_GREEK_TO_LATIN = str.maketrans("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABEZHIKMNOPTYX")
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]{2,}$")
 _NAME = re.compile(r"^[^\W\d_]+(?:[ '\-.][^\W\d_]+)*\.?$")
 
@@ -101,7 +102,7 @@ def normalise_id_card(raw: str) -> str:
 def document_number_key(raw: str) -> str:
     """A document number however it was typed: capitals, no spaces or dashes, and letters
     that look alike in Greek and Latin (Α/A, Κ/K…) read as one, whichever document it is."""
-    text = unicodedata.normalize("NFC", raw).upper().translate(_GREEK_TO_LATIN)
+    text = unicodedata.normalize("NFC", raw).upper().translate(LATIN_LOOKALIKES)
     return re.sub(r"[\W_]", "", text)
 
 
@@ -135,7 +136,7 @@ def check_police_id(raw: str) -> str:
 
 
 def check_passport(raw: str) -> str:
-    number = _compact(raw).translate(_GREEK_TO_LATIN)
+    number = _compact(raw).translate(LATIN_LOOKALIKES)
     if re.search(r"[Α-Ω]", number):
         raise _invalid("id_card", "passport_latin", "Ο αριθμός διαβατηρίου γράφεται με λατινικά γράμματα, όπως στη σελίδα "
                        "με τη φωτογραφία (π.χ. AE1234567).")

@@ -12,6 +12,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.nlu.greek_text import LATIN_LOOKALIKES
+
 from .attempts import GivingUpForm, failed, succeeded
 from .booking_card import booking_card, card_text
 from .greek_format import when
@@ -21,7 +23,6 @@ from .session import SORRY_UNAVAILABLE, fresh_booking
 UTC = timezone.utc  # datetime.UTC is Python 3.11+; the bot runs on 3.10
 
 # References look like KEP-7K3F9Q; citizens type them in Greek letters too (Κ, Ε, Ρ…).
-_GREEK_LOOKALIKES = str.maketrans("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABEZHIKMNOPTYX")
 _WITH_PREFIX = re.compile(r"\bKEP[\s-]*([2-9A-Z]{6})\b")
 _BARE = re.compile(r"\b(?=[A-Z]*[2-9])([2-9A-Z]{6})\b")  # without "KEP-", a digit tells it from a word
 
@@ -31,12 +32,12 @@ _MANAGE_CODE = re.compile(r"^[2-9A-Z]{10}$")
 
 def manage_code_typed(text: str) -> str | None:
     """A manage code as typed on a Greek or Latin keyboard, any case, with spaces or dashes."""
-    code = re.sub(r"[\s\-]", "", text.upper().translate(_GREEK_LOOKALIKES))
+    code = re.sub(r"[\s\-]", "", text.upper().translate(LATIN_LOOKALIKES))
     return code if _MANAGE_CODE.match(code) else None
 
 
 def parse_reference(text: str) -> str | None:
-    latin = text.upper().replace("ΚΕΠ", "KEP").translate(_GREEK_LOOKALIKES)
+    latin = text.upper().replace("ΚΕΠ", "KEP").translate(LATIN_LOOKALIKES)
     match = _WITH_PREFIX.search(latin) or _BARE.search(latin)
     return f"KEP-{match.group(1)}" if match else None
 

@@ -57,6 +57,11 @@ _PHONETIC = [
 ]
 
 
+# Greek capitals that look like Latin ones, as Latin: codes and document numbers are printed in
+# Latin letters, and a citizen on a Greek keyboard types their look-alikes.
+LATIN_LOOKALIKES = str.maketrans("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABEZHIKMNOPTYX")
+
+
 def strip_accents(text: str) -> str:
     """Remove τόνοι and διαλυτικά (and any other combining mark)."""
     decomposed = unicodedata.normalize("NFD", text)
