@@ -84,6 +84,7 @@ stories: setup $(MODEL)
 
 lint: setup
 	$(HANDOFF_VENV)/bin/ruff check handoff tests bench bot
+	$(HANDOFF_VENV)/bin/mypy
 
 bench-chat: setup $(MODEL)
 	$(HANDOFF_VENV)/bin/python bench/chat_latency.py
