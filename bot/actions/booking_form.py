@@ -105,6 +105,12 @@ class ValidateBookingForm(GivingUpForm):
             chosen = match_branch(str(value), branches, entity)
             if chosen is None:
                 return await failed(dispatcher, tracker, "branch", "Δεν βρήκα αυτό το ΚΕΠ. Διαλέξτε από τα κουμπιά ή γράψτε «οποιοδήποτε».")
+            if chosen != ANY_BRANCH and chosen not in await api.branches(tracker.get_slot("topic")):
+                return await failed(
+                    dispatcher, tracker, "branch",
+                    f"Στο {branches[chosen]['name']} δεν υπάρχει υπάλληλος για αυτό το θέμα. "
+                    "Διαλέξτε από τα κουμπιά ή «Οποιοδήποτε ΚΕΠ».",
+                )
             if chosen != ANY_BRANCH and not await api.free_slots(tracker.get_slot("topic"), chosen, limit=1):
                 return await failed(
                     dispatcher, tracker, "branch",
