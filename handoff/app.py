@@ -85,8 +85,8 @@ async def _retention_sweep(app: web.Application, settings: Settings, clock: Cloc
 
 async def _housekeeping(app: web.Application):
     """Every half minute, in every process: the free slots of days that came into the booking
-    horizon (`slot_index.SlotIndex.top_up`), no-shows (an atomic status change) and calls left
-    with nobody connected (any call: the state's compare-and-set ends it once)."""
+    horizon (`slot_index.SlotIndex.top_up`), no-shows (an atomic status change) and the media of calls left
+    with nobody connected (closed once: whichever process takes the call off `calls:active`)."""
     async def sweep() -> None:
         while True:
             await asyncio.sleep(NO_SHOW_CHECK_SECONDS)
@@ -95,9 +95,9 @@ async def _housekeeping(app: web.Application):
                 marked = await app[CONSOLE].mark_no_shows()
                 if marked:
                     log.info("no-show: %s", ", ".join(marked))
-                ended = await app[CALLS].end_idle_calls()
-                if ended:
-                    log.info("ended calls with nobody connected: %s", ", ".join(ended))
+                closed = await app[CALLS].close_idle_media()
+                if closed:
+                    log.info("closed the media of calls with nobody connected: %s", ", ".join(closed))
             except Exception:
                 log.exception("housekeeping failed")
 

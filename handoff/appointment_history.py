@@ -33,7 +33,7 @@ EVENTS = {
 }
 ACTORS = {"bot": "Βοηθός (συνομιλία)", "citizen": "Πολίτης", "system": "Σύστημα", "clerk": "Υπάλληλος"}
 CALL_ENDINGS = {"id_rejected": "η ταυτότητα δεν επιβεβαιώθηκε", "finished": "με το αποτέλεσμα του υπαλλήλου",
-                "nobody_connected": "δεν ήταν κανείς πια συνδεδεμένος"}
+                "nobody_connected": "δεν ήταν κανείς πια συνδεδεμένος"}  # older calls: they used to end by themselves
 
 
 def readable(entry: dict[str, Any], accounts: dict[str, Account], clerks: dict[str, str],

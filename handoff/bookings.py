@@ -287,12 +287,12 @@ return 'ok'
 
 # KEYS: booking, audit stream, audit subject
 # ARGV: new manage code hash, updated_at, audit entry
-# A new manage code for a booking still booked (the citizen lost the old one and proved who
-# they are another way); the old code stops working at once.
+# A new manage code for a booking still booked or in its call (the citizen lost the old one
+# and proved who they are another way); the old code stops working at once.
 _NEW_MANAGE_CODE = """
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return 'missing' end
-if status ~= 'booked' then return status end
+if status ~= 'booked' and status ~= 'in_call' then return status end
 redis.call('HSET', KEYS[1], 'manage_token_hash', ARGV[1], 'updated_at', ARGV[2])
 redis.call('XADD', KEYS[2], '*', 'entry', ARGV[3])
 redis.call('RPUSH', KEYS[3], ARGV[3])

@@ -5,12 +5,15 @@ and in the audit trail.
                    │                                   │
                    └─ rejected ─▶ ended                └─▶ audio_only (clerk only) ─▶ ended
 
-Asking for audio-only before the ID is verified is refused. A call that had begun and that
-everybody then left for `idle_seconds` ends by itself; one that never began stays open.
+Asking for audio-only before the ID is verified is refused. A call ends only by the clerk
+(an outcome, or a rejected ID). A call nobody is in for `idle_seconds` has its media closed
+(the room, its peer connections, the process's claim), not the call: the appointment stays
+picked up until the clerk records its outcome, the citizen may join again while the link is
+valid, and the clerk's «Έναρξη βιντεοκλήσης» opens the same call again, in the state it was.
 Everything about a call is in Redis: its state, audio-only, what each side's page reported
 (camera, microphone, "I left"), why it ended, who is connected and whose video is live
 (written every second by the process holding the media), and when anybody was last
-connected (`calls:active`, for the idle end, which any process may do). The media itself
+connected (`calls:active`, for closing idle media, which any process may do). The media itself
 lives in one process (`media.CallRoom`); any process accepts signalling for any call and
 has the holding process act (`media_nodes`), and when that process is gone, the next offer
 makes the call's room again where it arrives.
@@ -50,7 +53,6 @@ class Side(StrEnum):
 class EndReason(StrEnum):
     ID_REJECTED = "id_rejected"
     FINISHED = "finished"
-    NOBODY_CONNECTED = "nobody_connected"
 
 
 ALLOWED_FROM = {
@@ -146,7 +148,7 @@ class Calls:
         booking = await self._appointments.booking_for_join(token)
         if booking.status not in ("booked", "in_call"):
             raise Forbidden("token", "call_over", "Αυτό το ραντεβού έχει ολοκληρωθεί ή ακυρωθεί.")
-        if await self.state(booking.reference) == "ended":  # e.g. everybody left for a while: the call ended by itself
+        if await self.state(booking.reference) == "ended":  # the clerk ended it; the appointment is being finished
             raise Forbidden("token", "call_over", "Για αυτό το ραντεβού η βιντεοκλήση έχει τελειώσει. Αν δεν "
                             f"εξυπηρετηθήκατε, καλέστε το ΚΕΠ στο {await self._branch_phone(booking)}.")
         return booking
@@ -340,7 +342,7 @@ class Calls:
 
     async def _report(self, reference: str, room: CallRoom | None) -> None:
         """Who is connected and whose video is live, for every process's status; and, while
-        anybody is, that the call is in use (the idle end counts from the last report)."""
+        anybody is, that the call is in use (idle media is closed counting from the last report)."""
         flags = {
             "citizen_connected": room is not None and room.connected(Side.CITIZEN),
             "clerk_connected": room is not None and room.connected(Side.CLERK),
@@ -464,20 +466,20 @@ class Calls:
         return max(1, int((max(b.end for b in busy) - now).total_seconds() // 60)) if busy else None
 
     # -- housekeeping ----------------------------------------------------------------------
-    async def end_idle_calls(self) -> list[str]:
-        """End the calls that had begun (both sides were connected) and that nobody has been
-        connected to for `idle_seconds` (everybody left, or the process holding the media died
-        and nobody came back). A call that never began stays open: its join link is valid until
-        the link's grace period, so an early, reloading or disconnected citizen can come back.
-        Any process may do it; the state's compare-and-set makes it happen once."""
-        ended = []
+    async def close_idle_media(self) -> list[str]:
+        """Close the media of the calls nobody has been connected to for `idle_seconds`
+        (everybody left, or the process holding the media died and nobody came back): their
+        rooms and peer connections, wherever they are. The calls themselves go on: nobody is
+        locked out of an appointment because both sides stepped away (a clerk who picked up
+        early, a citizen who lost the network); the clerk ends the call with the outcome.
+        Any process may do it; the calls it closed are returned once."""
+        closed = []
         idle_since = (self._clock() - self._idle).timestamp()
         for reference in await self._redis.zrangebyscore(ACTIVE, "-inf", idle_since):
-            if await self.state(reference) in ("waiting", "ended"):
-                await self._redis.zrem(ACTIVE, reference)
-            elif await self.end(reference, "system", EndReason.NOBODY_CONNECTED):
-                ended.append(reference)
-        return ended
+            if await self._redis.zrem(ACTIVE, reference):  # this process does it, not another
+                await self._where_media_is(reference, "close", {})
+                closed.append(reference)
+        return closed
 
     async def close_all(self) -> None:
         """At shutdown: this process's rooms closed and released (their pages rejoin elsewhere)."""

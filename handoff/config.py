@@ -86,7 +86,7 @@ class Settings:
     turn_urls: tuple[str, ...] = ()
     turn_ttl_seconds: int = 3600
     ice_addresses: tuple[str, ...] = ()  # local addresses offered as ICE candidates; () = all but loopback
-    call_idle_seconds: int = 120  # a call both sides had joined, then nobody connected this long, ends
+    call_idle_seconds: int = 120  # nobody connected to a call this long: its media is closed (not the call)
     call_offers_per_minute: int = 30  # offers (joins and rejoins) per call and side
     max_body_bytes: int = 64 * 1024
     # Notifications (see notify_worker): SMTP and an SMS gateway; unset → files in outbox_dir.

@@ -2,7 +2,8 @@
 lost too — with the identity document number and the mobile given at booking, in which case
 a new manage code replaces the old one.
 
-Only bookings still to come count (booked, not yet ended). Every miss gets the same answer —
+Only bookings still to come (booked, not yet ended) or whose call is on (picked up by the
+clerk, not yet finished) count. Every miss gets the same answer —
 no such booking, wrong code, wrong document or mobile, cancelled, already past — so a guesser
 learns nothing; and attempts are limited per asker and per target, so nobody can try codes
 or mobiles one after another.
@@ -51,8 +52,10 @@ class BookingRecovery:
     def __init__(self, redis: Redis, appointments: Appointments, clock: Clock):
         self._redis, self._appointments, self._clock = redis, appointments, clock
 
-    def _upcoming(self, booking: Booking | None) -> bool:
-        return booking is not None and booking.status == "booked" and self._clock() < booking.end
+    def _findable(self, booking: Booking | None) -> bool:
+        if booking is None:
+            return False
+        return booking.status == "in_call" or (booking.status == "booked" and self._clock() < booking.end)
 
     async def _count(self, asker: str, asker_limit: int, target: str) -> None:
         """One more attempt by `asker` on `target`; refused beyond either limit."""
@@ -68,12 +71,12 @@ class BookingRecovery:
             raise InvalidFields({"details": ("required", "Χρειάζονται ο κωδικός ραντεβού και ο κωδικός διαχείρισης.")})
         await self._count(asker, asker_limit, f"ref:{reference[:40]}")
         booking = await self._appointments.bookings.get(reference[:40])
-        if not (self._upcoming(booking) and self._appointments.codes.matches(booking.manage_token_hash, manage_code)):
+        if not (self._findable(booking) and self._appointments.codes.matches(booking.manage_token_hash, manage_code)):
             raise no_match()
         return Found(booking, manage_code, new_manage_token=False)
 
     async def by_identity(self, document_number: str, mobile: str, asker: str, asker_limit: int) -> list[Found]:
-        """Every upcoming booking made with this document and mobile, each with a new code."""
+        """Every booking still to come or in its call made with this document and mobile, each with a new code."""
         number = document_number_key(document_number)
         if not 5 <= len(number) <= 20:
             raise InvalidFields({"document_number": (
@@ -81,7 +84,7 @@ class BookingRecovery:
         e164 = check_mobile(mobile)
         await self._count(asker, asker_limit, f"doc:{number}")
         bookings = [b for b in await self._appointments.bookings.booked_with(citizen_lookup_key(number, e164))
-                    if self._upcoming(b)]
+                    if self._findable(b)]
         if not bookings:
             raise no_match()
         found = []

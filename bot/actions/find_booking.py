@@ -22,9 +22,17 @@ BY_IDENTITY = "identity"
 FOUND = "Βρήκα το ραντεβού σας."
 NEW_CODE = "Σας έδωσα νέο κωδικό διαχείρισης· ο προηγούμενος δεν ισχύει πια. Κρατήστε τον μαζί με τον κωδικό ραντεβού."
 WHAT_NEXT = "Για αλλαγή ή ακύρωση ανοίξτε τη σελίδα «Το ραντεβού μου» ή γράψτε μου «αλλαγή ραντεβού» ή «ακύρωση ραντεβού»."
+IN_CALL = "Ο υπάλληλος έχει ήδη αναλάβει αυτό το ραντεβού: μπείτε στη βιντεοκλήση με τον σύνδεσμο του ραντεβού."
 # What the card needs of each booking found; the rest (identity data, transcript) stays out of the tracker.
 CARD_FIELDS = ("reference", "start", "branch", "topic", "join_url", "calendar_url", "appointment_url",
-               "manage_token", "change_deadline", "new_manage_token")
+               "manage_token", "change_deadline", "new_manage_token", "status")
+
+
+def found_notices(booking: dict[str, Any]) -> tuple[str, ...]:
+    """What the card of a booking found adds: its new code, and what can be done now (an
+    appointment the clerk has picked up, its call on, is joined, not changed)."""
+    next_step = IN_CALL if booking.get("status") == "in_call" else WHAT_NEXT
+    return (NEW_CODE, next_step) if booking.get("new_manage_token") else (next_step,)
 
 _DOCUMENT = re.compile(r"^(?=.*\d)[\w]{5,20}$")
 
@@ -142,7 +150,7 @@ class ActionShowFoundBookings(Action):
             except HandoffUnavailable:
                 topics, branches = {}, {}
             for booking in found:
-                notices = (NEW_CODE, WHAT_NEXT) if booking.get("new_manage_token") else (WHAT_NEXT,)
-                card = booking_card(FOUND, booking, topics.get(booking["topic"], {}), branches.get(booking["branch"], {}), notices)
+                card = booking_card(FOUND, booking, topics.get(booking["topic"], {}), branches.get(booking["branch"], {}),
+                                    found_notices(booking))
                 dispatcher.utter_message(text=card_text(card), json_message={"booking": card})
         return fresh_booking(tracker)

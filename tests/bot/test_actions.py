@@ -4,7 +4,7 @@ from datetime import datetime
 
 from bot.actions.booking_form import ANY_BRANCH, match_branch
 from bot.actions.changes import manage_code_typed, parse_reference
-from bot.actions.find_booking import document_typed
+from bot.actions.find_booking import IN_CALL, NEW_CODE, WHAT_NEXT, document_typed, found_notices
 from bot.actions.offer import distinct_times, how_they_differ, nearest, offer_message
 from bot.actions.time_wish import ATHENS, TimeWish, parse_time_wish
 from bot.actions.transcript import transcript
@@ -246,3 +246,9 @@ def test_starting_again_after_the_wrong_topic_keeps_the_citizens_words_for_the_c
     assert SlotSet("question", None) not in started_again and SlotSet("branch", None) in started_again
     stopped = summary_events({"gave_up": True, "topic": "vehicles", "question": words})  # gave up otherwise: all forgotten
     assert SlotSet("question", None) in stopped and SlotSet("topic", None) in stopped
+
+
+def test_a_booking_found_during_its_call_says_to_join_it_not_to_change_it():
+    assert found_notices({"status": "booked", "new_manage_token": True}) == (NEW_CODE, WHAT_NEXT)
+    assert found_notices({"status": "in_call", "new_manage_token": True}) == (NEW_CODE, IN_CALL)
+    assert found_notices({"status": "in_call"}) == (IN_CALL,)

@@ -1,6 +1,7 @@
 """Signalling that survives real life: one peer connection per side whatever the offers,
 bad offers refused without touching the live call, a limit on offers, no call that ends
-before it began, and no peer connection that outlives its call."""
+because nobody was in it for a while (only its media closes), and no peer connection that
+outlives its call."""
 from __future__ import annotations
 
 import asyncio
@@ -14,7 +15,7 @@ from handoff.api.keys import CALLS
 from handoff.app import create_app
 from handoff.media import open_peer_connections
 
-from .helpers import add_accounts, picked_up_call
+from .helpers import AUTH, add_accounts, picked_up_call
 from .peers import Peer, eventually, eventually_async
 
 pytestmark = pytest.mark.slow
@@ -119,37 +120,52 @@ async def test_too_many_offers_for_one_call_get_429(aiohttp_client, redis, setti
     assert (await clerk_http.post(clerk_path, json={"type": "offer", "sdp": "x"}, headers=headers)).status == 400
 
 
-async def test_a_call_that_never_began_does_not_end_by_itself(aiohttp_client, call_service, clock):
+async def test_a_call_nobody_is_in_closes_its_media_but_never_locks_anybody_out(aiohttp_client, call_service, clock):
     http = call_service
-    citizen_path, clerk_http, clerk_path, headers, ref, _ = await picked_up_call(aiohttp_client, http)
+    citizen_path, clerk_http, clerk_path, headers, ref, token = await picked_up_call(aiohttp_client, http)
     calls = http.server.app[CALLS]
     early, later, clerk = Peer(), Peer(), Peer()
+    again: list[Peer] = []
+    state = f"/api/clerk/calls/{ref}/state"
     try:
         await early.join(http, citizen_path, {})
         await eventually(lambda: early.pc.connectionState == "connected")
         await early.close()  # the citizen came early and left
         await eventually(lambda: not calls.rooms)
         clock.now = clock.now + timedelta(minutes=10)
-        assert await calls.end_idle_calls() == []
+        assert await calls.close_idle_media() == [ref]
         await later.join(http, citizen_path, {})  # the link still works
-        await clerk.join(clerk_http, clerk_path, headers)
-        state = f"/api/clerk/calls/{ref}/state"
+        await clerk.join(clerk_http, clerk_path, headers)  # the clerk picked up early
         await eventually_state(clerk_http, state, "connected")
 
-        await later.close()  # now both were there: once both have gone, the idle clock runs
+        await later.close()  # both leave (or close their pages) for longer than the idle time
         await clerk.close()
         await eventually(lambda: ref not in calls.rooms)
         assert open_peer_connections() == 0
-        assert await calls.end_idle_calls() == []
+        assert await calls.close_idle_media() == []
         clock.now = clock.now + timedelta(minutes=3)
-        assert await calls.end_idle_calls() == [ref]
-        ended = await (await clerk_http.get(state)).json()
-        assert ended["state"] == "ended" and ended["ended_because"] == "nobody_connected"
-        refused = await http.post(citizen_path, json={"type": "offer", "sdp": "x"})  # the citizen comes back: told what is true
-        message = (await refused.json())["error"]["message"]
-        assert refused.status == 403 and "η βιντεοκλήση έχει τελειώσει" in message and "ακυρωθεί" not in message
+        assert await calls.close_idle_media() == [ref]
+        assert await calls.close_idle_media() == []  # once
+
+        # Nothing ended: the clerk's call is still there, the appointment still picked up…
+        paused = await (await clerk_http.get(state)).json()
+        assert paused["state"] == "connected" and paused["ended_because"] is None
+        assert not paused["citizen_connected"] and not paused["clerk_connected"]
+        [item] = [b for b in await (await clerk_http.get("/api/clerk/queue")).json() if b["reference"] == ref]
+        assert item["status"] == "in_call"
+        # …the citizen who lost the link finds it again («βρες το ραντεβού μου»), with its join link…
+        found = await http.post("/api/bookings/recover", headers=AUTH,
+                                json={"sender_id": "chat-9", "document_number": "ΑΒ 123456", "mobile": "6912345678"})
+        assert found.status == 200, await found.text()
+        assert [b["join_url"].rsplit("/", 1)[1] for b in (await found.json())["bookings"]] == [token]
+        # …and both come back to the same call: fresh video both ways.
+        again = [Peer(), Peer()]
+        await again[0].join(http, citizen_path, {})
+        await again[1].join(clerk_http, clerk_path, headers)
+        back = time.monotonic()
+        await eventually(lambda: all(p.fresh_video_since(back) for p in again))
     finally:
-        for peer in (early, later, clerk):
+        for peer in (early, later, clerk, *again):
             await peer.close()
 
 

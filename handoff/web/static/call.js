@@ -91,12 +91,6 @@ function showEnded(s) {
       paragraph(`Ο λόγος, όπως τον έγραψε ο υπάλληλος: «${s.rejection_reason}»`),
       paragraph("Τι μπορείτε να κάνετε:"), next,
     );
-  } else if (s.ended_because === "nobody_connected") {  // it ended by itself: nobody can say they were served
-    $("ended-title").textContent = "Η κλήση τελείωσε";
-    $("ended-text").replaceChildren(
-      paragraph("Η βιντεοκλήση τελείωσε, γιατί για μερικά λεπτά δεν ήταν συνδεδεμένος κανείς. Η κάμερα και το μικρόφωνο έκλεισαν."),
-      paragraph("Αν δεν εξυπηρετηθήκατε, καλέστε το 1500 ή:"), next,
-    );
   } else {
     $("ended-title").textContent = "Η κλήση τελείωσε";
     $("ended-text").replaceChildren(paragraph("Ευχαριστούμε που εξυπηρετηθήκατε από το ΚΕΠ. Η κάμερα και το μικρόφωνο έκλεισαν."));
