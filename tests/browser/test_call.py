@@ -78,6 +78,15 @@ async def picked_up_call(browser, service, question: str, clerk_viewport: dict =
     return booking, clerk
 
 
+async def citizen_in_call(browser, booking: dict, clerk: Page) -> Page:
+    """The citizen's phone opens the join link and starts; the clerk's page sees them connected."""
+    citizen = await call_page(browser, PHONE)
+    await citizen.goto(booking["join_url"])
+    await citizen.get_by_role("button", name="Έναρξη κάμερας και μικροφώνου").click()
+    await expect(clerk.locator("#status")).to_contain_text("Συνδεδεμένοι")
+    return citizen
+
+
 async def test_citizen_and_clerk_talk_then_audio_only(browser, service):
     booking, clerk = await picked_up_call(browser, service, "Έχασα την ταυτότητά μου")
     # Beside the video, what the clerk compares the card with (unmasked: the clerk picked it up).
@@ -172,10 +181,7 @@ async def test_a_rejected_id_tells_the_citizen_why_and_what_to_do(browser, servi
 
 async def test_a_citizen_who_leaves_can_come_back(browser, service):
     booking, clerk = await picked_up_call(browser, service, "Χρειάζομαι πιστοποιητικό")
-    citizen = await call_page(browser, PHONE)
-    await citizen.goto(booking["join_url"])
-    await citizen.get_by_role("button", name="Έναρξη κάμερας και μικροφώνου").click()
-    await expect(clerk.locator("#status")).to_contain_text("Συνδεδεμένοι")
+    citizen = await citizen_in_call(browser, booking, clerk)
     await citizen.get_by_role("button", name="Αποχώρηση").click()
     await expect(citizen.get_by_role("heading", name="Αποχωρήσατε από την κλήση")).to_be_visible()
     assert await no_live(citizen, "audio", "video")
@@ -192,10 +198,7 @@ async def test_the_link_opened_again_takes_the_call_and_the_first_page_lets_it_g
     own: no shared tabs, no storage): the newest page holds the call; the first one does not take
     it back by itself, only with one deliberate press."""
     booking, clerk = await picked_up_call(browser, service, "Μπορώ να εκδώσω κάρτα αναπηρίας για τον πατέρα μου;")
-    first = await call_page(browser, PHONE)
-    await first.goto(booking["join_url"])
-    await first.get_by_role("button", name="Έναρξη κάμερας και μικροφώνου").click()
-    await expect(clerk.locator("#status")).to_contain_text("Συνδεδεμένοι")
+    first = await citizen_in_call(browser, booking, clerk)
 
     second = await first.context.new_page() if where == "tab" else await call_page(browser, PHONE)
     await second.goto(booking["join_url"])
@@ -223,10 +226,7 @@ async def test_the_link_opened_again_takes_the_call_and_the_first_page_lets_it_g
 
 async def test_the_clerks_call_opened_on_a_second_device_moves_there(browser, service):
     booking, desk = await picked_up_call(browser, service, "Χρειάζομαι βεβαίωση μόνιμης κατοικίας για το σχολείο")
-    citizen = await call_page(browser, PHONE)
-    await citizen.goto(booking["join_url"])
-    await citizen.get_by_role("button", name="Έναρξη κάμερας και μικροφώνου").click()
-    await expect(desk.locator("#status")).to_contain_text("Συνδεδεμένοι")
+    await citizen_in_call(browser, booking, desk)
     tablet = await signed_in_page(browser, service, "ath-alexiou", viewport=PHONE)  # the clerk's other device
     await tablet.goto(desk.url)
     await expect(tablet.locator("#status")).to_contain_text("Συνδεδεμένοι")
@@ -243,10 +243,7 @@ async def test_a_call_both_sides_left_for_a_while_goes_on_when_they_come_back(br
     from datetime import UTC, datetime, timedelta
 
     booking, clerk = await picked_up_call(browser, service, "Θέλω να ρωτήσω για την ανανέωση της ταυτότητας")
-    citizen = await call_page(browser, PHONE)
-    await citizen.goto(booking["join_url"])
-    await citizen.get_by_role("button", name="Έναρξη κάμερας και μικροφώνου").click()
-    await expect(clerk.locator("#status")).to_contain_text("Συνδεδεμένοι")
+    citizen = await citizen_in_call(browser, booking, clerk)
     await citizen.get_by_role("button", name="Αποχώρηση").click()  # the page stays open
     console = await clerk.context.new_page()
     await clerk.close()  # the clerk closes the call page, early, before the appointment's time
