@@ -35,6 +35,7 @@ async def test_booking_shows_with_the_question_as_plain_text(browser, service):
     item = card(page, booking["reference"])
     await expect(item.locator(".question")).to_have_text(XSS)
     await expect(item.locator(".topic")).to_have_text("Ταυτότητες και διαβατήρια")
+    await expect(page.locator("#queue-filter")).to_be_hidden()  # the filters by clerk and state are the supervisor's
     await expect(item).to_contain_text("Βεβαιότητα θέματος 87%")
     await expect(item).to_contain_text("09•••••16")  # ΑΦΜ masked before pick-up
     assert await page.locator("img[src='x']").count() == 0 and page.dialogs == []
