@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import random
 import secrets
@@ -78,7 +79,9 @@ class Stats:
         self.status: Counter[tuple[str, int]] = Counter()
         self.booked_slots: Counter[str] = Counter()
         self.late_sends: list[float] = []  # how far behind its due time the client sent each request
-        self.elapsed = 0.0
+        self.elapsed = 0.0  # the measured part
+        self.sent = 0  # requests, the warm-up's too
+        self.wall = 0.0  # seconds of the whole load, the warm-up too
 
     def record(self, kind: str, status: int, seconds: float) -> None:
         self.latency[kind].append(seconds * 1000)
@@ -128,14 +131,23 @@ async def fill(redis_url: str, data: Path, share: float) -> tuple[int, int]:
     return len(wanted), len(slots)
 
 
-async def offer(url: str, token: str, rate: float, duration: float, book_share: float, topics: list[str],
-                branches: list[str]) -> Stats:
+async def offer(url: str, token: str, rate: float, duration: float, warmup: float, book_share: float,
+                topics: list[str], branches: list[str]) -> Stats:
+    """The load: `warmup` seconds at the rate first (connections opened, caches warm; not in
+    the figures, but in the double-booking check), then `duration` seconds measured."""
     stats = Stats()
+    measured_from = 0.0  # due times before it are the warm-up's
+    gc.collect()
+    gc.freeze()  # the client's own full collections (~50 ms) would show as the service's latency
     listed: list[tuple[str, str]] = []  # (slot id, topic) from earlier listings
     headers = {"Authorization": f"Bearer {token}"}
     rnd = random.Random(7)
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=400),
                                      timeout=aiohttp.ClientTimeout(total=TIMEOUT_SECONDS)) as session:
+
+        def measure(kind: str, status: int, due: float) -> None:
+            if due >= measured_from:
+                stats.record(kind, status, time.perf_counter() - due)
 
         async def list_slots(due: float) -> None:
             topic = rnd.choice(topics)
@@ -144,9 +156,9 @@ async def offer(url: str, token: str, rate: float, duration: float, book_share: 
                 async with session.get(f"{url}/api/slots", params=params, headers=headers) as r:
                     body = await r.json()
             except (TimeoutError, aiohttp.ClientError):
-                stats.record("list", 0, time.perf_counter() - due)
+                measure("list", 0, due)
                 return
-            stats.record("list", r.status, time.perf_counter() - due)
+            measure("list", r.status, due)
             if r.status == 200:
                 listed.extend((s["slot_id"], topic) for s in body)
                 del listed[:-2000]
@@ -157,26 +169,29 @@ async def offer(url: str, token: str, rate: float, duration: float, book_share: 
                 async with session.post(f"{url}/api/bookings", json=body, headers=headers) as r:
                     await r.read()
             except (TimeoutError, aiohttp.ClientError):
-                stats.record("book", 0, time.perf_counter() - due)
+                measure("book", 0, due)
                 return
-            stats.record("book", r.status, time.perf_counter() - due)
+            measure("book", r.status, due)
             if r.status == 201:
                 stats.booked_slots[slot_id] += 1
 
         tasks = []
         began = time.perf_counter()
-        for i in range(int(rate * duration)):
+        measured_from = began + warmup
+        for i in range(int(rate * (warmup + duration))):
             due = began + i / rate
             wait = due - time.perf_counter()
             if wait > 0:
                 await asyncio.sleep(wait)
-            stats.late_sends.append(max(0.0, -wait) * 1000)
+            if due >= measured_from:
+                stats.late_sends.append(max(0.0, -wait) * 1000)
             if listed and rnd.random() < book_share:
                 tasks.append(asyncio.create_task(book(due, *listed.pop(rnd.randrange(len(listed))))))
             else:
                 tasks.append(asyncio.create_task(list_slots(due)))
         await asyncio.gather(*tasks)
-        stats.elapsed = time.perf_counter() - began
+        stats.elapsed = time.perf_counter() - measured_from
+        stats.wall, stats.sent = time.perf_counter() - began, len(tasks)
     return stats
 
 
@@ -257,15 +272,15 @@ def measure(args: argparse.Namespace, code: Path, label: str, tmp: Path) -> Stat
         topics = [t.id for t in load_topics(data / "topics.yml")]
         branches = [b.id for b in load_branches(data / "branches.yml")]
         cpu_before = [cpu_seconds(p.pid) for p in processes], asyncio.run(redis_cpu_seconds(redis.url)), time.process_time()
-        stats = asyncio.run(offer(url, token, args.rate, args.duration, args.book_share, topics, branches))
+        stats = asyncio.run(offer(url, token, args.rate, args.duration, args.warmup, args.book_share, topics, branches))
         report(stats, args.rate)
         served = [cpu_seconds(p.pid) - before for p, before in zip(processes, cpu_before[0], strict=True)]
-        total = sum(stats.status.values())
-        print(f"  CPU during the load: handoff {sum(served[:args.replicas]):.1f} s "
+        total = stats.sent
+        print(f"  CPU during the load (warm-up too): handoff {sum(served[:args.replicas]):.1f} s "
               f"({1000 * sum(served[:args.replicas]) / total:.2f} ms a request), "
               + (f"haproxy {served[-1]:.1f} s, " if args.replicas > 1 else "")
               + f"redis {asyncio.run(redis_cpu_seconds(redis.url)) - cpu_before[1]:.1f} s, "
-              f"load generator {time.process_time() - cpu_before[2]:.1f} s, in {stats.elapsed:.0f} s on "
+              f"load generator {time.process_time() - cpu_before[2]:.1f} s, in {stats.wall:.0f} s on "
               f"{os.cpu_count()} cores")
         print(f"  store check: slots held by more than one booking: {asyncio.run(store_double_bookings(redis.url))}; "
               f"load average {os.getloadavg()[0]:.2f}")
@@ -281,6 +296,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rate", type=float, default=1000, help="requests per second offered, listing and booking")
     parser.add_argument("--duration", type=float, default=20, help="seconds (at most 120)")
+    parser.add_argument("--warmup", type=float, default=2, help="seconds of load before the measured ones (not in the figures)")
     parser.add_argument("--book-share", type=float, default=0.25, help="share of the requests that are bookings")
     parser.add_argument("--fill", type=float, default=0.9, help="share of the horizon's slots booked before the load")
     parser.add_argument("--clerks", type=int, default=240, help="clerks of the generated roster")
