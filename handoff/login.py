@@ -28,6 +28,8 @@ from .accounts import Account, AccountStore, hasher
 from .errors import DomainError, TooManyRequests, Unauthorized
 from .store import Redis, key
 
+PASSWORD_THREADS = "argon2"  # the name prefix of the threads that check passwords (a CPU part in metrics.py)
+
 FREE_FAILURES = 3
 FIRST_DELAY_SECONDS = 5
 MAX_DELAY_SECONDS = 15 * 60
@@ -58,7 +60,7 @@ class PasswordChecks:
 
     def __init__(self, concurrency: int):
         self._concurrency = max(1, concurrency)
-        self._executor = ThreadPoolExecutor(max_workers=self._concurrency, thread_name_prefix="argon2")
+        self._executor = ThreadPoolExecutor(max_workers=self._concurrency, thread_name_prefix=PASSWORD_THREADS)
         self._running = asyncio.Semaphore(self._concurrency)
         self._waiting = 0
 

@@ -8,12 +8,16 @@ process's memory (calls) are read when Prometheus scrapes.
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
 
+from .login import PASSWORD_THREADS
 from .logs import REQUEST_ID, accepted_request_id
 
 REQUEST_SECONDS = Histogram(
@@ -37,6 +41,32 @@ QUEUE = Gauge("kep_queue", "Today's appointments still to serve, by branch, topi
               "(expected later today, waiting in the waiting room now, in_call)", ["branch", "topic", "state"])
 NOTIFICATIONS = Gauge("kep_notifications", "Messages to citizens: queued (to send now), scheduled (reminders), "
                       "failed (given up: for a person to look at)", ["status"])
+
+def _thread_cpu_seconds(thread: threading.Thread) -> float:
+    return time.clock_gettime(time.pthread_getcpuclockid(thread.ident)) if thread.ident else 0.0
+
+
+class CpuByPart(Collector):
+    """The process's CPU split by what uses it: the event loop (HTTP, signalling, the calls'
+    RTP packets), password checks (login.py's argon2 threads), and the media relay's codecs —
+    every other thread: aiortc decodes each incoming track in a thread of its own and encodes
+    in the loop's executor. Those threads come and go with calls; the process's total
+    counts the CPU of the ended ones too, so the codecs' share is the total less the others."""
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        total = time.process_time()
+        event_loop = _thread_cpu_seconds(threading.main_thread())
+        passwords = sum(_thread_cpu_seconds(t) for t in threading.enumerate() if t.name.startswith(PASSWORD_THREADS))
+        family = CounterMetricFamily("kep_process_cpu_seconds", "CPU this process used, by part: event_loop, "
+                                     "media_codecs (decoding and encoding the calls' audio and video), password_checks",
+                                     labels=["part"])
+        family.add_metric(["event_loop"], event_loop)
+        family.add_metric(["media_codecs"], max(0.0, total - event_loop - passwords))
+        family.add_metric(["password_checks"], passwords)
+        yield family
+
+
+REGISTRY.register(CpuByPart())
 
 BOOKING_ACTIONS = {
     ("POST", "/api/bookings"): "book",

@@ -9,6 +9,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 import pytest
+from prometheus_client import REGISTRY
 
 from .helpers import AUTH, appointment_and_clerk, booking_body, sign_in
 from .peers import Peer, eventually, eventually_async
@@ -22,11 +23,17 @@ async def test_media_flows_both_ways_and_audio_only_stops_video(aiohttp_client, 
     assert (await clerk_http.post(f"/api/clerk/calls/{ref}/offer", json={}, headers=headers)).status == 403  # not picked up
     assert (await clerk_http.post(f"/api/clerk/bookings/{ref}/pickup", headers=headers)).status == 200
 
+    def cpu(part: str) -> float:  # the operator's relay CPU series (metrics.CpuByPart)
+        return REGISTRY.get_sample_value("kep_process_cpu_seconds_total", {"part": part}) or 0.0
+
     citizen, clerk = Peer(), Peer()
     try:
+        codecs_before = cpu("media_codecs")
         await citizen.join(http, f"/api/calls/{token}/offer", {})
         await clerk.join(clerk_http, f"/api/clerk/calls/{ref}/offer", headers)
         await eventually(lambda: all(p.received[k] > 5 for p in (citizen, clerk) for k in ("audio", "video")))
+        assert cpu("media_codecs") > codecs_before  # decoding and encoding run outside the event loop
+        assert cpu("password_checks") > 0  # the clerk signed in
 
         async def state() -> dict:
             return await (await clerk_http.get(f"/api/clerk/calls/{ref}/state")).json()
