@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from .appointments import Appointments, Clock
-from .bookings import Booking
+from .bookings import Booking, BookingStatus
 from .errors import Unauthorized
 from .recovery import BookingRecovery
 from .slots import Slot
@@ -67,7 +67,7 @@ class AppointmentAccess:
         return self._clock() <= self._appointments.change_deadline_for(start)
 
     def can_change(self, booking: Booking) -> bool:
-        return booking.status == "booked" and self.changeable_at(booking.start)
+        return booking.status is BookingStatus.BOOKED and self.changeable_at(booking.start)
 
     async def free_slots(self, booking: Booking, after: datetime | None, limit: int) -> list[Slot]:
         """Other times for the same topic at the same KEP, as the chat offers them."""

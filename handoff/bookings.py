@@ -14,6 +14,7 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from . import audit, notifications
@@ -72,6 +73,21 @@ def typed_reference(raw: str) -> str:
     return f"KEP-{code}" if len(code) == 6 else raw.strip().upper()
 
 
+class BookingStatus(StrEnum):
+    """Where a booking is in its life. The values are what Redis stores, and the Lua scripts
+    below compare them as written ('booked', 'in_call'): a new value means reading those too."""
+
+    BOOKED = "booked"  # the slot is held; the citizen may still change or cancel it
+    IN_CALL = "in_call"  # a clerk picked it up
+    COMPLETED = "completed"  # the clerk recorded its outcome
+    CANCELLED = "cancelled"  # by the citizen or by the service
+    NO_SHOW = "no_show"  # the citizen never came
+
+
+ACTIVE_STATUSES = frozenset({BookingStatus.BOOKED, BookingStatus.IN_CALL})  # still to be served
+HANDLED_STATUSES = frozenset({BookingStatus.COMPLETED, BookingStatus.NO_SHOW})  # served, or missed
+
+
 @dataclass(frozen=True)
 class NewBooking:
     """A booking request as the bot sends it, checked field by field."""
@@ -89,7 +105,7 @@ class NewBooking:
 @dataclass(frozen=True)
 class Booking:
     reference: str
-    status: str  # booked | cancelled | in_call | completed | no_show
+    status: BookingStatus
     topic: str
     slot_id: str
     clerk: str
@@ -109,6 +125,10 @@ class Booking:
     outcome: str = ""  # resolved | in_person | follow_up | id_rejected, when finished
     notes: str = ""
     assigned_by: str = ""  # the supervisor who gave it to `clerk`: then only that clerk may take it
+
+    def active_at(self, now: datetime) -> bool:
+        """Still to happen at `now`: in its call, or booked and not yet over."""
+        return self.status is BookingStatus.IN_CALL or (self.status is BookingStatus.BOOKED and now < self.end)
 
     def to_public_dict(self) -> dict[str, Any]:
         return {
@@ -135,7 +155,7 @@ class Booking:
     def from_hash(cls, h: dict[str, str]) -> Booking:
         return cls(
             reference=h["reference"],
-            status=h["status"],
+            status=BookingStatus(h["status"]),
             topic=h["topic"],
             slot_id=h["slot_id"],
             clerk=h["clerk"],
@@ -332,7 +352,7 @@ class BookingStore:
             reference = new_reference()
             fields = {
                 "reference": reference,
-                "status": "booked",
+                "status": BookingStatus.BOOKED,
                 "topic": request.topic,
                 "sender_id": request.sender_id,
                 "question": request.question,
@@ -408,7 +428,7 @@ class BookingStore:
         _raise_for_outcome(result, booking.reference)
 
     async def transition(
-        self, reference: str, event: str, actor: str, now: datetime, *, from_status: str, to_status: str,
+        self, reference: str, event: str, actor: str, now: datetime, *, from_status: BookingStatus, to_status: BookingStatus,
         only_picked_by: str = "", only_slot: str = "", handled_by: str = "", outbox: OutboxPlan = SILENT,
         **fields: str,
     ) -> str:
@@ -465,7 +485,7 @@ class BookingStore:
             for ref in refs:
                 pipe.hmget(booking_key(ref), "slot_id", "status")
             rows = await pipe.execute() if refs else []
-        return Counter(slot for slot, status in rows if status == "booked")
+        return Counter(slot for slot, status in rows if status == BookingStatus.BOOKED)
 
     async def count_holding(self, slot_id: str) -> int:
         return (await self.holders_by_slot())[slot_id]

@@ -34,7 +34,7 @@ from typing import Any
 from . import audit, events, presence, ratelimit
 from .accounts import AccountStore
 from .appointments import Appointments, Clock
-from .bookings import Booking
+from .bookings import ACTIVE_STATUSES, Booking, BookingStatus
 from .config import Settings
 from .errors import BadRequest, Conflict, DomainError, Forbidden, InvalidFields
 from .media import CallRoom, UnusableOffer, check_offer, rtc_configuration
@@ -146,7 +146,7 @@ class Calls:
     # -- joining ---------------------------------------------------------------------------
     async def citizen_booking(self, token: str) -> Booking:
         booking = await self._appointments.booking_for_join(token)
-        if booking.status not in ("booked", "in_call"):
+        if booking.status not in ACTIVE_STATUSES:
             raise Forbidden("token", "call_over", "Αυτό το ραντεβού έχει ολοκληρωθεί ή ακυρωθεί.")
         if await self.state(booking.reference) == "ended":  # the clerk ended it; the appointment is being finished
             raise Forbidden("token", "call_over", "Για αυτό το ραντεβού η βιντεοκλήση έχει τελειώσει. Αν δεν "
@@ -161,7 +161,7 @@ class Calls:
         """The clerk's own call, while it is on; with `finished_too`, also once it has ended
         (for the page to show how it ended)."""
         booking = await self._appointments.bookings.get(reference.strip().upper())
-        allowed = ("in_call", "completed") if finished_too else ("in_call",)
+        allowed = {BookingStatus.IN_CALL, BookingStatus.COMPLETED} if finished_too else {BookingStatus.IN_CALL}
         # One answer for a reference that does not exist and one that is not this clerk's call:
         # another branch's clerk learns nothing about which references exist.
         if booking is None or booking.picked_by != username or booking.status not in allowed:
@@ -445,7 +445,7 @@ class Calls:
         return {
             "reference": booking.reference,
             "state": state,
-            "picked_up": booking.status == "in_call",
+            "picked_up": booking.status is BookingStatus.IN_CALL,
             **await self._media(booking.reference),
             **sides,
             "video": state != "audio_only",
@@ -458,11 +458,11 @@ class Calls:
 
     async def _clerk_busy_minutes(self, booking: Booking) -> int | None:
         """If the clerk is still in an earlier call: about how long it has left."""
-        if booking.status == "in_call":
+        if booking.status is BookingStatus.IN_CALL:
             return None
         now = self._clock()
         earlier = await self._appointments.bookings.starting_between(now - timedelta(hours=4), booking.start, booking.clerk)
-        busy = [b for b in earlier if b.status == "in_call" and b.reference != booking.reference]
+        busy = [b for b in earlier if b.status is BookingStatus.IN_CALL and b.reference != booking.reference]
         return max(1, int((max(b.end for b in busy) - now).total_seconds() // 60)) if busy else None
 
     # -- housekeeping ----------------------------------------------------------------------

@@ -14,7 +14,7 @@ from typing import Any
 
 from .appointments import Appointments, Clock
 from .audit import AuditTrail
-from .bookings import Booking
+from .bookings import Booking, BookingStatus
 from .clerks import Absence, Clerk
 from .config import ATHENS
 from .errors import InvalidFields, NotFound
@@ -141,7 +141,7 @@ class ClerkSchedule:
 
         async def load(clerk: Clerk) -> int:
             theirs = await self._appointments.bookings.starting_between(day, day + timedelta(days=1), clerk.id)
-            return sum(b.status != "cancelled" for b in theirs)
+            return sum(b.status is not BookingStatus.CANCELLED for b in theirs)
 
         loads = [await load(c) for c in clerks]
         return clerks[loads.index(min(loads))]
@@ -149,7 +149,7 @@ class ClerkSchedule:
     async def _redistribute(self, bookings: list[Booking], actor: str, reason: str) -> Redistribution:
         done = Redistribution()
         for booking in bookings:
-            if booking.status != "booked":
+            if booking.status is not BookingStatus.BOOKED:
                 continue
             others = await self._appointments.reassignable_clerks(booking)
             if others:

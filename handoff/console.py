@@ -22,7 +22,7 @@ from . import appointment_history, events, notifications, presence
 from .accounts import Account, AccountStore
 from .appointments import Appointments, Clock
 from .audit import AuditTrail
-from .bookings import Booking
+from .bookings import ACTIVE_STATUSES, HANDLED_STATUSES, Booking, BookingStatus
 from .catalogue_search import search
 from .citizens import IdentityDocument
 from .clerk_schedule import ClerkSchedule, parse_absence, parse_period, parse_schedule
@@ -40,8 +40,6 @@ OUTCOMES = {"resolved": "Επιλύθηκε", "in_person": "Χρειάζεται
 MAX_NOTES = 2000
 MAX_REASON = 200  # told to the citizen by e-mail
 QUEUE_DAYS = 14
-ACTIVE = ("booked", "in_call")
-HANDLED = ("completed", "no_show")
 HISTORY_RESULTS = 50
 BRANCH_HISTORY_ENTRIES = 300
 
@@ -139,7 +137,7 @@ class Console:
         today = self._today()
         bookings = [
             b for b in await self._bookings.starting_between(today, today + timedelta(days=QUEUE_DAYS))
-            if b.status in ACTIVE and viewer.can_see(b)
+            if b.status in ACTIVE_STATUSES and viewer.can_see(b)
         ]
         return await self._items(viewer, bookings)
 
@@ -157,7 +155,7 @@ class Console:
                 candidates += [b for b in await self._bookings.starting_between(*window, clerk=viewer.clerk.id)
                                if not b.picked_by]
         bookings = sorted(
-            (b for b in candidates if b.status in HANDLED and b.updated_at.astimezone(ATHENS) >= today),
+            (b for b in candidates if b.status in HANDLED_STATUSES and b.updated_at.astimezone(ATHENS) >= today),
             key=lambda b: b.start,
         )
         return await self._items(viewer, bookings)
@@ -170,7 +168,7 @@ class Console:
             raise Forbidden("role", "supervisors_only", "Μόνο ο προϊστάμενος βλέπει την ημέρα του ΚΕΠ.")
         today = self._today()
         bookings = [b for b in await self._bookings.starting_between(today, today + timedelta(days=1)) if viewer.can_see(b)]
-        waiting = await presence.waiting(self._redis, [b.reference for b in bookings if b.status == "booked"])
+        waiting = await presence.waiting(self._redis, [b.reference for b in bookings if b.status is BookingStatus.BOOKED])
         names = await self._names()
         clerks = await self._appointments.clerks.all()
         branches = []
@@ -184,7 +182,7 @@ class Console:
                 rows.append({
                     "id": clerk.id, "name": clerk.name,
                     "slots": len(self._appointments.working_slots(clerk, branch, today.date())),
-                    "appointments": sum(b.status != "cancelled" for b in theirs),
+                    "appointments": sum(b.status is not BookingStatus.CANCELLED for b in theirs),
                     "statuses": _count(b.status for b in theirs),
                     "waiting": sum(b.reference in waiting for b in theirs),
                 })
@@ -247,7 +245,7 @@ class Console:
 
     async def _items(self, viewer: Viewer, bookings: list[Booking]) -> list[dict[str, Any]]:
         # «Ο πολίτης περιμένει» only for an appointment still to be served (a finished one's page may still be open)
-        waiting = await presence.waiting(self._redis, [b.reference for b in bookings if b.status in ("booked", "in_call")])
+        waiting = await presence.waiting(self._redis, [b.reference for b in bookings if b.status in ACTIVE_STATUSES])
         names = await self._names()
         return [self._item(b, viewer, names, b.reference in waiting) for b in bookings]
 
@@ -307,10 +305,10 @@ class Console:
         now = self._clock()
         result = await self._bookings.transition(
             booking.reference, "booking.picked_up", viewer.account.username, now,
-            from_status="booked", to_status="in_call", only_slot=booking.slot_id, handled_by=viewer.account.username,
+            from_status=BookingStatus.BOOKED, to_status=BookingStatus.IN_CALL, only_slot=booking.slot_id, handled_by=viewer.account.username,
             picked_by=viewer.account.username, picked_at=now.isoformat(),
         )
-        if result == "in_call":
+        if result == BookingStatus.IN_CALL:
             raise Conflict("reference", "already_picked_up", "Το ραντεβού το ανέλαβε ήδη άλλος υπάλληλος.")
         if result == "changed":
             raise Conflict("reference", "booking_changed", "Το ραντεβού μόλις άλλαξε ώρα ή υπάλληλο. Δείτε τη λίστα ξανά.")
@@ -325,7 +323,7 @@ class Console:
         booking = await self._visible(viewer, reference)
         result = await self._bookings.transition(
             booking.reference, "booking.finished", viewer.account.username, self._clock(),
-            from_status="in_call", to_status="completed", only_picked_by=viewer.account.username,
+            from_status=BookingStatus.IN_CALL, to_status=BookingStatus.COMPLETED, only_picked_by=viewer.account.username,
             outcome=outcome, notes=notes.strip(),
         )
         if result == "not_yours":
@@ -347,7 +345,7 @@ class Console:
         if not isinstance(clerk_id, str) or not clerk_id:
             raise InvalidFields({"clerk": ("required", "Διαλέξτε υπάλληλο από τη λίστα.")})
         booking = await self._visible(viewer, reference)
-        if booking.status != "booked":
+        if booking.status is not BookingStatus.BOOKED:
             raise Conflict("reference", "not_reassignable", "Ανατίθεται μόνο ραντεβού που δεν έχει αναληφθεί ακόμη.")
         await self._appointments.reassign(booking, clerk_id, viewer.account.username)
         return await self._item_of(viewer, booking.reference)
@@ -451,10 +449,10 @@ class Console:
         now = self._clock()
         marked = []
         for booking in await self._bookings.starting_between(now - timedelta(days=1), now - self._no_show_after):
-            if booking.status != "booked" or await presence.ever_joined(self._redis, booking.reference):
+            if booking.status is not BookingStatus.BOOKED or await presence.ever_joined(self._redis, booking.reference):
                 continue
             result = await self._bookings.transition(
-                booking.reference, "booking.no_show", "system", now, from_status="booked", to_status="no_show",
+                booking.reference, "booking.no_show", "system", now, from_status=BookingStatus.BOOKED, to_status=BookingStatus.NO_SHOW,
                 outbox=notifications.ended(booking, NotificationKind.NO_SHOW, now),
             )
             if result == "ok":

@@ -25,7 +25,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from .appointments import Appointments, Clock, utc_now
-from .bookings import Booking
+from .bookings import Booking, BookingStatus
 from .calendar_file import booking_calendar
 from .channels import Channel, ChannelName, DeliveryFailed, Outgoing, configured_channels
 from .config import ATHENS, Settings
@@ -191,7 +191,7 @@ class NotificationWorker:
         """A reminder for a time the booking no longer has, or too late to be true ("αύριο",
         "σήμερα"): the other reminder, or none, applies."""
         now = self._clock()
-        if booking.status != "booked" or booking.start != n.start or now >= n.start:
+        if booking.status is not BookingStatus.BOOKED or booking.start != n.start or now >= n.start:
             return True
         today, day = now.astimezone(ATHENS).date(), n.start.astimezone(ATHENS).date()
         if n.kind is NotificationKind.REMINDER_DAY:

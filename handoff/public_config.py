@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from .bookings import Booking
+from .bookings import Booking, BookingStatus
 from .citizens import IdentityDocument
 from .config import Settings
 from .notifications import REMINDER_HOURS_BEFORE, NotificationKind, reminder_times
@@ -46,7 +46,7 @@ def notifications_for(settings: Settings, booking: Booking, now: datetime) -> No
     and only the reminders still to come (none for a booking made later than that)."""
     announced = announced_notifications(settings)
     channels = tuple(c for c in announced.channels if c != "email" or booking.citizen.get("email"))
-    if not channels or booking.status != "booked":
+    if not channels or booking.status is not BookingStatus.BOOKED:
         return Notifications(channels, confirmation=bool(channels))
     due = reminder_times(booking.start)
     return Notifications(channels, confirmation=True,

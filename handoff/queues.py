@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from enum import StrEnum
 
 from . import presence
-from .bookings import BookingStore
+from .bookings import ACTIVE_STATUSES, BookingStatus, BookingStore
 from .config import ATHENS
 from .store import Redis
 
@@ -23,11 +23,11 @@ async def today(redis: Redis, now: datetime) -> Counter[tuple[str, str, QueueSta
     local = now.astimezone(ATHENS)
     midnight = datetime.combine(local.date(), time(), ATHENS)
     bookings = [b for b in await BookingStore(redis).starting_between(midnight, midnight + timedelta(days=1))
-                if b.status in ("booked", "in_call")]
-    present = await presence.waiting(redis, [b.reference for b in bookings if b.status == "booked"])
+                if b.status in ACTIVE_STATUSES]
+    present = await presence.waiting(redis, [b.reference for b in bookings if b.status is BookingStatus.BOOKED])
     counts: Counter[tuple[str, str, QueueState]] = Counter()
     for b in bookings:
-        state = (QueueState.IN_CALL if b.status == "in_call"
+        state = (QueueState.IN_CALL if b.status is BookingStatus.IN_CALL
                  else QueueState.WAITING if b.reference in present else QueueState.EXPECTED)
         counts[(b.branch, b.topic, state)] += 1
     return counts

@@ -55,7 +55,7 @@ class BookingRecovery:
     def _findable(self, booking: Booking | None) -> bool:
         if booking is None:
             return False
-        return booking.status == "in_call" or (booking.status == "booked" and self._clock() < booking.end)
+        return booking.active_at(self._clock())
 
     async def _count(self, asker: str, asker_limit: int, target: str) -> None:
         """One more attempt by `asker` on `target`; refused beyond either limit."""

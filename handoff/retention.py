@@ -77,7 +77,7 @@ class PersonalData:
         """Erase now (the citizen asked, or another lawful basis). Bookings still to happen are
         left alone and listed: the appointment has to be cancelled first."""
         now = self._clock()
-        active = [b.reference for b in bookings if b.status == "in_call" or (b.status == "booked" and b.end > now)]
+        active = [b.reference for b in bookings if b.active_at(now)]
         todo = [b for b in bookings if b.reference not in active and b.citizen]  # an empty citizen: erased already
         for booking in todo:
             await self._erase(booking, actor, basis, now)

@@ -13,7 +13,7 @@ from bot.actions.promises import messages_sentence  # the chat's words for the m
 
 from ..appointment_access import SESSION_MINUTES, Session
 from ..appointments import Appointments
-from ..bookings import Booking
+from ..bookings import ACTIVE_STATUSES, Booking, BookingStatus
 from ..errors import InvalidFields
 from .bookings import calendar_response
 from .keys import APPOINTMENT_ACCESS, APPOINTMENTS, SETTINGS
@@ -24,11 +24,11 @@ routes = web.RouteTableDef()
 COOKIE = "kep_appointment"
 COOKIE_PATH = "/api/appointment"
 STATUS_TEXT = {
-    "booked": "Κλεισμένο",
-    "in_call": "Η βιντεοκλήση είναι σε εξέλιξη",
-    "completed": "Ολοκληρώθηκε",
-    "cancelled": "Ακυρώθηκε",
-    "no_show": "Δεν έγινε: δεν συνδεθήκατε στην ώρα σας",
+    BookingStatus.BOOKED: "Κλεισμένο",
+    BookingStatus.IN_CALL: "Η βιντεοκλήση είναι σε εξέλιξη",
+    BookingStatus.COMPLETED: "Ολοκληρώθηκε",
+    BookingStatus.CANCELLED: "Ακυρώθηκε",
+    BookingStatus.NO_SHOW: "Δεν έγινε: δεν συνδεθήκατε στην ώρα σας",
 }
 
 
@@ -36,11 +36,11 @@ async def _view(request: web.Request, booking: Booking) -> dict[str, Any]:
     appointments, access = request.app[APPOINTMENTS], request.app[APPOINTMENT_ACCESS]
     topic, branch = await appointments.topic(booking.topic), await appointments.branch(booking.branch)
     deadline = appointments.change_deadline(booking)
-    upcoming = booking.status in ("booked", "in_call")
+    upcoming = booking.status in ACTIVE_STATUSES
     return {
         "reference": booking.reference,
         "status": booking.status,
-        "status_text": STATUS_TEXT.get(booking.status, booking.status),
+        "status_text": STATUS_TEXT[booking.status],
         "start": booking.start.isoformat(),
         "end": booking.end.isoformat(),
         "when": when(booking.start.isoformat()),
@@ -61,7 +61,7 @@ def _messages_to_come(appointments: Appointments, booking: Booking) -> str:
     """In the chat's words: the reminders still to come (the confirmation went already), or that
     no message is sent at all; nothing once the booking is no longer active."""
     to_come = appointments.notifications_for(booking)
-    if booking.status != "booked" or (to_come.channels and not to_come.reminders_hours_before):
+    if booking.status is not BookingStatus.BOOKED or (to_come.channels and not to_come.reminders_hours_before):
         return ""
     return messages_sentence(asdict(replace(to_come, confirmation=False)), bool(booking.citizen.get("email")))
 

@@ -4,7 +4,8 @@ from datetime import datetime, timedelta
 import pytest
 from icalendar import Calendar
 
-from handoff.bookings import BookingStore, typed_reference
+from handoff.api.appointment import STATUS_TEXT
+from handoff.bookings import BookingStatus, BookingStore, typed_reference
 
 from .helpers import AUTH, TOMORROW, book, booking_body, first_free_slot
 
@@ -51,6 +52,19 @@ async def test_cancel_frees_the_slot_and_is_audited(client, redis):
     history = await redis.lrange(f"kep:audit:{booking['reference']}", 0, -1)
     assert ['"booking.created"' in history[0], '"booking.cancelled"' in history[1]] == [True, True]
     assert await redis.xlen("kep:audit") == 2
+
+
+async def test_a_booking_reads_back_with_its_status_stored_as_before(client, redis):
+    booking = await book(client)
+    store = BookingStore(redis)
+    assert (await store.get(booking["reference"])).status is BookingStatus.BOOKED
+    await client.post(f"/api/bookings/{booking['reference']}/cancel", headers={"X-Manage-Token": booking["manage_token"]})
+    assert (await store.get(booking["reference"])).status is BookingStatus.CANCELLED
+    assert await redis.hget(f"kep:booking:{booking['reference']}", "status") == "cancelled"  # the stored value
+
+
+def test_the_appointment_page_names_every_status_in_greek():
+    assert set(STATUS_TEXT) == set(BookingStatus)
 
 
 async def test_reschedule_moves_the_hold(client, redis):
