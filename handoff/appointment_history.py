@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from .accounts import Account
+from .bookings import Outcome
 from .config import ATHENS
 from .slots import parse_slot_id
 
@@ -37,7 +38,7 @@ CALL_ENDINGS = {"id_rejected": "η ταυτότητα δεν επιβεβαιώ�
 
 
 def readable(entry: dict[str, Any], accounts: dict[str, Account], clerks: dict[str, str],
-             outcomes: dict[str, str]) -> dict[str, str]:
+             outcomes: dict[Outcome, str]) -> dict[str, str]:
     """One audit entry as a line of the console's history."""
     actor = entry.get("actor", "")
     account = accounts.get(actor)

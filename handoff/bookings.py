@@ -88,6 +88,15 @@ ACTIVE_STATUSES = frozenset({BookingStatus.BOOKED, BookingStatus.IN_CALL})  # st
 HANDLED_STATUSES = frozenset({BookingStatus.COMPLETED, BookingStatus.NO_SHOW})  # served, or missed
 
 
+class Outcome(StrEnum):
+    """How a picked-up appointment ended, as its clerk recorded it (stored with the booking)."""
+
+    RESOLVED = "resolved"
+    IN_PERSON = "in_person"  # the citizen has to come to the KEP
+    FOLLOW_UP = "follow_up"
+    ID_REJECTED = "id_rejected"  # the clerk rejected the ID card on camera, which ends the call
+
+
 @dataclass(frozen=True)
 class NewBooking:
     """A booking request as the bot sends it, checked field by field."""
@@ -122,7 +131,7 @@ class Booking:
     created_at: datetime
     updated_at: datetime
     picked_by: str = ""  # the clerk who took it (pick-up); only they may finish it
-    outcome: str = ""  # resolved | in_person | follow_up | id_rejected, when finished
+    outcome: Outcome | None = None  # once finished
     notes: str = ""
     assigned_by: str = ""  # the supervisor who gave it to `clerk`: then only that clerk may take it
 
@@ -148,7 +157,7 @@ class Booking:
             "consent": self.consent,
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
-            "outcome": self.outcome,
+            "outcome": self.outcome or "",
         }
 
     @classmethod
@@ -172,7 +181,7 @@ class Booking:
             created_at=datetime.fromisoformat(h["created_at"]),
             updated_at=datetime.fromisoformat(h["updated_at"]),
             picked_by=h.get("picked_by", ""),
-            outcome=h.get("outcome", ""),
+            outcome=Outcome(h["outcome"]) if h.get("outcome") else None,
             notes=h.get("notes", ""),
             assigned_by=h.get("assigned_by", ""),
         )

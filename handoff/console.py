@@ -22,7 +22,7 @@ from . import appointment_history, events, notifications, presence
 from .accounts import Account, AccountStore
 from .appointments import Appointments, Clock
 from .audit import AuditTrail
-from .bookings import ACTIVE_STATUSES, HANDLED_STATUSES, Booking, BookingStatus
+from .bookings import ACTIVE_STATUSES, HANDLED_STATUSES, Booking, BookingStatus, Outcome
 from .catalogue_search import search
 from .citizens import IdentityDocument
 from .clerk_schedule import ClerkSchedule, parse_absence, parse_period, parse_schedule
@@ -34,9 +34,8 @@ from .outbox import Outbox
 from .store import Redis
 from .topics import Topic
 
-ID_REJECTED = "id_rejected"  # set by the call when the clerk rejects the ID card on camera
-OUTCOMES = {"resolved": "Επιλύθηκε", "in_person": "Χρειάζεται επίσκεψη στο ΚΕΠ", "follow_up": "Χρειάζεται συνέχεια",
-            ID_REJECTED: "Η ταυτότητα δεν επιβεβαιώθηκε"}
+OUTCOMES = {Outcome.RESOLVED: "Επιλύθηκε", Outcome.IN_PERSON: "Χρειάζεται επίσκεψη στο ΚΕΠ",
+            Outcome.FOLLOW_UP: "Χρειάζεται συνέχεια", Outcome.ID_REJECTED: "Η ταυτότητα δεν επιβεβαιώθηκε"}
 MAX_NOTES = 2000
 MAX_REASON = 200  # told to the citizen by e-mail
 QUEUE_DAYS = 14
@@ -58,6 +57,10 @@ def masked_citizen(citizen: dict[str, str]) -> dict[str, str]:
         **{k: mask(citizen.get(k, "")) if citizen.get(k) else "" for k in ("id_card", "afm", "amka", "mobile", "email")},
         "id_document": citizen.get("id_document", IdentityDocument.POLICE_ID),
     }
+
+
+def _outcome_label(booking: Booking) -> str:
+    return OUTCOMES[booking.outcome] if booking.outcome else ""
 
 
 def _count(values: Iterable[str]) -> dict[str, int]:
@@ -232,7 +235,7 @@ class Console:
         for booking in await self._bookings.handled_by(viewer.account.username):
             text = normalise(" ".join((
                 booking.reference, booking.question, booking.notes, topics.get(booking.topic, ""),
-                OUTCOMES.get(booking.outcome, ""), booking.citizen.get("full_name", ""),
+                _outcome_label(booking), booking.citizen.get("full_name", ""),
             )))
             if all(w in text for w in words):
                 found.append(booking)
@@ -279,8 +282,8 @@ class Console:
             "waiting": waiting,
             "picked_by": booking.picked_by,
             "picked_by_me": mine,
-            "outcome": booking.outcome,
-            "outcome_label": OUTCOMES.get(booking.outcome, ""),
+            "outcome": booking.outcome or "",
+            "outcome_label": _outcome_label(booking),
             "notes": booking.notes if mine or viewer.account.is_supervisor else "",
             "citizen": shown_citizen(booking.citizen, mine),
             "transcript": booking.transcript,
@@ -318,13 +321,13 @@ class Console:
         return await self._item_of(viewer, booking.reference)
 
     async def finish(self, viewer: Viewer, reference: str, outcome: Any, notes: Any) -> dict[str, Any]:
-        if not isinstance(outcome, str) or outcome not in OUTCOMES or not isinstance(notes, str) or len(notes) > MAX_NOTES:
+        if not isinstance(outcome, str) or outcome not in set(Outcome) or not isinstance(notes, str) or len(notes) > MAX_NOTES:
             raise InvalidFields({"outcome": ("outcome_invalid", "Διαλέξτε αποτέλεσμα· οι σημειώσεις έως 2.000 χαρακτήρες.")})
         booking = await self._visible(viewer, reference)
         result = await self._bookings.transition(
             booking.reference, "booking.finished", viewer.account.username, self._clock(),
             from_status=BookingStatus.IN_CALL, to_status=BookingStatus.COMPLETED, only_picked_by=viewer.account.username,
-            outcome=outcome, notes=notes.strip(),
+            outcome=Outcome(outcome), notes=notes.strip(),
         )
         if result == "not_yours":
             raise Forbidden("reference", "not_yours", "Το ραντεβού το έχει αναλάβει άλλος υπάλληλος.")

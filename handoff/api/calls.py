@@ -8,9 +8,8 @@ from typing import Any
 from aiohttp import web
 
 from ..accounts import Account
-from ..bookings import Booking
+from ..bookings import Booking, Outcome
 from ..calls import EndReason, Side
-from ..console import ID_REJECTED
 from .console_auth import signed_in
 from .keys import APPOINTMENTS, CALLS, CONSOLE
 from .requests import json_body, json_object
@@ -96,7 +95,7 @@ async def verify_id(request: web.Request) -> web.Response:
     rejected = await request.app[CALLS].verify_id(booking, clerk.username, body.get("matches"), body.get("reason"))
     if rejected is not None:
         console = request.app[CONSOLE]
-        await console.finish(await console.viewer(clerk), booking.reference, ID_REJECTED, rejected)
+        await console.finish(await console.viewer(clerk), booking.reference, Outcome.ID_REJECTED, rejected)
     return json_response(await request.app[CALLS].status(booking))
 
 

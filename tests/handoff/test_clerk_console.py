@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from handoff.api.keys import APPOINTMENTS, CONSOLE
+from handoff.bookings import BookingStatus, BookingStore, Outcome
 from handoff.login import FREE_FAILURES
 
 from .helpers import AUTH, PASSWORD, add_accounts, booking_body, citizen, first_free_slot, outbox_messages, sign_in
@@ -113,6 +114,8 @@ async def test_outcome_only_by_the_clerk_who_picked_up(aiohttp_client, client, r
     assert bad.status == 422
     done = await alexiou.post(f"/api/clerk/bookings/{ref}/finish", json=outcome, headers={"X-CSRF-Token": csrf_a})
     assert done.status == 200 and (await done.json())["status"] == "completed"
+    stored = await BookingStore(redis).get(ref)
+    assert (stored.status, stored.outcome) == (BookingStatus.COMPLETED, Outcome.IN_PERSON)
     history = [json.loads(x)["event"] for x in await redis.lrange(f"kep:audit:{ref}", 0, -1)]
     assert history == ["booking.created", "booking.picked_up", "booking.finished"]
 
