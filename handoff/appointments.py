@@ -70,6 +70,14 @@ class Appointments:
             raise Unprocessable("branch", "unknown_branch", "Δεν υπάρχει αυτό το ΚΕΠ.")
         return branch
 
+    async def branches_serving(self, topic: str | None = None) -> list[Branch]:
+        """Every branch; with `topic`, those with a clerk trained in it (none for an unknown topic)."""
+        branches = await self.branches.all()
+        if topic is None:
+            return branches
+        serving = {c.branch for c in await self.clerks.all() if c.serves(topic)}
+        return [b for b in branches if b.id in serving]
+
     async def free_slots(
         self, topic_id: str, branch_id: str | None, after: datetime | None, limit: int,
         before: datetime | None = None,

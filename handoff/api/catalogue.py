@@ -24,11 +24,7 @@ async def list_topics(request: web.Request) -> web.Response:
 @routes.get("/api/branches")
 async def list_branches(request: web.Request) -> web.Response:
     """All branches; with `topic`, those with a clerk trained in it (none for an unknown topic)."""
-    appointments = request.app[APPOINTMENTS]
-    branches = await appointments.branches.all()
-    if "topic" in request.query:
-        serving = {c.branch for c in await appointments.clerks.all() if c.serves(request.query["topic"])}
-        branches = [b for b in branches if b.id in serving]
+    branches = await request.app[APPOINTMENTS].branches_serving(request.query.get("topic"))
     return json_response([b.to_dict() for b in branches])
 
 

@@ -5,6 +5,7 @@ import pytest
 from icalendar import Calendar
 
 from handoff.api.appointment import STATUS_TEXT
+from handoff.api.keys import APPOINTMENTS
 from handoff.bookings import BookingStatus, BookingStore, typed_reference
 
 from .helpers import AUTH, TOMORROW, book, booking_body, first_free_slot
@@ -165,6 +166,13 @@ async def test_the_branches_offered_for_a_topic_are_those_with_a_clerk_trained_i
     assert "kep-patra" in {b["id"] for b in await (await client.get("/api/branches", params={"topic": "vehicles"})).json()}
     unknown = await client.get("/api/branches", params={"topic": "<script>"})
     assert unknown.status == 200 and await unknown.json() == []
+
+
+async def test_the_appointments_service_names_the_branches_serving_a_topic(client):
+    appointments = client.app[APPOINTMENTS]
+    assert {b.id for b in await appointments.branches_serving("insurance_pension")} == {"kep-athina", "kep-thessaloniki"}
+    assert await appointments.branches_serving("") == []  # an empty topic is a topic nobody serves
+    assert len(await appointments.branches_serving()) == len(await appointments.branches.all()) >= 3
 
 
 async def test_healthz(client):
