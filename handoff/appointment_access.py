@@ -13,11 +13,11 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from .appointments import Appointments, Clock
 from .bookings import Booking, BookingStatus
 from .errors import Unauthorized
-from .recovery import BookingRecovery
+from .recovery import BookingRecovery, per_asker
 from .slots import Slot
 
 SESSION_MINUTES = 20
-SIGN_INS_PER_ADDRESS = 20  # in recovery.WINDOW_SECONDS
+SIGN_INS_PER_ADDRESS = per_asker(20)
 _CODE_KEY_LENGTH = 16  # of the manage code's hash, in the session: a new code ends old sessions
 
 

@@ -13,28 +13,28 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from . import ratelimit
 from .appointments import Appointments, Clock
 from .bookings import Booking, typed_reference
 from .citizens import check_mobile, citizen_lookup_key, document_number_key
-from .errors import DomainError, InvalidFields, NotFound
+from .errors import InvalidFields, NotFound
 from .links import new_manage_token
+from .ratelimit import Limit
 from .store import Redis
 
 WINDOW_SECONDS = 15 * 60
-ATTEMPTS_PER_TARGET = 6  # per reference, or per document number, in a window
+TOO_MANY_ATTEMPTS = "Έγιναν πολλές προσπάθειες. Δοκιμάστε ξανά σε 15 λεπτά ή καλέστε τη γραμμή των ΚΕΠ 1500."
 NO_MATCH = (
     "Δεν βρήκα ενεργό ραντεβού με αυτά τα στοιχεία. Ελέγξτε τα και δοκιμάστε ξανά "
     "(ένα ραντεβού που ακυρώθηκε ή έχει περάσει δεν εμφανίζεται)."
 )
 
 
-class TooManyAttempts(DomainError):
-    status = 429
+def per_asker(attempts: int) -> Limit:
+    """At most `attempts` searches in a window by one asker (a chat, a page's address)."""
+    return Limit("recover", attempts, WINDOW_SECONDS, "too_many_attempts", TOO_MANY_ATTEMPTS)
 
-    def __init__(self) -> None:
-        super().__init__(None, "too_many_attempts",
-                         "Έγιναν πολλές προσπάθειες. Δοκιμάστε ξανά σε 15 λεπτά ή καλέστε τη γραμμή των ΚΕΠ 1500.")
+
+PER_TARGET = Limit("recover-target", 6, WINDOW_SECONDS, "too_many_attempts", TOO_MANY_ATTEMPTS)  # per reference or document number
 
 
 def no_match() -> NotFound:
@@ -57,15 +57,12 @@ class BookingRecovery:
             return False
         return booking.active_at(self._clock())
 
-    async def _count(self, asker: str, asker_limit: int, target: str) -> None:
-        """One more attempt by `asker` on `target`; refused beyond either limit."""
-        target_hash = hashlib.sha256(target.encode()).hexdigest()[:32]
-        asker_ok = await ratelimit.allow(self._redis, f"recover:{asker}", asker_limit, WINDOW_SECONDS)
-        target_ok = await ratelimit.allow(self._redis, f"recover-target:{target_hash}", ATTEMPTS_PER_TARGET, WINDOW_SECONDS)
-        if not (asker_ok and target_ok):
-            raise TooManyAttempts()
+    async def _count(self, asker: str, asker_limit: Limit, target: str) -> None:
+        """One more attempt by `asker` on `target`; refused (429) beyond either limit."""
+        await asker_limit.enforce(self._redis, asker)
+        await PER_TARGET.enforce(self._redis, hashlib.sha256(target.encode()).hexdigest()[:32])
 
-    async def by_code(self, reference: str, manage_code: str, asker: str, asker_limit: int) -> Found:
+    async def by_code(self, reference: str, manage_code: str, asker: str, asker_limit: Limit) -> Found:
         reference = typed_reference(reference)
         if not reference or not manage_code.strip():
             raise InvalidFields({"details": ("required", "Χρειάζονται ο κωδικός ραντεβού και ο κωδικός διαχείρισης.")})
@@ -75,7 +72,7 @@ class BookingRecovery:
             raise no_match()
         return Found(booking, manage_code, new_manage_token=False)
 
-    async def by_identity(self, document_number: str, mobile: str, asker: str, asker_limit: int) -> list[Found]:
+    async def by_identity(self, document_number: str, mobile: str, asker: str, asker_limit: Limit) -> list[Found]:
         """Every booking still to come or in its call made with this document and mobile, each with a new code."""
         number = document_number_key(document_number)
         if not 5 <= len(number) <= 20:

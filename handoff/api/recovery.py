@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..errors import InvalidFields
-from ..recovery import Found
+from ..recovery import Found, per_asker
 from .auth import require_service
 from .bookings import booking_json
 from .keys import RECOVERY, SETTINGS
@@ -13,7 +13,7 @@ from .requests import json_body
 from .responses import json_response
 
 routes = web.RouteTableDef()
-ATTEMPTS_PER_CHAT = 6  # in recovery.WINDOW_SECONDS
+PER_CHAT = per_asker(6)
 
 
 def _text(body: dict, name: str) -> str:
@@ -41,9 +41,9 @@ async def recover_booking(request: web.Request) -> web.Response:
     asker = f"chat:{sender}"
     recovery = request.app[RECOVERY]
     if "reference" in body or "manage_code" in body:
-        found = [await recovery.by_code(_text(body, "reference"), _text(body, "manage_code"), asker, ATTEMPTS_PER_CHAT)]
+        found = [await recovery.by_code(_text(body, "reference"), _text(body, "manage_code"), asker, PER_CHAT)]
     elif "document_number" in body or "mobile" in body:
-        found = await recovery.by_identity(_text(body, "document_number"), _text(body, "mobile"), asker, ATTEMPTS_PER_CHAT)
+        found = await recovery.by_identity(_text(body, "document_number"), _text(body, "mobile"), asker, PER_CHAT)
     else:
         raise InvalidFields({"body": ("details_required",
                                       "Στείλτε reference και manage_code, ή document_number και mobile.")})

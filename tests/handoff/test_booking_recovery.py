@@ -104,6 +104,9 @@ async def test_attempts_are_limited_per_target_and_per_chat(client):
     right = await recover(client, sender="chat-new", reference=booking["reference"], manage_code=booking["manage_token"])
     assert right.status == 429  # even with the right code, while the reference is locked
     assert "1500" in (await right.json())["error"]["message"]
+    error = (await right.json())["error"]  # the shared limiter's 429: when to come back, as every limit says
+    assert error["code"] == "too_many_attempts" and 0 < error["retry_after"] <= 15 * 60
+    assert right.headers["Retry-After"] == str(error["retry_after"])
 
     statuses = [(await recover(client, sender="one-chat", reference=f"KEP-{n}AAAAA", manage_code="X")).status for n in range(2, 9)]
     assert statuses == [404] * 6 + [429]
