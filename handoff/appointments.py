@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from . import events
 from .accounts import AccountStore
-from .bookings import Booking, BookingStore, NewBooking, typed_reference
+from .bookings import SLOT_TAKEN, Booking, BookingStore, NewBooking, typed_reference
 from .branches import Branch, branch_directory
 from .chat import ChatOrigins
 from .clerks import Clerk, clerk_roster
@@ -111,12 +111,18 @@ class Appointments:
 
     async def book(self, request: NewBooking) -> Confirmation:
         origin = await self._chat_origins.of(request.sender_id)
-        if origin:  # a chat of the page's relay: so many bookings an hour from its address
-            await self._bookings_per_address.enforce(self._redis, origin)
+        # a chat of the page's relay: so many bookings an hour from its address; a slot lost to
+        # someone else in between is given back (the citizen could not know, and tries another)
+        counted = await self._bookings_per_address.enforce(self._redis, origin) if origin else ""
         await self.topic(request.topic)
         slot = await self._bookable_slot(request.slot_id, request.topic)
         token = new_manage_token()
-        booking = await self.bookings.create(request, slot, token, self._clock(), self._settings.max_bookings_per_citizen)
+        try:
+            booking = await self.bookings.create(request, slot, token, self._clock(), self._settings.max_bookings_per_citizen)
+        except Conflict as e:
+            if e.code == SLOT_TAKEN.code:
+                await self._bookings_per_address.give_back(self._redis, counted)
+            raise
         await events.announce(self._redis, "booked", booking)
         return Confirmation(booking, token)
 

@@ -9,15 +9,11 @@ from dataclasses import dataclass
 from .errors import TooManyRequests
 from .store import Redis, key
 
-
-async def allow(redis: Redis, bucket: str, limit: int, window_seconds: int = 60) -> bool:
-    window = int(time.time()) // window_seconds
-    counter = key("rate", bucket, str(window))
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.incr(counter)
-        pipe.expire(counter, window_seconds * 2)
-        count, _ = await pipe.execute()
-    return count <= limit
+# KEYS: a counter. One request less in it, never below zero (a counter already gone stays gone).
+_GIVE_BACK = """
+if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then return redis.call('DECR', KEYS[1]) end
+return 0
+"""
 
 
 @dataclass(frozen=True)
@@ -31,8 +27,23 @@ class Limit:
     code: str
     message: str
 
-    async def enforce(self, redis: Redis, subject: str) -> None:
-        if self.per_window > 0 and not await allow(redis, f"{self.bucket}:{subject}", self.per_window,
-                                                    self.window_seconds):
+    async def enforce(self, redis: Redis, subject: str) -> str:
+        """Count one request of `subject`, or refuse it (429). Returns the counter it was
+        counted in, for `give_back` ('' when there is no limit)."""
+        if self.per_window <= 0:
+            return ""
+        counter = key("rate", self.bucket, subject, str(int(time.time()) // self.window_seconds))
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.incr(counter)
+            pipe.expire(counter, self.window_seconds * 2)
+            count, _ = await pipe.execute()
+        if count > self.per_window:
             raise TooManyRequests(None, self.code, self.message,
                                   retry_after=self.window_seconds - int(time.time()) % self.window_seconds)
+        return counter
+
+    async def give_back(self, redis: Redis, counter: str) -> None:
+        """Uncount a request `enforce` let through that turned out not to be one to count (a
+        booking that lost its slot to someone else), in the window it was counted in."""
+        if counter:
+            await redis.eval(_GIVE_BACK, 1, counter)

@@ -10,6 +10,8 @@ import pytest
 from multidict import CIMultiDict
 
 from handoff.app import create_app
+from handoff.errors import TooManyRequests
+from handoff.ratelimit import Limit
 from tests.handoff.helpers import AUTH, book, booking_body, first_free_slot
 
 PROXY = ("127.0.0.1",)  # the test client connects from here: as if it were our HAProxy
@@ -63,6 +65,33 @@ async def test_one_address_gets_so_many_bookings_an_hour_whatever_its_chats(aioh
     # Bookings of conversations that did not come through the relay (no known address) are
     # the bot's own business: the per-citizen limits still hold for them.
     assert (await bot_books(service, "rest-channel-citizen")).status == 201
+
+
+async def test_a_slot_lost_to_someone_else_does_not_count_toward_the_address_limit(aiohttp_client, service):
+    """A citizen who lost a few races for a slot (409 slot_taken: someone booked it first) is
+    not locked out; the bookings they do make still count."""
+    sender = await relayed_chat(aiohttp_client, service.server, "203.0.113.80")
+    for _ in range(3):  # more lost races than the limit of 2
+        quicker = await bot_books(service, "rest-channel-citizen")
+        assert quicker.status == 201
+        lost = await service.post("/api/bookings", headers=AUTH,
+                                  json=booking_body((await quicker.json())["slot_id"], sender_id=sender))
+        assert lost.status == 409 and (await lost.json())["error"]["code"] == "slot_taken"
+    assert [(await bot_books(service, sender)).status for _ in range(2)] == [201, 201]
+    refused = await bot_books(service, sender)
+    assert_limited(refused, await refused.json(), "too_many_bookings_from_address", 3600)
+
+
+async def test_a_give_back_takes_back_only_what_was_counted(redis):
+    limit = Limit("give-back-test", 1, 3600, "too_many", "Δοκιμάστε ξανά αργότερα.")
+    counter = await limit.enforce(redis, "someone")
+    await limit.give_back(redis, counter)
+    await limit.give_back(redis, counter)  # given back twice: still not below zero
+    assert await redis.get(counter) == "0"
+    await limit.enforce(redis, "someone")
+    with pytest.raises(TooManyRequests):
+        await limit.enforce(redis, "someone")
+    assert await Limit("none", 0, 60, "x", "y").enforce(redis, "someone") == ""  # no limit: nothing counted
 
 
 async def test_the_public_api_allows_so_many_requests_a_minute_per_address(aiohttp_client, redis, settings, clock):
