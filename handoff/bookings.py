@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from . import audit, notifications
 from .citizens import Citizen, citizen_lookup_key, document_number_key, parse_citizen
@@ -350,7 +350,7 @@ class BookingStore:
         return self._codes.hash(manage_token)
 
     async def get(self, reference: str) -> Booking | None:
-        h = await self._redis.hgetall(booking_key(reference))
+        h = cast(dict[str, str], await self._redis.hgetall(booking_key(reference)))  # decode_responses: str
         return Booking.from_hash(h) if h else None
 
     async def create(self, request: NewBooking, slot: Slot, manage_token: str, now: datetime,
@@ -457,7 +457,7 @@ class BookingStore:
         """The appointments `username` picked up whose slot starts in [start, end), latest first."""
         refs = await self._redis.zrevrangebyscore(
             handled_key(username), f"({end.timestamp()}" if end else "+inf", start.timestamp() if start else "-inf")
-        return await self._many(refs)
+        return await self._many(cast(list[str], refs))
 
     async def _many(self, refs: list[str]) -> list[Booking]:
         async with self._redis.pipeline(transaction=False) as pipe:
@@ -476,7 +476,7 @@ class BookingStore:
 
     async def booked_with(self, lookup: str) -> list[Booking]:
         """Every booking (any status) made with this document number and mobile."""
-        refs = sorted(await self._redis.smembers(citizen_index_key(lookup)))
+        refs = sorted(cast(set[str], await self._redis.smembers(citizen_index_key(lookup))))
         found = [await self.get(ref) for ref in refs]
         return [b for b in found if b is not None]
 
@@ -484,12 +484,12 @@ class BookingStore:
         """Every booking (any status) whose slot starts in [start, end), in time order; only
         one clerk's (from that clerk's own index) when `clerk` is given."""
         index = clerk_queue_key(clerk) if clerk else BY_START
-        return await self._many(await self._redis.zrangebyscore(index, start.timestamp(), f"({end.timestamp()}"))
+        return await self._many(cast(list[str], await self._redis.zrangebyscore(index, start.timestamp(), f"({end.timestamp()}")))
 
     async def holders_by_slot(self) -> Counter[str]:
         """How many `booked` bookings claim each slot — the invariant (never above 1) that
         the race tests and the load benchmark check."""
-        refs = await self._redis.zrange(BY_START, 0, -1)
+        refs = cast(list[str], await self._redis.zrange(BY_START, 0, -1))
         async with self._redis.pipeline(transaction=False) as pipe:
             for ref in refs:
                 pipe.hmget(booking_key(ref), "slot_id", "status")

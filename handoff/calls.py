@@ -29,7 +29,7 @@ import secrets
 import time
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from . import audit, events, presence, ratelimit
 from .accounts import AccountStore
@@ -130,7 +130,7 @@ class Calls:
 
     # -- state -----------------------------------------------------------------------------
     async def state(self, reference: str) -> str:
-        return await self._redis.hget(call_key(reference), "state") or "waiting"
+        return cast(str | None, await self._redis.hget(call_key(reference), "state")) or "waiting"
 
     async def _move(self, reference: str, to: str, actor: str, **fields: str) -> str:
         line = audit.entry(f"call.{to}", actor, reference, self._clock(), **fields)
@@ -473,9 +473,9 @@ class Calls:
         locked out of an appointment because both sides stepped away (a clerk who picked up
         early, a citizen who lost the network); the clerk ends the call with the outcome.
         Any process may do it; the calls it closed are returned once."""
-        closed = []
+        closed: list[str] = []
         idle_since = (self._clock() - self._idle).timestamp()
-        for reference in await self._redis.zrangebyscore(ACTIVE, "-inf", idle_since):
+        for reference in cast(list[str], await self._redis.zrangebyscore(ACTIVE, "-inf", idle_since)):
             if await self._redis.zrem(ACTIVE, reference):  # this process does it, not another
                 await self._where_media_is(reference, "close", {})
                 closed.append(reference)

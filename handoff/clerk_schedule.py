@@ -157,8 +157,9 @@ class ClerkSchedule:
                 await self._appointments.reassign(booking, colleague.id, actor)
                 done.reassigned.append({"reference": booking.reference, "clerk": colleague.id, "clerk_name": colleague.name})
                 continue
-            [slot, *_] = await self._appointments.free_slots(booking.topic, booking.branch, None, 1) or [None]
-            if slot is not None:
+            free = await self._appointments.free_slots(booking.topic, booking.branch, None, 1)
+            if free:
+                slot = free[0]
                 await self._appointments.move_by_service(booking, slot.id, actor, reason)
                 done.moved.append({"reference": booking.reference, "start": slot.start.isoformat()})
             else:

@@ -23,6 +23,7 @@ import socket
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
+from functools import partial
 
 from .appointments import Appointments, Clock, utc_now
 from .bookings import Booking, BookingStatus
@@ -165,7 +166,7 @@ class NotificationWorker:
             if not to:
                 continue
             try:
-                await self._send_once(n, channels[name], lambda name=name, to=to: self._render(name, facts, to, booking, n))
+                await self._send_once(n, channels[name], partial(self._render, name, facts, to, booking, n))
             except DeliveryFailed as e:
                 failures[name] = e
         return failures

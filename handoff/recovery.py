@@ -52,11 +52,6 @@ class BookingRecovery:
     def __init__(self, redis: Redis, appointments: Appointments, clock: Clock):
         self._redis, self._appointments, self._clock = redis, appointments, clock
 
-    def _findable(self, booking: Booking | None) -> bool:
-        if booking is None:
-            return False
-        return booking.active_at(self._clock())
-
     async def _count(self, asker: str, asker_limit: Limit, target: str) -> None:
         """One more attempt by `asker` on `target`; refused (429) beyond either limit."""
         await asker_limit.enforce(self._redis, asker)
@@ -68,7 +63,8 @@ class BookingRecovery:
             raise InvalidFields({"details": ("required", "Χρειάζονται ο κωδικός ραντεβού και ο κωδικός διαχείρισης.")})
         await self._count(asker, asker_limit, f"ref:{reference[:40]}")
         booking = await self._appointments.bookings.get(reference[:40])
-        if not (self._findable(booking) and self._appointments.codes.matches(booking.manage_token_hash, manage_code)):
+        if (booking is None or not booking.active_at(self._clock())
+                or not self._appointments.codes.matches(booking.manage_token_hash, manage_code)):
             raise no_match()
         return Found(booking, manage_code, new_manage_token=False)
 
@@ -81,7 +77,7 @@ class BookingRecovery:
         e164 = check_mobile(mobile)
         await self._count(asker, asker_limit, f"doc:{number}")
         bookings = [b for b in await self._appointments.bookings.booked_with(citizen_lookup_key(number, e164))
-                    if self._findable(b)]
+                    if b.active_at(self._clock())]
         if not bookings:
             raise no_match()
         found = []

@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 import redis.asyncio as aioredis
+from redis.typing import EncodableT, FieldT
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,8 @@ def listening_client(redis: Redis) -> Redis:
 
 
 class Record(Protocol):
-    id: str
+    @property
+    def id(self) -> str: ...  # read-only: the records are frozen dataclasses
 
     def to_dict(self) -> dict[str, Any]: ...
 
@@ -84,7 +86,7 @@ class RecordDirectory(Generic[R]):
         return json.dumps(record.to_dict(), ensure_ascii=False)
 
     async def put(self, records: Iterable[R]) -> int:
-        mapping = {r.id: self.stored(r) for r in records}
+        mapping: dict[FieldT, EncodableT] = {r.id: self.stored(r) for r in records}
         if mapping:
             await self._redis.hset(self.key, mapping=mapping)
         return len(mapping)
@@ -100,7 +102,7 @@ class RecordDirectory(Generic[R]):
 
     async def raw(self) -> dict[str, str]:
         """Every record as stored (id → JSON), for a compare-and-set on a record."""
-        return await self._redis.hgetall(self.key)
+        return cast(dict[str, str], await self._redis.hgetall(self.key))  # decode_responses: str
 
     async def all(self) -> list[R]:
         raw = await self._redis.hgetall(self.key)
