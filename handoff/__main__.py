@@ -14,7 +14,8 @@ import sys
 import uvloop
 from aiohttp import web
 
-from . import logs
+from bot import request_logs
+
 from .account_admin import AccountAdmin
 from .accounts import Role
 from .app import create_app
@@ -138,7 +139,7 @@ def main() -> None:
     if args.command in ("seed", "accounts", "erase"):
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     else:
-        logs.configure()  # JSON lines, with the request id
+        request_logs.configure()  # JSON lines, with the request id
     settings = Settings.from_env()
     if args.command in ("seed", "notify", "accounts", "erase") and not settings.redis_url:
         parser.error(f"{args.command} needs REDIS_URL: the embedded store lives only inside `serve` "
@@ -154,8 +155,9 @@ def main() -> None:
     else:
         app = create_app(settings)
         app.on_startup.append(_settle_heap)
+        logging.getLogger("handoff").info("Serving on http://%s:%d", settings.host, settings.port)
         web.run_app(app, host=settings.host, port=settings.port, access_log=None, shutdown_timeout=3,
-                    loop=uvloop.new_event_loop())
+                    loop=uvloop.new_event_loop(), print=None)  # JSON lines only, not aiohttp's banner
 
 
 if __name__ == "__main__":

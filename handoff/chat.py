@@ -14,8 +14,9 @@ from typing import Any
 
 import aiohttp
 
+from bot.request_logs import REQUEST_ID, traced
+
 from .errors import DomainError, Forbidden, InvalidFields
-from .logs import REQUEST_ID
 from .metrics import CHAT_RELAY_ERRORS, CHAT_RELAY_SECONDS
 from .store import Redis, key
 
@@ -124,11 +125,6 @@ def _without_card_twins(messages: list[Any]) -> list[dict[str, Any]]:
     return kept
 
 
-def _traced() -> dict[str, str]:
-    rid = REQUEST_ID.get()
-    return {"X-Request-Id": rid} if rid else {}
-
-
 MOVED_TIMEOUT_SECONDS = 20  # the lock a dead server held expires (Rasa's TICKET_LOCK_LIFETIME), then the message
 LOCK_CHECK_SECONDS = 1.0  # how often Rasa looks at a conversation's lock while waiting for it
 
@@ -157,7 +153,7 @@ class ChatRelay:
             if attempt:  # moved from a server that died: it may have held the conversation's lock
                 request["timeout"] = aiohttp.ClientTimeout(total=MOVED_TIMEOUT_SECONDS)
             try:
-                async with self._http.request(method, f"{server}{path}", headers=_traced(), **request) as resp:
+                async with self._http.request(method, f"{server}{path}", headers=traced(), **request) as resp:
                     if resp.status != 200:
                         log.warning("Rasa %s answered %d to %s %s", server, resp.status, method, path.split("/")[1])
                         CHAT_RELAY_ERRORS.labels("status").inc()
@@ -184,7 +180,12 @@ class ChatRelay:
     async def send(self, sender: str, text: str) -> list[dict[str, Any]]:
         """Rasa's answer (timed, failures counted, the request id passed on)."""
         started = time.perf_counter()
-        messages = await self._ask(sender, "POST", "/webhooks/rest/webhook", json={"sender": sender, "message": text})
+        # The request id also in the message's metadata: Rasa keeps it in the tracker, and the
+        # action server reads it there for its own calls back to this service.
+        body: dict[str, Any] = {"sender": sender, "message": text}
+        if rid := REQUEST_ID.get():
+            body["metadata"] = {"request_id": rid}
+        messages = await self._ask(sender, "POST", "/webhooks/rest/webhook", json=body)
         CHAT_RELAY_SECONDS.observe(time.perf_counter() - started)
         return [_reply(m) for m in _without_card_twins(messages if isinstance(messages, list) else [])]
 

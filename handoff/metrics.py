@@ -17,8 +17,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, His
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
+from bot.request_logs import HEADER, REQUEST_ID, accepted_request_id
+
 from .login import PASSWORD_THREADS
-from .logs import REQUEST_ID, accepted_request_id
 
 REQUEST_SECONDS = Histogram(
     "kep_http_request_duration_seconds", "Time to answer a request, by route (canonical path) and method",
@@ -107,18 +108,18 @@ def record(request: web.Request, status: int, seconds: float) -> None:
 async def observe(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
     """The outermost middleware: the request id (X-Request-Id in, or a new one) for the logs
     and for Rasa, given back in the response; the request's time and status."""
-    rid = accepted_request_id(request.headers.get("X-Request-Id"))
+    rid = accepted_request_id(request.headers.get(HEADER))
     token = REQUEST_ID.set(rid)
     started = time.perf_counter()
     status = 500
     try:
         response = await handler(request)
         status = response.status
-        response.headers["X-Request-Id"] = rid
+        response.headers[HEADER] = rid
         return response
     except web.HTTPException as e:
         status = e.status
-        e.headers["X-Request-Id"] = rid
+        e.headers[HEADER] = rid
         raise
     finally:
         seconds = time.perf_counter() - started

@@ -13,6 +13,8 @@ from urllib.parse import quote
 
 import aiohttp
 
+from bot.request_logs import traced
+
 CATALOGUE_TTL_SECONDS = 60.0
 
 
@@ -49,8 +51,9 @@ class HandoffAPI:
             # transcript stays well inside the service's body limit.
             self._session = aiohttp.ClientSession(timeout=self._timeout, headers=self._headers,
                                                   json_serialize=functools.partial(json.dumps, ensure_ascii=False))
+        headers = {**traced(), **kwargs.pop("headers", {})}  # the citizen's message's id, for the service's logs
         try:
-            async with self._session.request(method, self._base + path, **kwargs) as resp:
+            async with self._session.request(method, self._base + path, headers=headers, **kwargs) as resp:
                 body = await resp.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, ValueError) as e:
             raise HandoffUnavailable(str(e)) from e

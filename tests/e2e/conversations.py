@@ -329,11 +329,13 @@ class ChatClient:
 class RelayChatClient(ChatClient):
     """The same scripts through the chat page's entry point, `POST /api/chat` of the handoff
     service (the chat session in a cookie; the session needs a cookie jar that accepts
-    127.0.0.1). A booking comes back as a card without text."""
+    127.0.0.1). A booking comes back as a card without text. A chat with a sender sends each
+    message with the request id `<sender>.<n>` (its n-th message), as a proxy gives one."""
 
     async def send(self, chat: Chat, text: str) -> None:
         started = time.perf_counter()
-        async with self._session.post(f"{self._handoff}/api/chat", json={"message": text}) as resp:
+        traced = {"X-Request-Id": f"{chat.sender}.{len(chat.latencies) + 1}"} if chat.sender else {}
+        async with self._session.post(f"{self._handoff}/api/chat", json={"message": text}, headers=traced) as resp:
             resp.raise_for_status()
             chat.replies = (await resp.json())["messages"]
         chat.said += [r["text"] for r in chat.replies if r.get("text")]

@@ -11,10 +11,10 @@ from dataclasses import replace
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from bot.request_logs import REQUEST_ID, JsonFormatter
 from handoff import presence
 from handoff.app import create_app
 from handoff.config import PROJECT_ROOT
-from handoff.logs import REQUEST_ID, JsonFormatter
 from handoff.redis_server import free_port
 
 from .helpers import AUTH, book, booking_body, first_free_slot

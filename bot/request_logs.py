@@ -1,9 +1,13 @@
-"""The service's logs as JSON lines (one object per line: time, level, logger, message, the
-request id, and any structured fields), for an operator's log pipeline.
+"""Logs as JSON lines (one object per line: time, level, logger, message, the request id, any
+structured fields, the exception), for an operator's log pipeline; the same in every process of
+the stack: the handoff service, Rasa and the action server (pure Python, standard library only:
+both virtualenvs import it).
 
-The request id comes in as X-Request-Id (from a proxy or a client) or is made here; it is on
-every line logged while the request is handled, in the response, and on the chat relay's
-request to Rasa, so one citizen's message can be followed across the processes."""
+The request id comes into the handoff service as X-Request-Id (from HAProxy or a client) or is
+made there; the chat relay passes it to Rasa (header, and `metadata.request_id` of the message,
+which Rasa keeps in the tracker), and the action server takes it from the tracker and sends it
+back with its calls to the handoff API. So one citizen's message can be followed across the
+processes by one id."""
 from __future__ import annotations
 
 import json
@@ -14,17 +18,26 @@ import uuid
 from contextvars import ContextVar
 
 REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
+HEADER = "X-Request-Id"
 _ACCEPTED = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 
-def accepted_request_id(header: str | None) -> str:
+def accepted_request_id(given: object) -> str:
     """The caller's id when it is a plain token; otherwise (absent, too long, odd characters
     that could forge log lines) a new one."""
-    return header if header and _ACCEPTED.fullmatch(header) else uuid.uuid4().hex
+    return given if isinstance(given, str) and _ACCEPTED.fullmatch(given) else uuid.uuid4().hex
+
+
+def traced() -> dict[str, str]:
+    """The header that passes the current request's id on to another service."""
+    rid = REQUEST_ID.get()
+    return {HEADER: rid} if rid else {}
 
 
 class JsonFormatter(logging.Formatter):
+    converter = time.gmtime
+
     def format(self, record: logging.LogRecord) -> str:
         line = {
             "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
@@ -42,8 +55,9 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure(level: int = logging.INFO) -> None:
+    """JSON lines on standard error for everything that reaches the root logger, Python's
+    warnings included."""
     handler = logging.StreamHandler()
-    formatter = JsonFormatter()
-    formatter.converter = time.gmtime
-    handler.setFormatter(formatter)
+    handler.setFormatter(JsonFormatter())
     logging.basicConfig(level=level, handlers=[handler], force=True)
+    logging.captureWarnings(True)
