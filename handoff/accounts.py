@@ -10,6 +10,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
+from typing import Any, cast
 
 from argon2 import PasswordHasher
 
@@ -73,11 +74,12 @@ class AccountStore:
         self._key = key("accounts")
 
     async def get(self, username: str) -> Account | None:
-        raw = await self._redis.hget(self._key, username)
+        raw = cast(str | None, await self._redis.hget(self._key, username))  # decode_responses: str
         return Account.from_json(raw) if raw else None
 
     async def all(self) -> list[Account]:
-        return sorted((Account.from_json(raw) for raw in (await self._redis.hgetall(self._key)).values()),
+        stored = cast(dict[str, str], await self._redis.hgetall(self._key))
+        return sorted((Account.from_json(raw) for raw in stored.values()),
                       key=lambda a: a.username)
 
     async def add_if_missing(self, account: Account) -> bool:
@@ -86,7 +88,7 @@ class AccountStore:
     async def put(self, account: Account) -> None:
         await self._redis.hset(self._key, account.username, account.to_json())
 
-    async def update(self, username: str, **changes: object) -> Account | None:
+    async def update(self, username: str, **changes: Any) -> Account | None:
         account = await self.get(username)
         if account is None:
             return None

@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from enum import StrEnum
+from itertools import takewhile
 from typing import Any
 
 import phonenumbers
@@ -118,7 +119,8 @@ def _count(text: str, what: str) -> str:
 
 def check_police_id(raw: str) -> str:
     number = normalise_id_card(raw)
-    letters, digits = re.match(r"^(\D*)(.*)$", number).groups()
+    letters = "".join(takewhile(lambda c: not c.isdecimal(), number))  # what precedes the first digit
+    digits = number[len(letters):]
     if not letters:
         problem = "γράψατε μόνο ψηφία"
     elif not re.fullmatch(r"[Α-Ω]+", letters):

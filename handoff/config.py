@@ -24,7 +24,7 @@ ATHENS = ZoneInfo("Europe/Athens")
 
 def _int(name: str, default: int) -> int:
     raw = os.environ.get(name)
-    return int(raw) if raw not in (None, "") else default
+    return int(raw) if raw else default
 
 
 def _str(name: str, default: str) -> str:

@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from argon2.exceptions import InvalidHashError, VerificationError
+from redis.typing import EncodableT, FieldT
 
 from . import ratelimit
 from .accounts import Account, AccountStore, hasher
@@ -109,17 +110,16 @@ class Login:
                 f"Πολλές λάθος προσπάθειες. Δοκιμάστε ξανά σε {_seconds_in_greek(seconds)}.", retry_after=seconds,
             )
         account = await self._accounts.get(username)
-        usable = account is not None and not account.disabled
-        matched = await self._checks.matches(account.password_hash if usable else _dummy_hash(), password)
-        if not (usable and matched):
+        usable = account if account is not None and not account.disabled else None
+        matched = await self._checks.matches(usable.password_hash if usable else _dummy_hash(), password)
+        if usable is None or not matched:
             await self._failed(pair, int(failures or 0) + 1, now)
             raise Unauthorized("password", "bad_credentials", "Λάθος όνομα χρήστη ή κωδικός.")
         await self._redis.delete(pair)
-        assert account is not None
-        return account
+        return usable
 
     async def _failed(self, pair: str, failures: int, now: float) -> None:
-        fields = {"failures": failures}
+        fields: dict[FieldT, EncodableT] = {"failures": failures}
         if failures >= FREE_FAILURES:
             fields["until"] = now + min(FIRST_DELAY_SECONDS * 2 ** (failures - FREE_FAILURES), MAX_DELAY_SECONDS)
         async with self._redis.pipeline(transaction=True) as pipe:

@@ -13,7 +13,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from redis.exceptions import ResponseError
 
@@ -70,8 +70,8 @@ class Outbox:
                 raise
 
     async def read(self, consumer: str, count: int, block_ms: int) -> list[Entry]:
-        rows = await self._redis.xreadgroup(GROUP, consumer, {STREAM: ">"}, count=count, block=block_ms)
-        return _entries(rows[0][1]) if rows else []
+        rows = cast(list[list[Any]], await self._redis.xreadgroup(GROUP, consumer, {STREAM: ">"}, count=count, block=block_ms))
+        return _entries(rows[0][1]) if rows else []  # [[stream, [(id, fields), ...]]]
 
     async def claim(self, consumer: str, min_idle_ms: int, count: int = 50) -> list[Entry]:
         """Entries another worker has held for `min_idle_ms` without settling them (it died)."""
@@ -100,7 +100,7 @@ class Outbox:
             "attempts": n.attempt + 1 if n else 1, "errors": errors, "failed_at": at.isoformat(), "notification": entry.raw,
         }
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(FAILED, record["id"], json.dumps(record, ensure_ascii=False))
+            pipe.hset(FAILED, str(record["id"]), json.dumps(record, ensure_ascii=False))
             pipe.xack(STREAM, GROUP, entry.stream_id)
             pipe.xdel(STREAM, entry.stream_id)
             await pipe.execute()

@@ -16,6 +16,9 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
+
+from redis.typing import EncodableT, FieldT
 
 from . import audit
 from .bookings import BY_START, Booking, BookingStore, booking_key, citizen_index_key, holder_keys
@@ -23,7 +26,7 @@ from .citizens import Citizen, citizen_lookup_key
 from .errors import Conflict
 from .store import Redis, key
 
-PERSONAL_FIELDS = {"citizen": "{}", "question": "", "transcript": "[]", "notes": "", "sender_id": "",
+PERSONAL_FIELDS: dict[FieldT, EncodableT] = {"citizen": "{}", "question": "", "transcript": "[]", "notes": "", "sender_id": "",
                    "manage_token_hash": ""}
 PERSONAL_DETAIL = ("notes", "reason")  # audit details in someone's own words
 ERASURES = key("erasures")  # one JSON line per erasure request
@@ -56,8 +59,8 @@ class PersonalData:
         period ago. Returns the references erased now."""
         now = self._clock()
         cutoff = now - self._retention
-        refs = await self._redis.zrangebyscore(BY_START, "-inf", cutoff.timestamp())
-        erased = []
+        refs = cast(list[str], await self._redis.zrangebyscore(BY_START, "-inf", cutoff.timestamp()))  # decode_responses: str
+        erased: list[str] = []
         for start in range(0, len(refs), SWEEP_BATCH):
             async with self._redis.pipeline(transaction=False) as pipe:
                 for ref in refs[start:start + SWEEP_BATCH]:
@@ -96,7 +99,7 @@ class PersonalData:
         if not (afm or amka):
             raise Conflict(None, "selector_required", "Δώστε ΑΦΜ, ΑΜΚΑ ή κωδικό ραντεβού.")
         found = []
-        for ref in await self._redis.zrange(BY_START, 0, -1):
+        for ref in cast(list[str], await self._redis.zrange(BY_START, 0, -1)):
             raw = await self._redis.hget(booking_key(ref), "citizen")
             citizen = json.loads(raw) if raw else {}
             if (afm and citizen.get("afm") == afm) or (amka and citizen.get("amka") == amka):
@@ -106,11 +109,11 @@ class PersonalData:
         return found
 
     async def _erase(self, booking: Booking, actor: str, basis: str, now: datetime) -> None:
-        history = await self._redis.lrange(audit.subject_key(booking.reference), 0, -1)
+        history = cast(list[str], await self._redis.lrange(audit.subject_key(booking.reference), 0, -1))
         line = audit.entry("booking.personal_data_erased", actor, booking.reference, now, basis=basis)
         citizen = booking.citizen
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(booking_key(booking.reference), mapping={**PERSONAL_FIELDS, "erased_at": now.isoformat()})
+            pipe.hset(booking_key(booking.reference), mapping=PERSONAL_FIELDS | {"erased_at": now.isoformat()})
             if citizen.get("mobile"):
                 pipe.srem(citizen_index_key(citizen_lookup_key(citizen.get("id_card", ""), citizen["mobile"])),
                           booking.reference)
@@ -131,7 +134,7 @@ class PersonalData:
             return
         last = "-"
         while True:
-            entries = await self._redis.xrange(audit.STREAM, min=last, max="+", count=1000)
+            entries = cast(list[tuple[str, dict[str, str]]], await self._redis.xrange(audit.STREAM, min=last, max="+", count=1000))
             if last != "-":
                 entries = entries[1:]
             if not entries:

@@ -14,7 +14,7 @@ from .branches import branch_directory, load_branches
 from .clerks import load_clerks
 from .slot_index import SlotIndex
 from .slots import SlotRules
-from .store import Redis
+from .store import Record, Redis
 from .topics import load_topics, topic_catalogue
 
 
@@ -30,7 +30,8 @@ async def seed(redis: Redis, data_dir: Path, rules: SlotRules, now: datetime) ->
     branches = load_branches(data_dir / "branches.yml")
     clerks = load_clerks(data_dir / "clerks.yml")
     topic_ids, branch_ids = {t.id for t in topics}, {b.id for b in branches}
-    for record in (*topics, *branches, *clerks):
+    records: list[Record] = [*topics, *branches, *clerks]
+    for record in records:
         if ":" in record.id:
             raise ValueError(f"{record.id!r}: ids have no colon (they are part of Redis key names)")
     for clerk in clerks:

@@ -15,6 +15,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import cast
 
 from .store import Redis, key
 
@@ -39,7 +40,9 @@ class Session:
     ended: SessionEnd | None = None
 
     def csrf_matches(self, token: str | None) -> bool:
-        return bool(token) and hmac.compare_digest(token.encode(), self.csrf_token.encode())
+        if not token:
+            return False
+        return hmac.compare_digest(token.encode(), self.csrf_token.encode())
 
 
 # Every open session of the account (KEYS[1], a sorted set by expiry time) becomes an
@@ -94,7 +97,7 @@ class SessionStore:
         """The session (perhaps an ended one: see `ended`), or None for no or an unknown id."""
         if not session_id or len(session_id) > 100:
             return None
-        h = await self._redis.hgetall(self._key(session_id))
+        h = cast(dict[str, str], await self._redis.hgetall(self._key(session_id)))  # decode_responses: str
         if not h:
             return None
         if "ended" in h:

@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from typing import cast
 
 from .branches import Branch, branch_directory
 from .clerks import Clerk, clerk_roster
@@ -206,10 +207,11 @@ class SlotIndex:
                 for _ in range(MAX_ATTEMPTS):
                     if await self._top_up_clerk(clerk_id, record, branches, windows.get(clerk_id) or "", wanted):
                         break
-                    record, branches, window = await self._read_one(clerk_id)
+                    fresh, branches, window = await self._read_one(clerk_id)
                     windows[clerk_id] = window
-                    if record is None:
+                    if fresh is None:  # the clerk left the roster
                         break
+                    record = fresh
                 else:  # the listing goes on from the index as it is; the next top-up tries again
                     log.warning("slot index: clerk %s's schedule kept changing while its slots were filled", clerk_id)
                     return
@@ -251,8 +253,10 @@ class SlotIndex:
         return {b.id: b for b in await self._branches.all()}
 
     async def _read_all(self) -> tuple[dict[str, str], dict[str, Branch], dict[str, str]]:
-        return await self._roster.raw(), await self._branch_records(), await self._redis.hgetall(FILLED)
+        filled = cast(dict[str, str], await self._redis.hgetall(FILLED))  # decode_responses: str
+        return await self._roster.raw(), await self._branch_records(), filled
 
     async def _read_one(self, clerk_id: str) -> tuple[str | None, dict[str, Branch], str]:
-        record, window = await self._redis.hget(self._roster.key, clerk_id), await self._redis.hget(FILLED, clerk_id)
+        record = cast(str | None, await self._redis.hget(self._roster.key, clerk_id))
+        window = cast(str | None, await self._redis.hget(FILLED, clerk_id))
         return record, await self._branch_records(), window or ""

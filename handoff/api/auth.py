@@ -12,9 +12,9 @@ from ..errors import Unauthorized
 def is_service(request: web.Request, service_token: str | None) -> bool:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    return bool(service_token) and scheme.lower() == "bearer" and hmac.compare_digest(
-        token.strip().encode(), service_token.encode()
-    )
+    if not service_token:
+        return False
+    return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), service_token.encode())
 
 
 def require_service(request: web.Request, service_token: str | None) -> None:

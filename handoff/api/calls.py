@@ -121,5 +121,5 @@ async def end(request: web.Request) -> web.Response:
     body = await json_object(request)
     console = request.app[CONSOLE]
     finished = await console.finish(await console.viewer(clerk), booking.reference, body.get("outcome"), body.get("notes", ""))
-    await request.app[CALLS].end(booking.reference, clerk.username, EndReason.FINISHED, body.get("outcome"))
+    await request.app[CALLS].end(booking.reference, clerk.username, EndReason.FINISHED, finished["outcome"])
     return json_response(finished)

@@ -200,8 +200,9 @@ async def live_feed(request: web.Request) -> web.StreamResponse:
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"})
     await response.prepare(request)
     subscription = await events.Subscription(request.app[REDIS]).open()
-    feeds = request.app[LIVE_FEEDS]
-    feeds.add(asyncio.current_task())
+    feeds, this_feed = request.app[LIVE_FEEDS], asyncio.current_task()
+    assert this_feed is not None  # a request handler runs in a task
+    feeds.add(this_feed)
     try:
         await response.write(b": connected\n\n")
         loop = asyncio.get_running_loop()
@@ -223,12 +224,13 @@ async def live_feed(request: web.Request) -> web.StreamResponse:
     except ConnectionResetError:  # the console went away
         pass
     finally:
-        feeds.discard(asyncio.current_task())
+        feeds.discard(this_feed)
         await subscription.close()
     return response
 
 
 async def close_live_feeds(app: web.Application) -> None:
     """On shutdown: end the open streams (browsers reconnect to another process by themselves)."""
-    for task in list(app[LIVE_FEEDS]):
+    feeds: set[asyncio.Task] = app[LIVE_FEEDS]
+    for task in list(feeds):
         task.cancel()

@@ -34,10 +34,12 @@ async def still_signed_in(request: web.Request, session: Session) -> None:
 async def _session_and_account(request: web.Request, session_id: str | None) -> tuple[Session, Account]:
     redis = request.app[REDIS]
     session = await SessionStore(redis).get(session_id)
-    account = await AccountStore(redis).get(session.username) if session and not session.ended else None
-    if session is None or (account is None and not session.ended):
+    if session is not None and session.ended:
+        raise Unauthorized("session", "session_ended", _ENDED[session.ended])
+    account = await AccountStore(redis).get(session.username) if session else None
+    if session is None or account is None:
         raise Unauthorized("session", "login_required", "Συνδεθείτε για να συνεχίσετε.")
-    ended = session.ended or (
+    ended = (
         SessionEnd.ACCOUNT_DISABLED if account.disabled
         # a log-in that raced the change; a session from before sessions recorded it is not checked
         else SessionEnd.PASSWORD_CHANGED if session.credential and session.credential != account.credential
