@@ -116,19 +116,19 @@ def compose_email(message: Outgoing, key: str, sender: str, eight_bit: bool = Fa
     the spaces of a long Greek subject (3.11's drops one where it splits encoded words)."""
     body_charset = Charset("utf-8")
     if eight_bit:
-        body_charset.body_encoding = None  # 8bit
+        body_charset.body_encoding = None  # type: ignore[assignment]  # 8bit; typeshed: int only
     email = MIMEMultipart("mixed")
     name, address = parseaddr(sender)
     email["From"] = formataddr((str(Header(name, "utf-8")), address)) if name else address
     email["To"] = message.to
-    email["Subject"] = Header(message.subject, "utf-8")
+    email["Subject"] = Header(message.subject, "utf-8")  # type: ignore[assignment]  # compat32 takes a Header
     email["Date"] = formatdate(localtime=True)
     email["Message-ID"] = message_id(key, sender)
     email["Auto-Submitted"] = "auto-generated"
     alternative = MIMEMultipart("alternative")
-    alternative.attach(MIMEText(message.text, "plain", body_charset))
+    alternative.attach(MIMEText(message.text, "plain", body_charset))  # type: ignore[arg-type]  # a Charset works
     if message.html:
-        alternative.attach(MIMEText(message.html, "html", body_charset))
+        alternative.attach(MIMEText(message.html, "html", body_charset))  # type: ignore[arg-type]
     email.attach(alternative)
     for attachment in message.attachments:
         maintype, _, subtype = attachment.content_type.partition("/")
@@ -263,7 +263,8 @@ class OutboxFolder:
             path = self._folder / f"{key}.email.eml"
             raw = compose_email(message, key, self._sender, eight_bit=True).as_bytes()
             # headers too as plain UTF-8, so that the subject reads as it is
-            content = message_from_bytes(raw, policy=policy.default).as_bytes(policy=policy.default.clone(utf8=True, refold_source="all"))
+            utf8 = policy.default.clone(utf8=True, refold_source="all")  # type: ignore[call-arg]  # EmailPolicy's own fields
+            content = message_from_bytes(raw, policy=policy.default).as_bytes(policy=utf8)
         else:
             path = self._folder / f"{key}.sms.txt"
             units, _ = sms_units(message.text)

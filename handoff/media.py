@@ -191,7 +191,7 @@ def check_offer(sdp: str) -> None:
     if len(kinds) != len(set(kinds)):  # a page sends one of each; hundreds would each get a transport
         raise UnusableOffer(f"media sections: {kinds}")
     for m in media:
-        if not (m.ice.usernameFragment and m.ice.password):
+        if not (m.ice and m.ice.usernameFragment and m.ice.password):
             raise UnusableOffer(f"{m.kind}: no ICE credentials")
         if not (m.dtls and m.dtls.fingerprints):
             raise UnusableOffer(f"{m.kind}: no DTLS fingerprint")

@@ -19,7 +19,9 @@ import os
 import secrets
 import socket
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
+
+from redis.asyncio.client import PubSub
 
 from .store import Redis, key, listening_client
 
@@ -58,7 +60,7 @@ class MediaNodes:
         self._release = redis.register_script(_RELEASE)
         self._pending: dict[str, asyncio.Future] = {}
         self._listener: Redis | None = None
-        self._pubsub = None
+        self._pubsub: PubSub | None = None
         self._reader: asyncio.Task | None = None
         self._working: set[asyncio.Task] = set()
         self._stopping = asyncio.Event()
@@ -69,9 +71,9 @@ class MediaNodes:
 
     async def start(self) -> None:
         self._listener = listening_client(self._redis)
-        self._pubsub = self._listener.pubsub(ignore_subscribe_messages=True)
-        await self._pubsub.subscribe(self._channel)
-        self._reader = asyncio.create_task(self._read())
+        self._pubsub = pubsub = self._listener.pubsub(ignore_subscribe_messages=True)
+        await pubsub.subscribe(self._channel)
+        self._reader = asyncio.create_task(self._read(pubsub))
 
     async def stop(self) -> None:
         """Ends the reader by a message of its own (cancelling redis-py's blocking read can
@@ -87,12 +89,12 @@ class MediaNodes:
         if self._pubsub is not None:
             with contextlib.suppress(Exception):
                 await self._pubsub.aclose()
-            if self._listener is not self._redis:
+            if self._listener is not None and self._listener is not self._redis:
                 await self._listener.aclose()
 
     # -- who holds a call ---------------------------------------------------------------
     async def holder(self, reference: str) -> str | None:
-        return await self._redis.get(holder_key(reference))
+        return cast(str | None, await self._redis.get(holder_key(reference)))  # decode_responses: str
 
     async def claim(self, reference: str, replacing: str | None) -> bool:
         """Hold the call here, if nobody holds it (or `replacing`, a node that is gone, does)."""
@@ -120,10 +122,10 @@ class MediaNodes:
         finally:
             self._pending.pop(request_id, None)
 
-    async def _read(self) -> None:
+    async def _read(self, pubsub: PubSub) -> None:
         while not self._stopping.is_set():
             try:
-                message = await self._pubsub.get_message(timeout=None)
+                message = await pubsub.get_message(timeout=None)
             except Exception:
                 if self._stopping.is_set():
                     return

@@ -92,7 +92,7 @@ def render_email(facts: NoticeFacts, to: str, calendar: bytes | None) -> Outgoin
     html = _env.get_template(f"{facts.kind.value}.email.html").render(context)
     attachments = (Attachment(f"{facts.reference}.ics", "text/calendar", calendar),) if calendar else ()
     text = re.sub(r"\n{3,}", "\n\n", str(module)).strip() + "\n"  # macros leave blank lines behind
-    return Outgoing(to=to, subject=str(module.subject).strip(), text=text, html=html,
+    return Outgoing(to=to, subject=str(vars(module)["subject"]).strip(), text=text, html=html,
                     attachments=attachments)
 
 

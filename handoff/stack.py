@@ -194,14 +194,15 @@ class Stack:
         serve = [sys.executable, "-m", "handoff", "serve"]
         if self.replicas == 1:
             return [[Component("handoff", serve, _answers(f"{self.handoff_url}/healthz"), self.handoff_port, 30)]]
+        ports = self.replica_ports[:self.replicas]
         replicas = [
             Component(f"handoff-{n}", serve, _answers(f"http://{LOCAL}:{port}/healthz"), port, 30,
                       env={"HANDOFF_PORT": str(port), "HANDOFF_TRUSTED_PROXIES": LOCAL,
                            **({} if n == 1 else {"HANDOFF_DEMO_ACCOUNTS_FILE": ""})})
-            for n, port in enumerate(self.replica_ports[:self.replicas], 1)
+            for n, port in enumerate(ports, 1)
         ]
         config = self.var_dir / "haproxy.cfg"
-        config.write_text(balancer.local_config(self.handoff_port, [c.port for c in replicas]))
+        config.write_text(balancer.local_config(self.handoff_port, ports))
         haproxy = Component("haproxy", [shutil.which("haproxy") or "haproxy", "-f", str(config), "-db"],
                             _answers(f"{self.handoff_url}/healthz"), self.handoff_port, 10)
         return [replicas[:1], replicas[1:], [haproxy]]

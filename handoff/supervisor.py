@@ -146,7 +146,7 @@ class Supervisor:
             if self.stop_requested.is_set():
                 raise Interrupted()
             for component in list(waiting):
-                if component.process.poll() is not None:
+                if component.process is None or component.process.poll() is not None:  # spawned above: gone since
                     raise StartFailed(f"{component.name} exited during start; see {self.log_path(component)}")
                 if component.ready():
                     component._answering = True
