@@ -12,6 +12,7 @@ from . import events
 from .accounts import AccountStore
 from .bookings import SLOT_TAKEN, Booking, BookingStore, NewBooking, typed_reference
 from .branches import Branch, branch_directory
+from .catalogue_search import MAX_RESULTS, CatalogueAnswer, answer
 from .chat import ChatOrigins
 from .clerks import Clerk, clerk_roster
 from .config import ATHENS, Settings
@@ -69,6 +70,11 @@ class Appointments:
         if branch is None:
             raise Unprocessable("branch", "unknown_branch", "Δεν υπάρχει αυτό το ΚΕΠ.")
         return branch
+
+    async def search_catalogue(self, query: str, limit: int = MAX_RESULTS) -> CatalogueAnswer:
+        """The topics and procedures `query` points to (the bot's fallback, the clerk's search),
+        and the matter outside a KEP's it names, if any."""
+        return answer(await self.topics.all(), query, limit)
 
     async def branches_serving(self, topic: str | None = None) -> list[Branch]:
         """Every branch; with `topic`, those with a clerk trained in it (none for an unknown topic)."""

@@ -152,6 +152,21 @@ def outside_matter(query: str) -> OutsideMatter | None:
     return OutsideMatter(entry.name, entry.handled_by) if entry else None
 
 
+@dataclass(frozen=True)
+class CatalogueAnswer:
+    """What a query points to: topics of the catalogue, and a matter that is not a KEP's."""
+
+    results: list[SearchResult]
+    outside: OutsideMatter | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"results": [r.to_dict() for r in self.results], "outside": asdict(self.outside) if self.outside else None}
+
+
+def answer(topics: list[Topic], query: str, limit: int = MAX_RESULTS) -> CatalogueAnswer:
+    return CatalogueAnswer(search(topics, query, limit), outside_matter(query))
+
+
 def evaluate(topics: list[Topic], queries: list[dict[str, str]]) -> dict[str, Any]:
     """MRR of the expected topic over clerk queries (query, topic, procedure), and how often the
     expected procedure is among those shown with its topic."""

@@ -23,7 +23,6 @@ from .accounts import Account, AccountStore
 from .appointments import Appointments, Clock
 from .audit import AuditTrail
 from .bookings import ACTIVE_STATUSES, HANDLED_STATUSES, Booking, BookingStatus, Outcome
-from .catalogue_search import search
 from .citizens import IdentityDocument
 from .clerk_schedule import ClerkSchedule, parse_absence, parse_period, parse_schedule
 from .clerks import Clerk
@@ -445,7 +444,7 @@ class Console:
         return {"id": notification_id, "queued": True}
 
     async def search(self, query: str) -> list[dict[str, Any]]:
-        return [r.to_dict() for r in search(await self._appointments.topics.all(), query)]
+        return [r.to_dict() for r in (await self._appointments.search_catalogue(query)).results]
 
     async def mark_no_shows(self) -> list[str]:
         """Appointments whose citizen never came, N minutes after the start, become no_show."""

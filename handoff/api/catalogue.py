@@ -3,11 +3,8 @@ public rules (booking window, change deadline, messages sent), and the catalogue
 bot's fallback asks it which topics and procedures a citizen's words point to)."""
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from aiohttp import web
 
-from ..catalogue_search import outside_matter, search
 from ..public_config import public_config
 from .keys import APPOINTMENTS, SETTINGS
 from .responses import json_response
@@ -38,10 +35,5 @@ MAX_QUERY = 300
 
 @routes.get("/api/catalogue/search")
 async def search_catalogue(request: web.Request) -> web.Response:
-    query = request.query.get("q", "")[:MAX_QUERY]
-    topics = await request.app[APPOINTMENTS].topics.all()
-    outside = outside_matter(query)
-    return json_response({
-        "results": [r.to_dict() for r in search(topics, query, limit=5)],
-        "outside": asdict(outside) if outside else None,
-    })
+    answer = await request.app[APPOINTMENTS].search_catalogue(request.query.get("q", "")[:MAX_QUERY], limit=5)
+    return json_response(answer.to_dict())

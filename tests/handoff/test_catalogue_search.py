@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from handoff.api.keys import APPOINTMENTS
 from handoff.catalogue_search import evaluate, read_queries
 from handoff.config import PROJECT_ROOT
 from handoff.topics import load_topics
@@ -34,6 +35,16 @@ async def test_words_that_match_nothing_give_no_results_and_no_error(client):
         resp = await client.get("/api/catalogue/search", params={"q": query})
         assert resp.status == 200
         assert (await resp.json())["results"] == []
+
+
+async def test_the_appointments_service_answers_with_topics_and_a_matter_outside_the_keps(client):
+    appointments = client.app[APPOINTMENTS]
+    passport = await appointments.search_catalogue("το διαβατήριό μου λήγει τον Μάιο", limit=2)
+    assert passport.results[0].topic == "identity_documents" and len(passport.results) <= 2 and passport.outside is None
+    power = await appointments.search_catalogue("χθες το βράδυ είχαμε διακοπή ρεύματος στη γειτονιά")
+    assert power.outside is not None and power.outside.name == "Λογαριασμοί ρεύματος"
+    assert (await (await client.get("/api/catalogue/search", params={"q": "είχαμε διακοπή ρεύματος"})).json())["outside"][
+        "name"] == "Λογαριασμοί ρεύματος"
 
 
 def test_clerk_queries_find_their_topic(topics):
