@@ -50,16 +50,27 @@ class Side(StrEnum):
     CLERK = "clerk"
 
 
+class CallState(StrEnum):
+    """Where a call is (the diagram above). The values are what Redis stores; `_TRANSITION`
+    compares them as strings."""
+
+    WAITING = "waiting"
+    CONNECTED = "connected"  # both sides with video
+    ID_VERIFIED = "id_verified"  # the clerk saw the ID card
+    AUDIO_ONLY = "audio_only"  # the clerk's choice, after the ID
+    ENDED = "ended"
+
+
 class EndReason(StrEnum):
     ID_REJECTED = "id_rejected"
     FINISHED = "finished"
 
 
 ALLOWED_FROM = {
-    "connected": ("waiting",),
-    "id_verified": ("connected",),
-    "audio_only": ("id_verified",),
-    "ended": ("waiting", "connected", "id_verified", "audio_only"),
+    CallState.CONNECTED: (CallState.WAITING,),
+    CallState.ID_VERIFIED: (CallState.CONNECTED,),
+    CallState.AUDIO_ONLY: (CallState.ID_VERIFIED,),
+    CallState.ENDED: (CallState.WAITING, CallState.CONNECTED, CallState.ID_VERIFIED, CallState.AUDIO_ONLY),
 }
 MAX_MESSAGE = 500
 MAX_OFFER = 20000  # characters of SDP: a browser's offer is 3–6 thousand
@@ -129,16 +140,17 @@ class Calls:
         self._reporter = asyncio.create_task(self._report_rooms())
 
     # -- state -----------------------------------------------------------------------------
-    async def state(self, reference: str) -> str:
-        return cast(str | None, await self._redis.hget(call_key(reference), "state")) or "waiting"
+    async def state(self, reference: str) -> CallState:
+        return CallState(cast(str | None, await self._redis.hget(call_key(reference), "state")) or CallState.WAITING)
 
-    async def _move(self, reference: str, to: str, actor: str, **fields: str) -> str:
+    async def _move(self, reference: str, to: CallState, actor: str, **fields: str) -> str:
+        """'ok', or the state the call is in, from which it cannot go `to`."""
         line = audit.entry(f"call.{to}", actor, reference, self._clock(), **fields)
         flat = [x for pair in {"updated_at": self._clock().isoformat(), **fields}.items() for x in pair]
         return await self._transition(keys=[call_key(reference), audit.STREAM, audit.subject_key(reference)],
                                       args=[to, ",".join(ALLOWED_FROM[to]), line, *flat])
 
-    async def _require(self, reference: str, to: str, actor: str, refusal: str, **fields: str) -> None:
+    async def _require(self, reference: str, to: CallState, actor: str, refusal: str, **fields: str) -> None:
         result = await self._move(reference, to, actor, **fields)
         if result != "ok":
             raise Conflict("state", f"not_from_{result}", refusal)
@@ -148,7 +160,7 @@ class Calls:
         booking = await self._appointments.booking_for_join(token)
         if booking.status not in ACTIVE_STATUSES:
             raise Forbidden("token", "call_over", "Αυτό το ραντεβού έχει ολοκληρωθεί ή ακυρωθεί.")
-        if await self.state(booking.reference) == "ended":  # the clerk ended it; the appointment is being finished
+        if await self.state(booking.reference) is CallState.ENDED:  # the clerk ended it; the appointment is being finished
             raise Forbidden("token", "call_over", "Για αυτό το ραντεβού η βιντεοκλήση έχει τελειώσει. Αν δεν "
                             f"εξυπηρετηθήκατε, καλέστε το ΚΕΠ στο {await self._branch_phone(booking)}.")
         return booking
@@ -166,7 +178,7 @@ class Calls:
         # another branch's clerk learns nothing about which references exist.
         if booking is None or booking.picked_by != username or booking.status not in allowed:
             raise Forbidden("reference", "not_your_call", "Αναλάβετε πρώτα το ραντεβού από τη λίστα σας.")
-        if not finished_too and await self.state(booking.reference) == "ended":
+        if not finished_too and await self.state(booking.reference) is CallState.ENDED:
             raise Conflict("state", "call_over", "Η κλήση έχει τελειώσει.")
         return booking
 
@@ -242,7 +254,7 @@ class Calls:
         if not (isinstance(camera, bool) and isinstance(microphone, bool)):
             raise InvalidFields({"camera": ("devices_invalid", "Πείτε αν η κάμερα και το μικρόφωνο είναι ανοιχτά (true/false).")})
         state = await self.state(booking.reference)
-        if role == Side.CITIZEN and not camera and state in ("waiting", "connected"):
+        if role == Side.CITIZEN and not camera and state in (CallState.WAITING, CallState.CONNECTED):
             raise Conflict("camera", "camera_needed_for_id",
                            "Η κάμερα μένει ανοιχτή μέχρι ο υπάλληλος να επιβεβαιώσει την ταυτότητά σας. "
                            "Μετά μπορείτε να την κλείσετε.")
@@ -288,7 +300,7 @@ class Calls:
         if op == "join":
             if not await self._nodes.claim(reference, None):
                 return {"error": "moved"}  # released meanwhile and taken by another process
-            video_relayed = await self.state(reference) != "audio_only"
+            video_relayed = await self.state(reference) is not CallState.AUDIO_ONLY
             room = self.rooms.get(reference)  # after the last await: two offers at once share one room
             if room is None:
                 room = self.rooms[reference] = CallRoom(reference, self._config, lambda: self._changed(reference),
@@ -305,7 +317,7 @@ class Calls:
         if op == "leave":
             await room.leave(payload["role"])
         elif op == "sync":
-            room.relay_video(await self.state(reference) != "audio_only")
+            room.relay_video(await self.state(reference) is not CallState.AUDIO_ONLY)
         elif op == "close":
             self.rooms.pop(reference, None)
             await room.close()
@@ -326,7 +338,7 @@ class Calls:
             self._spawn(self._report(reference, None))
             return
         if room.has_video(Side.CITIZEN) and room.has_video(Side.CLERK):
-            self._spawn(self._move(reference, "connected", "system"))
+            self._spawn(self._move(reference, CallState.CONNECTED, "system"))
         self._spawn(self._report(reference, room))
 
     def _spawn(self, work) -> None:
@@ -395,19 +407,19 @@ class Calls:
             if not (await self._media(booking.reference))["citizen_video"]:
                 raise Conflict("video", "no_live_video",
                                "Η εικόνα του πολίτη δεν έρχεται αυτή τη στιγμή. Η ταυτότητα επιβεβαιώνεται μόνο με ζωντανή εικόνα.")
-            await self._require(booking.reference, "id_verified", clerk,
+            await self._require(booking.reference, CallState.ID_VERIFIED, clerk,
                                 "Η ταυτότητα επιβεβαιώνεται όταν η κλήση είναι συνδεδεμένη με εικόνα.")
             return None
         if not isinstance(reason, str) or not reason.strip() or len(reason.strip()) > MAX_REJECTION:
             raise InvalidFields({"reason": ("required", f"Γράψτε στον πολίτη γιατί η ταυτότητα δεν ταιριάζει (έως {MAX_REJECTION} χαρακτήρες).")})
-        await self._require(booking.reference, "ended", clerk, "Η κλήση έχει ήδη τελειώσει.",
+        await self._require(booking.reference, CallState.ENDED, clerk, "Η κλήση έχει ήδη τελειώσει.",
                             reason=EndReason.ID_REJECTED, rejection_reason=reason.strip()[:MAX_REJECTION])
         await self._close_room(booking.reference)
         return reason.strip()
 
     async def audio_only(self, booking: Booking, clerk: str) -> None:
         """Recorded in the call's state in Redis: a room made again later relays no video either."""
-        await self._require(booking.reference, "audio_only", clerk,
+        await self._require(booking.reference, CallState.AUDIO_ONLY, clerk,
                             "Μόνο ήχος επιτρέπεται αφού επιβεβαιωθεί η ταυτότητα στην κάμερα.")
         await self._where_media_is(booking.reference, "sync", {})
 
@@ -418,7 +430,7 @@ class Calls:
         await self._redis.rpush(key("call", booking.reference, "messages"), entry)
 
     async def end(self, reference: str, actor: str, reason: EndReason, outcome: str = "") -> bool:
-        ended = await self._move(reference, "ended", actor, reason=reason, outcome=outcome) == "ok"
+        ended = await self._move(reference, CallState.ENDED, actor, reason=reason, outcome=outcome) == "ok"
         await self._close_room(reference)
         return ended
 
@@ -436,8 +448,8 @@ class Calls:
         """The call as a page shows it; given the asking page's side and `connection` id,
         `elsewhere` says whether another page of that side has joined since (and holds the call)."""
         messages = [json.loads(m) for m in await self._redis.lrange(key("call", booking.reference, "messages"), 0, -1)]
-        call = await self._redis.hgetall(call_key(booking.reference))
-        state = call.get("state", "waiting")
+        call = cast(dict[str, str], await self._redis.hgetall(call_key(booking.reference)))  # decode_responses: str
+        state = CallState(call.get("state") or CallState.WAITING)
         sides = {
             f"{side}_{what}": call.get(f"{side}_{what}", default) == "1"
             for side in Side for what, default in (("camera", "1"), ("microphone", "1"), ("left", "0"))
@@ -448,7 +460,7 @@ class Calls:
             "picked_up": booking.status is BookingStatus.IN_CALL,
             **await self._media(booking.reference),
             **sides,
-            "video": state != "audio_only",
+            "video": state is not CallState.AUDIO_ONLY,
             "ended_because": call.get("reason") or None,
             "rejection_reason": call.get("rejection_reason") or None,
             "messages": messages,

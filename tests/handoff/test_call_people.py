@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+from handoff.api.keys import CALLS
+from handoff.calls import CallState
 from handoff.media import open_peer_connections
 
 from .helpers import appointment_and_clerk
@@ -102,6 +104,7 @@ async def test_a_rejected_id_ends_the_call_tells_the_citizen_why_and_finishes_th
     assert citizen_view["ended_because"] == "id_rejected" and citizen_view["rejection_reason"] == reason
     booking = await redis.hgetall(f"kep:booking:{call.ref}")
     assert booking["status"] == "completed" and booking["outcome"] == "id_rejected" and booking["notes"] == reason
+    assert await call.http.app[CALLS].state(call.ref) is CallState.ENDED  # read back from Redis as the enum
     await eventually(lambda: open_peer_connections() == 0)
     late = Peer()
     try:
