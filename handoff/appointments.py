@@ -129,7 +129,7 @@ class Appointments:
             if e.code == SLOT_TAKEN.code:
                 await self._bookings_per_address.give_back(self._redis, counted)
             raise
-        await events.announce(self._redis, "booked", booking)
+        await events.announce(self._redis, events.ChangeKind.BOOKED, booking)
         return Confirmation(booking, token)
 
     async def find(self, reference: str, manage_token: str | None, trusted: bool) -> Booking:
@@ -164,7 +164,7 @@ class Appointments:
         booking = await self.find(reference, manage_token, trusted)
         self._check_change_notice(booking)
         await self.bookings.cancel(booking, actor, self._clock())
-        await events.announce(self._redis, "cancelled", booking)
+        await events.announce(self._redis, events.ChangeKind.CANCELLED, booking)
         return await self.find(booking.reference, None, trusted=True)
 
     async def reschedule(
@@ -174,7 +174,7 @@ class Appointments:
         self._check_change_notice(booking)
         slot = await self._bookable_slot(slot_id, booking.topic)
         await self.bookings.reschedule(booking, slot, actor, self._clock())
-        await events.announce(self._redis, "rescheduled", booking)
+        await events.announce(self._redis, events.ChangeKind.RESCHEDULED, booking)
         return await self.find(booking.reference, None, trusted=True)
 
     async def reassignable_clerks(self, booking: Booking) -> list[Clerk]:
@@ -232,7 +232,7 @@ class Appointments:
         await self.bookings.reschedule(booking, slot, actor, self._clock(), event="booking.reassigned", kind=None,
                                        assigned_by=actor)
         moved = await self.find(booking.reference, None, trusted=True)
-        await events.announce(self._redis, "reassigned", moved)
+        await events.announce(self._redis, events.ChangeKind.REASSIGNED, moved)
         return moved
 
     async def move_by_service(self, booking: Booking, slot_id: str, actor: str, reason: str) -> Booking:
@@ -248,13 +248,13 @@ class Appointments:
             booking, slot, actor, self._clock(), event="booking.moved_by_service",
             kind=NotificationKind.MOVED_BY_SERVICE, reason=reason,
         )
-        await events.announce(self._redis, "rescheduled", booking)
+        await events.announce(self._redis, events.ChangeKind.RESCHEDULED, booking)
         return await self.find(booking.reference, None, trusted=True)
 
     async def cancel_by_service(self, booking: Booking, actor: str, reason: str) -> Booking:
         """The service cancels (any time before the call); the citizen is told why."""
         await self.bookings.cancel(booking, actor, self._clock(), NotificationKind.CANCELLED_BY_SERVICE, reason)
-        await events.announce(self._redis, "cancelled", booking)
+        await events.announce(self._redis, events.ChangeKind.CANCELLED, booking)
         return await self.find(booking.reference, None, trusted=True)
 
     async def waiting_room(self, booking: Booking) -> dict[str, str]:

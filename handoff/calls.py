@@ -185,7 +185,7 @@ class Calls:
     async def citizen_waiting(self, booking: Booking) -> None:
         """A heartbeat from the waiting room; the consoles hear when the citizen arrives."""
         if await presence.arrive(self._redis, booking.reference):
-            await events.announce(self._redis, "waiting", booking)
+            await events.announce(self._redis, events.ChangeKind.WAITING, booking)
 
     async def join(self, booking: Booking, role: Side, offer: Any) -> dict[str, str]:
         """Answer a page's offer. The offer may say whether its camera and microphone are on

@@ -316,7 +316,7 @@ class Console:
             raise Conflict("reference", "booking_changed", "Το ραντεβού μόλις άλλαξε ώρα ή υπάλληλο. Δείτε τη λίστα ξανά.")
         if result != "ok":
             raise Conflict("reference", "not_active", "Το ραντεβού δεν είναι πλέον ενεργό.")
-        await events.announce(self._redis, "picked_up", booking)
+        await events.announce(self._redis, events.ChangeKind.PICKED_UP, booking)
         return await self._item_of(viewer, booking.reference)
 
     async def finish(self, viewer: Viewer, reference: str, outcome: Any, notes: Any) -> dict[str, Any]:
@@ -332,7 +332,7 @@ class Console:
             raise Forbidden("reference", "not_yours", "Το ραντεβού το έχει αναλάβει άλλος υπάλληλος.")
         if result != "ok":
             raise Conflict("reference", "not_in_call", "Πρώτα αναλάβετε το ραντεβού.")
-        await events.announce(self._redis, "finished", booking)
+        await events.announce(self._redis, events.ChangeKind.FINISHED, booking)
         return await self._item_of(viewer, booking.reference)
 
     async def reassignable_clerks(self, viewer: Viewer, reference: str) -> list[dict[str, str]]:
@@ -459,7 +459,7 @@ class Console:
             )
             if result == "ok":
                 marked.append(booking.reference)
-                await events.announce(self._redis, "no_show", booking)
+                await events.announce(self._redis, events.ChangeKind.NO_SHOW, booking)
         return marked
 
     async def _item_of(self, viewer: Viewer, reference: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import asdict, dataclass
+from enum import StrEnum
 
 from .bookings import Booking
 from .store import Redis, key
@@ -16,15 +17,28 @@ from .store import Redis, key
 CHANNEL = key("events")
 
 
+class ChangeKind(StrEnum):
+    """What happened to a booking, as the consoles hear it (console.js names each in Greek)."""
+
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+    RESCHEDULED = "rescheduled"
+    REASSIGNED = "reassigned"
+    WAITING = "waiting"  # the citizen came into the waiting room
+    PICKED_UP = "picked_up"
+    FINISHED = "finished"
+    NO_SHOW = "no_show"
+
+
 @dataclass(frozen=True)
 class BookingEvent:
-    kind: str  # booked | cancelled | rescheduled | picked_up | finished | no_show | reassigned | waiting | left
+    kind: ChangeKind
     reference: str
     branch: str
     topic: str
 
 
-async def announce(redis: Redis, kind: str, booking: Booking) -> None:
+async def announce(redis: Redis, kind: ChangeKind, booking: Booking) -> None:
     event = BookingEvent(kind, booking.reference, booking.branch, booking.topic)
     await redis.publish(CHANNEL, json.dumps(asdict(event)))
 
@@ -47,7 +61,8 @@ class Subscription:
             # None also comes back for the (ignored) subscribe confirmation: keep waiting.
             message = await self._pubsub.get_message(timeout=remaining)
             if message:
-                return BookingEvent(**json.loads(message["data"]))
+                fields = json.loads(message["data"])
+                return BookingEvent(**fields | {"kind": ChangeKind(fields["kind"])})
         return None
 
     async def close(self) -> None:

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from handoff import events
 from handoff.api.keys import APPOINTMENTS, CONSOLE
 from handoff.bookings import BookingStatus, BookingStore, Outcome
 from handoff.login import FREE_FAILURES
@@ -279,6 +280,18 @@ async def test_live_feed_announces_a_new_booking_within_a_second(aiohttp_client,
     assert chunk.startswith(b"event: change\n")
     assert json.loads(chunk.split(b"data: ", 1)[1]) == {"kind": "booked", "reference": booking["reference"]}
     feed.close()
+
+
+async def test_a_subscription_hears_the_kind_of_change_as_the_enum(client, redis):
+    booking = await BookingStore(redis).get((await book_identity_appointment(client))["reference"])
+    subscription = await events.Subscription(redis).open()
+    try:
+        await events.announce(redis, events.ChangeKind.CANCELLED, booking)
+        heard = await subscription.next(timeout=2)
+    finally:
+        await subscription.close()
+    assert heard is not None and heard.kind is events.ChangeKind.CANCELLED
+    assert (heard.reference, heard.branch, heard.topic) == (booking.reference, booking.branch, booking.topic)
 
 
 @pytest.mark.parametrize("query", ["διαβατήριο", "ΔΙΑΒΑΤΗΡΙΟ", "diavatirio", "διαβατ"])
