@@ -140,6 +140,11 @@ class Calls:
         self._reporter = asyncio.create_task(self._report_rooms())
 
     # -- state -----------------------------------------------------------------------------
+    async def relayed_by_state(self) -> dict[CallState, int]:
+        """How many calls this process relays the media of, in each state (zeros too)."""
+        states = [await self.state(reference) for reference in list(self.rooms)]
+        return {state: states.count(state) for state in CallState}
+
     async def state(self, reference: str) -> CallState:
         return CallState(cast(str | None, await self._redis.hget(call_key(reference), "state")) or CallState.WAITING)
 

@@ -10,7 +10,7 @@ import hmac
 import logging
 import secrets
 import time
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 
@@ -86,7 +86,7 @@ class ChatOrigins:
 
     async def of(self, sender: str) -> str | None:
         """The digest of the address `sender` chats from; None for a chat not relayed here."""
-        return await self._redis.get(key("chat-origin", sender[:200])) if sender else None
+        return cast(str | None, await self._redis.get(key("chat-origin", sender[:200]))) if sender else None
 
 
 def check_message(text: Any) -> str:

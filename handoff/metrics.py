@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, Histogram, generate_latest
@@ -20,6 +21,10 @@ from prometheus_client.registry import Collector
 from bot.request_logs import HEADER, REQUEST_ID, accepted_request_id
 
 from .login import PASSWORD_THREADS
+from .queues import QueueState
+
+if TYPE_CHECKING:  # calls.py counts its joins here
+    from .calls import CallState
 
 REQUEST_SECONDS = Histogram(
     "kep_http_request_duration_seconds", "Time to answer a request, by route (canonical path) and method",
@@ -76,7 +81,6 @@ BOOKING_ACTIONS = {
     ("POST", "/api/appointment/cancel"): "cancel",
     ("POST", "/api/appointment/reschedule"): "reschedule",
 }
-CALL_STATES = ("waiting", "connected", "id_verified", "audio_only", "ended")
 UNMATCHED = "unmatched"  # no route: one series for every unknown URL
 QUIET = {"/metrics", "/healthz"}  # scraped and probed all day: not in the access log
 access = logging.getLogger("handoff.access")
@@ -131,14 +135,14 @@ async def observe(request: web.Request, handler: Callable[[web.Request], Awaitab
         REQUEST_ID.reset(token)
 
 
-def exposition(calls: dict[str, str], notifications: dict[str, int],
-               queue: Mapping[tuple[str, str, str], int]) -> web.Response:
+def exposition(calls: Mapping[CallState, int], notifications: Mapping[str, int],
+               queue: Mapping[tuple[str, str, QueueState], int]) -> web.Response:
     """The scrape: the gauges set from what the caller read just now, then every metric."""
     QUEUE.clear()  # a branch and topic with nobody left today has no series
-    for (branch, topic, state), count in queue.items():
-        QUEUE.labels(branch, topic, str(state)).set(count)
-    for state in CALL_STATES:
-        CALLS.labels(state).set(sum(1 for s in calls.values() if s == state))
+    for (branch, topic, queue_state), count in queue.items():
+        QUEUE.labels(branch, topic, str(queue_state)).set(count)
+    for call_state, count in calls.items():
+        CALLS.labels(str(call_state)).set(count)
     for status, count in notifications.items():
         NOTIFICATIONS.labels(status).set(count)
     response = web.Response(body=generate_latest())

@@ -56,7 +56,7 @@ async def history(request: web.Request) -> web.Response:
     ids = request.app[CHAT_IDS]
     token = _token(request)
     session = ids.verify(token)
-    if session is None:
+    if session is None or token is None:
         return _with_session(json_response({"turns": []}), request, ids.issue())
     return _with_session(json_response({"turns": await request.app[CHAT].history(relayed_sender(session))}), request, token)
 

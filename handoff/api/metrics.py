@@ -2,6 +2,8 @@
 Prometheus (scrape every process directly; a public reverse proxy should not route it)."""
 from __future__ import annotations
 
+from collections import Counter
+
 from aiohttp import web
 from redis.exceptions import RedisError
 
@@ -16,9 +18,9 @@ routes = web.RouteTableDef()
 async def scrape(request: web.Request) -> web.Response:
     calls, redis = request.app[CALLS], request.app[REDIS]
     try:
-        states = {reference: await calls.state(reference) for reference in list(calls.rooms)}
+        states = await calls.relayed_by_state()
         notifications = await Outbox(redis).counts()
         queue = await queues.today(redis, request.app[CLOCK]())
     except (RedisError, OSError):  # the request and relay metrics are still worth having
-        states, notifications, queue = {}, {}, {}
+        states, notifications, queue = {}, {}, Counter()
     return metrics.exposition(states, notifications, queue)

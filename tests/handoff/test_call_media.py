@@ -39,6 +39,8 @@ async def test_media_flows_both_ways_and_audio_only_stops_video(aiohttp_client, 
             return await (await clerk_http.get(f"/api/clerk/calls/{ref}/state")).json()
 
         await eventually_async(lambda s: s["state"] == "connected" and s["citizen_video"], state)
+        scraped = await (await http.get("/metrics")).text()
+        assert 'kep_calls{state="connected"} 1.0' in scraped and 'kep_calls{state="waiting"} 0.0' in scraped
         too_early = await clerk_http.post(f"/api/clerk/calls/{ref}/audio-only", headers=headers)
         assert too_early.status == 409 and "ταυτότητα" in (await too_early.json())["error"]["message"]
 
