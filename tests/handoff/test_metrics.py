@@ -5,13 +5,11 @@ before and after."""
 from __future__ import annotations
 
 import json
-import logging
 import re
 from dataclasses import replace
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.request_logs import REQUEST_ID, JsonFormatter
 from handoff import presence
 from handoff.app import create_app
 from handoff.config import PROJECT_ROOT
@@ -92,18 +90,6 @@ async def test_the_chat_relay_is_timed_passes_the_request_id_on_and_counts_failu
     assert value(after, "kep_chat_relay_duration_seconds_count") - value(before, "kep_chat_relay_duration_seconds_count") == 1
     assert value(after, "kep_chat_relay_errors_total", reason="unreachable") - \
         value(before, "kep_chat_relay_errors_total", reason="unreachable") == 1
-
-
-def test_log_lines_are_json_with_the_request_id():
-    record = logging.LogRecord("handoff.chat", logging.WARNING, __file__, 1, "Rasa answered %d", (502,), None)
-    record.route = "/api/chat"
-    token = REQUEST_ID.set("abc123")
-    try:
-        line = json.loads(JsonFormatter().format(record))
-    finally:
-        REQUEST_ID.reset(token)
-    assert line | {"time": None} == {"time": None, "level": "WARNING", "logger": "handoff.chat",
-                                     "message": "Rasa answered 502", "request_id": "abc123", "route": "/api/chat"}
 
 
 async def test_todays_queue_by_branch_topic_and_state(client, redis):
