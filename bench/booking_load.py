@@ -146,7 +146,7 @@ async def offer(url: str, token: str, rate: float, duration: float, warmup: floa
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=400),
                                      timeout=aiohttp.ClientTimeout(total=TIMEOUT_SECONDS)) as session:
 
-        def measure(kind: str, status: int, due: float) -> None:
+        def timed(kind: str, status: int, due: float) -> None:
             if due >= measured_from:
                 stats.record(kind, status, time.perf_counter() - due)
 
@@ -157,9 +157,9 @@ async def offer(url: str, token: str, rate: float, duration: float, warmup: floa
                 async with session.get(f"{url}/api/slots", params=params, headers=headers) as r:
                     body = await r.json()
             except (TimeoutError, aiohttp.ClientError):
-                measure("list", 0, due)
+                timed("list", 0, due)
                 return
-            measure("list", r.status, due)
+            timed("list", r.status, due)
             if r.status == 200:
                 listed.extend((s["slot_id"], topic) for s in body)
                 stats.empty_listings += not body
@@ -171,9 +171,9 @@ async def offer(url: str, token: str, rate: float, duration: float, warmup: floa
                 async with session.post(f"{url}/api/bookings", json=body, headers=headers) as r:
                     await r.read()
             except (TimeoutError, aiohttp.ClientError):
-                measure("book", 0, due)
+                timed("book", 0, due)
                 return
-            measure("book", r.status, due)
+            timed("book", r.status, due)
             if r.status == 201:
                 stats.booked_slots[slot_id] += 1
 

@@ -7,7 +7,6 @@ lines (`bot/request_logs.py`). The remaining arguments are `rasa run`'s own.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 
@@ -28,7 +27,8 @@ class JsonLogs:
 
     @pluggy.HookimplMarker("rasa")
     def configure_commandline(self, cmdline_arguments: argparse.Namespace) -> None:
-        request_logs.configure(getattr(cmdline_arguments, "loglevel", None) or logging.INFO)  # --debug, -v
+        level = getattr(cmdline_arguments, "loglevel", None) or os.environ.get("LOG_LEVEL", "INFO")  # --debug, -v; Rasa's variable
+        request_logs.configure(level)
 
 
 def main() -> None:

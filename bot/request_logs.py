@@ -54,7 +54,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
-def configure(level: int = logging.INFO) -> None:
+def configure(level: int | str = logging.INFO) -> None:
     """JSON lines on standard error for everything that reaches the root logger, Python's
     warnings included."""
     handler = logging.StreamHandler()

@@ -56,6 +56,10 @@ class TracedRestInput(RestInput):
             ms = round((time.perf_counter() - request.ctx.started) * 1000, 1)
             log.info("%s %s %d %.1f ms", request.method, request.path, response.status, ms,
                      extra={"route": request.path, "status": response.status, "ms": ms})
+            # The connection's next request may be another of Rasa's routes (the relay reads
+            # the tracker on it), which this middleware does not see: it logs with no id
+            # rather than this message's.
+            REQUEST_ID.set(None)
 
         @webhook.listener("before_server_start")
         async def sanic_logs_as_json(app: Sanic, loop: object) -> None:

@@ -126,7 +126,7 @@ class Appointments:
         try:
             booking = await self.bookings.create(request, slot, token, self._clock(), self._settings.max_bookings_per_citizen)
         except Conflict as e:
-            if e.code == SLOT_TAKEN.code:
+            if e.code == SLOT_TAKEN:
                 await self._bookings_per_address.give_back(self._redis, counted)
             raise
         await events.announce(self._redis, events.ChangeKind.BOOKED, booking)

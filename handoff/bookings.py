@@ -328,7 +328,11 @@ redis.call('RPUSH', KEYS[3], ARGV[3])
 return 'ok'
 """
 
-SLOT_TAKEN = Conflict("slot_id", "slot_taken", "Αυτή η ώρα μόλις κλείστηκε από άλλον. Διαλέξτε μια άλλη.")
+SLOT_TAKEN = "slot_taken"  # the code of the Conflict raised when another booking got the slot first
+
+
+def slot_taken() -> Conflict:
+    return Conflict("slot_id", SLOT_TAKEN, "Αυτή η ώρα μόλις κλείστηκε από άλλον. Διαλέξτε μια άλλη.")
 
 
 class BookingStore:
@@ -355,7 +359,7 @@ class BookingStore:
 
     async def create(self, request: NewBooking, slot: Slot, manage_token: str, now: datetime,
                      most_per_citizen: int = 0) -> Booking:
-        """The booking, or SLOT_TAKEN; with `most_per_citizen`, also refused (409) when this
+        """The booking, or the slot_taken() conflict; with `most_per_citizen`, also refused (409) when this
         ΑΦΜ/ΑΜΚΑ or this mobile already holds that many future bookings, or one of the topic."""
         for _ in range(5):
             reference = new_reference()
@@ -387,7 +391,7 @@ class BookingStore:
             if result == 1:
                 return booking
             if result == 0:
-                raise SLOT_TAKEN
+                raise slot_taken()
             if result == -2:
                 raise Conflict("citizen", "topic_already_booked",
                                "Με αυτά τα στοιχεία υπάρχει ήδη ραντεβού για το ίδιο θέμα. Αν σας χρειάζεται άλλη ώρα, "
@@ -507,7 +511,7 @@ def _raise_for_outcome(result: str, reference: str) -> None:
     if result == "missing":
         raise NotFound("reference", "booking_not_found", "Δεν βρέθηκε ραντεβού με αυτόν τον κωδικό.")
     if result == "taken":
-        raise SLOT_TAKEN
+        raise slot_taken()
     if result == "changed":
         raise Conflict("reference", "booking_changed", "Το ραντεβού μόλις άλλαξε. Δοκιμάστε ξανά.")
     raise Conflict(

@@ -49,7 +49,10 @@ NOTIFICATIONS = Gauge("kep_notifications", "Messages to citizens: queued (to sen
                       "failed (given up: for a person to look at)", ["status"])
 
 def _thread_cpu_seconds(thread: threading.Thread) -> float:
-    return time.clock_gettime(time.pthread_getcpuclockid(thread.ident)) if thread.ident else 0.0
+    try:
+        return time.clock_gettime(time.pthread_getcpuclockid(thread.ident)) if thread.ident else 0.0
+    except OSError:  # it ended since threading.enumerate()
+        return 0.0
 
 
 class CpuByPart(Collector):
@@ -141,6 +144,7 @@ def exposition(calls: Mapping[CallState, int], notifications: Mapping[str, int],
     QUEUE.clear()  # a branch and topic with nobody left today has no series
     for (branch, topic, queue_state), count in queue.items():
         QUEUE.labels(branch, topic, str(queue_state)).set(count)
+    CALLS.clear()  # Redis unreadable: no series rather than the last scrape's
     for call_state, count in calls.items():
         CALLS.labels(str(call_state)).set(count)
     for status, count in notifications.items():

@@ -46,25 +46,29 @@ def app_answering_only(token: str) -> Sanic:
 
     @app.on_request
     async def only_rasa(request: Request):  # noqa: ANN202 - Sanic middleware
+        # Sanic runs a connection's requests in one task: a fresh id, so that nothing (a refusal
+        # included) is logged with the previous request's.
+        REQUEST_ID.set(accepted_request_id(None))
+        request.ctx.started = time.perf_counter()
         if request.path not in OPEN_PATHS and not hmac.compare_digest(request.headers.get(HEADER, "").encode(), token.encode()):
             return response.json({"error": "unauthorized"}, status=401)
         return None
 
     @app.on_request
     async def take_request_id(request: Request) -> None:
-        # Set for each request (Sanic runs a connection's requests in one task): the action
-        # and the response middleware run in this task, after this. Rasa does not compress
-        # action calls unless told to (COMPRESS_ACTION_SERVER_REQUEST): then the id is new.
+        # The message's id, for the action and the response middleware (same task, after
+        # this). Rasa does not compress action calls unless told to
+        # (COMPRESS_ACTION_SERVER_REQUEST): then the id stays the fresh one.
         call = request.json if request.method == "POST" and "Content-Encoding" not in request.headers else None
         REQUEST_ID.set(accepted_request_id(tracked_request_id(call)))
-        request.ctx.started, request.ctx.action = time.perf_counter(), (call or {}).get("next_action")
+        request.ctx.action = call.get("next_action") if isinstance(call, dict) else None
 
     @app.on_response
     async def log_answer(request: Request, answer: HTTPResponse) -> None:
         if request.path in OPEN_PATHS:
             return
         action = getattr(request.ctx, "action", None)  # none when refused before take_request_id
-        ms = round((time.perf_counter() - getattr(request.ctx, "started", time.perf_counter())) * 1000, 1)
+        ms = round((time.perf_counter() - request.ctx.started) * 1000, 1)
         log.info("%s %s %d %.1f ms", request.path, action, answer.status, ms,
                  extra={"action": action, "status": answer.status, "ms": ms})
 
