@@ -139,7 +139,7 @@ def create_app(settings: Settings, redis: Redis | None = None, clock: Clock = ut
         app[RECOVERY] = BookingRecovery(app[REDIS], app[APPOINTMENTS], clock)
         app[APPOINTMENT_ACCESS] = AppointmentAccess(app[APPOINTMENTS], app[RECOVERY], settings.secret_key, clock)
         app[CONSOLE] = Console(app[REDIS], app[APPOINTMENTS], clock, settings.no_show_minutes)
-        app[CALLS] = Calls(app[REDIS], app[APPOINTMENTS], settings, clock)
+        app[CALLS] = Calls(app[REDIS], app[APPOINTMENTS], app[CONSOLE], settings, clock)
         await app[CALLS].start()
         password_checks = PasswordChecks(settings.login_check_threads)
         app[LOGIN] = Login(app[REDIS], password_checks, LoginLimits(settings.login_attempts_per_minute))

@@ -32,10 +32,11 @@ from enum import StrEnum
 from typing import Any, cast
 
 from . import audit, events, presence, ratelimit
-from .accounts import AccountStore
+from .accounts import Account, AccountStore
 from .appointments import Appointments, Clock
-from .bookings import ACTIVE_STATUSES, Booking, BookingStatus
+from .bookings import ACTIVE_STATUSES, Booking, BookingStatus, Outcome
 from .config import Settings
+from .console import Console
 from .errors import BadRequest, Conflict, DomainError, Forbidden, InvalidFields
 from .media import CallRoom, UnusableOffer, check_offer, rtc_configuration
 from .media_nodes import MediaNodes
@@ -119,9 +120,10 @@ def _flag(value: Any) -> str:
 
 
 class Calls:
-    def __init__(self, redis: Redis, appointments: Appointments, settings: Settings, clock: Clock):
+    def __init__(self, redis: Redis, appointments: Appointments, console: Console, settings: Settings, clock: Clock):
         self._redis = redis
         self._appointments = appointments
+        self._console = console  # where the clerk finishes the appointment when the call ends
         self._config = rtc_configuration(list(settings.ice_servers))
         self._stun = list(settings.ice_servers)
         self._turn = settings.turn
@@ -405,9 +407,10 @@ class Calls:
         return {name: fresh and value == "1" for name, value in zip(MEDIA_FLAGS, values, strict=False)}
 
     # -- the clerk's decisions -------------------------------------------------------------
-    async def verify_id(self, booking: Booking, clerk: str, matches: Any, reason: Any) -> str | None:
-        """The clerk's verdict on the ID card. A rejection ends the call; its reason (shown to
-        the citizen) is returned, for the appointment to be finished with it."""
+    async def verify_id(self, booking: Booking, account: Account, matches: Any, reason: Any) -> None:
+        """The clerk's verdict on the ID card. A rejection ends the call and finishes the
+        appointment with that outcome, the reason being what the citizen reads."""
+        clerk = account.username
         if matches is True:
             if not (await self._media(booking.reference))["citizen_video"]:
                 raise Conflict("video", "no_live_video",
@@ -420,7 +423,7 @@ class Calls:
         await self._require(booking.reference, CallState.ENDED, clerk, "Η κλήση έχει ήδη τελειώσει.",
                             reason=EndReason.ID_REJECTED, rejection_reason=reason.strip()[:MAX_REJECTION])
         await self._close_room(booking.reference)
-        return reason.strip()
+        await self._console.finish(await self._console.viewer(account), booking.reference, Outcome.ID_REJECTED, reason.strip())
 
     async def audio_only(self, booking: Booking, clerk: str) -> None:
         """Recorded in the call's state in Redis: a room made again later relays no video either."""
@@ -433,6 +436,13 @@ class Calls:
             raise InvalidFields({"text": ("text_invalid", f"Γράψτε ένα σύντομο μήνυμα (έως {MAX_MESSAGE} χαρακτήρες).")})
         entry = json.dumps({"text": text.strip(), "at": self._clock().isoformat()}, ensure_ascii=False)
         await self._redis.rpush(key("call", booking.reference, "messages"), entry)
+
+    async def hang_up(self, booking: Booking, account: Account, outcome: Any, notes: Any) -> dict[str, Any]:
+        """The clerk hangs up with the outcome: the appointment is finished (the outcome
+        checked there) and the call ended, in that order; the finished appointment is returned."""
+        finished = await self._console.finish(await self._console.viewer(account), booking.reference, outcome, notes)
+        await self.end(booking.reference, account.username, EndReason.FINISHED, finished["outcome"])
+        return finished
 
     async def end(self, reference: str, actor: str, reason: EndReason, outcome: str = "") -> bool:
         ended = await self._move(reference, CallState.ENDED, actor, reason=reason, outcome=outcome) == "ok"

@@ -8,10 +8,10 @@ from typing import Any
 from aiohttp import web
 
 from ..accounts import Account
-from ..bookings import Booking, Outcome
-from ..calls import EndReason, Side
+from ..bookings import Booking
+from ..calls import Side
 from .console_auth import signed_in
-from .keys import APPOINTMENTS, CALLS, CONSOLE
+from .keys import APPOINTMENTS, CALLS
 from .requests import json_body, json_object
 from .responses import json_response
 
@@ -92,10 +92,7 @@ async def verify_id(request: web.Request) -> web.Response:
     that outcome, the reason being what the citizen reads."""
     booking, clerk = await _clerk(request)
     body = await json_object(request)
-    rejected = await request.app[CALLS].verify_id(booking, clerk.username, body.get("matches"), body.get("reason"))
-    if rejected is not None:
-        console = request.app[CONSOLE]
-        await console.finish(await console.viewer(clerk), booking.reference, Outcome.ID_REJECTED, rejected)
+    await request.app[CALLS].verify_id(booking, clerk, body.get("matches"), body.get("reason"))
     return json_response(await request.app[CALLS].status(booking))
 
 
@@ -119,7 +116,4 @@ async def end(request: web.Request) -> web.Response:
     """Hang up with the outcome: the call ends and the appointment is finished in one step."""
     booking, clerk = await _clerk(request)
     body = await json_object(request)
-    console = request.app[CONSOLE]
-    finished = await console.finish(await console.viewer(clerk), booking.reference, body.get("outcome"), body.get("notes", ""))
-    await request.app[CALLS].end(booking.reference, clerk.username, EndReason.FINISHED, finished["outcome"])
-    return json_response(finished)
+    return json_response(await request.app[CALLS].hang_up(booking, clerk, body.get("outcome"), body.get("notes", "")))
