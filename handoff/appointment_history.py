@@ -20,6 +20,7 @@ EVENTS = {
     "booking.moved_by_service": "Το ΚΕΠ έδωσε νέα ώρα",
     "booking.reassigned": "Ανατέθηκε σε άλλον υπάλληλο",
     "booking.picked_up": "Ανάληψη",
+    "booking.taken_over": "Η κλήση δόθηκε σε άλλον υπάλληλο",
     "booking.finished": "Ολοκλήρωση",
     "booking.no_show": "Ο πολίτης δεν ήρθε",
     "booking.manage_code_replaced": "Ο πολίτης πήρε νέο κωδικό διαχείρισης",
@@ -27,6 +28,7 @@ EVENTS = {
     "call.clerk_joined": "Ο υπάλληλος μπήκε στην κλήση",
     "call.citizen_left": "Ο πολίτης αποχώρησε από την κλήση",
     "call.clerk_left": "Ο υπάλληλος αποχώρησε από την κλήση",
+    "call.waiting": "Η κλήση περιμένει τον νέο υπάλληλο",
     "call.connected": "Η κλήση συνδέθηκε",
     "call.id_verified": "Η ταυτότητα επιβεβαιώθηκε",
     "call.audio_only": "Συνέχεια μόνο με ήχο",
@@ -45,6 +47,8 @@ def readable(entry: dict[str, Any], accounts: dict[str, Account], clerks: dict[s
     details = []
     if entry.get("from_slot") and entry.get("to_slot"):
         details.append(f"από {_slot(entry['from_slot'], clerks)} σε {_slot(entry['to_slot'], clerks)}")
+    if entry.get("event") == "booking.taken_over":
+        details.append(f"από {_person(entry.get('from_picked_by', ''), accounts)} σε {_person(entry.get('picked_by', ''), accounts)}")
     if entry.get("outcome") in outcomes:
         details.append(f"αποτέλεσμα: {outcomes[entry['outcome']]}")
     if entry.get("event") == "call.ended" and entry.get("reason") in CALL_ENDINGS:
@@ -59,6 +63,11 @@ def readable(entry: dict[str, Any], accounts: dict[str, Account], clerks: dict[s
         "actor": account.name if account else ACTORS.get(actor, actor),
         "details": "· ".join(details),
     }
+
+
+def _person(username: str, accounts: dict[str, Account]) -> str:
+    account = accounts.get(username)
+    return account.name if account else "—"
 
 
 def _slot(slot_id: str, clerks: dict[str, str]) -> str:

@@ -182,17 +182,27 @@ class Appointments:
         and free at that very time."""
         return [c for c in await self.clerks.all() if await self._reassignment_refusal(booking, c) is None]
 
-    async def _reassignment_refusal(self, booking: Booking, clerk: Clerk | None) -> DomainError | None:
-        """Why the appointment may not go to `clerk` (None: it may)."""
+    @staticmethod
+    def serving_refusal(booking: Booking, clerk: Clerk | None) -> DomainError | None:
+        """Why `clerk` may not serve the appointment at all (None: they may): no such clerk,
+        another branch, or not trained in its topic. The time is another matter (see
+        `_reassignment_refusal`; a supervisor's takeover of a live call is for now)."""
         if clerk is None:
             return Unprocessable("clerk", "unknown_clerk", "Δεν υπάρχει υπάλληλος με αυτόν τον κωδικό.")
-        if clerk.id == booking.clerk:
-            return Conflict("clerk", "same_clerk", "Το ραντεβού είναι ήδη σε αυτόν τον υπάλληλο.")
         if clerk.branch != booking.branch:
             return Unprocessable("clerk", "other_branch", f"Ο/Η {clerk.name} εργάζεται σε άλλο ΚΕΠ· το ραντεβού μένει "
                                  "στο ΚΕΠ που διάλεξε ο πολίτης.")
         if not clerk.serves(booking.topic):
             return Unprocessable("clerk", "not_trained", f"Ο/Η {clerk.name} δεν εξυπηρετεί αυτή τη θεματική ενότητα.")
+        return None
+
+    async def _reassignment_refusal(self, booking: Booking, clerk: Clerk | None) -> DomainError | None:
+        """Why the appointment may not go to `clerk` (None: it may)."""
+        if clerk is not None and clerk.id == booking.clerk:
+            return Conflict("clerk", "same_clerk", "Το ραντεβού είναι ήδη σε αυτόν τον υπάλληλο.")
+        if (refusal := self.serving_refusal(booking, clerk)) is not None:
+            return refusal
+        assert clerk is not None
         slot = await self._same_time_slot(booking, clerk)
         if slot is None:
             return Unprocessable("clerk", "not_working", f"Ο/Η {clerk.name} δεν εργάζεται εκείνη την ώρα.")

@@ -443,13 +443,14 @@ class BookingStore:
     async def transition(
         self, reference: str, event: str, actor: str, now: datetime, *, from_status: BookingStatus, to_status: BookingStatus,
         only_picked_by: str = "", only_slot: str = "", handled_by: str = "", outbox: OutboxPlan = SILENT,
-        **fields: str,
+        audit_detail: dict[str, str] | None = None, **fields: str,
     ) -> str:
         """Change the status atomically if it is still `from_status` (and, with `only_slot`,
-        the booking still holds that slot); returns 'ok' or why not ('missing', the current
-        status, 'not_yours' or 'changed'). `outbox`: what the citizen is told; `handled_by`:
-        the clerk whose handled appointments it joins."""
-        line = audit.entry(event, actor, reference, now, **fields)
+        the booking still holds that slot; with `only_picked_by`, that clerk still has it); returns
+        'ok' or why not ('missing', the current status, 'not_yours' or 'changed'). `outbox`: what
+        the citizen is told; `handled_by`: the clerk whose handled appointments it joins;
+        `audit_detail`: recorded in the audit entry only, with the changed `fields`."""
+        line = audit.entry(event, actor, reference, now, **fields, **(audit_detail or {}))
         changes = {"status": to_status, "updated_at": now.isoformat(), **fields}
         index = [handled_key(handled_by), BY_START] if handled_by else []
         return await self._transition(

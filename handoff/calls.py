@@ -5,6 +5,8 @@ and in the audit trail.
                    │                                   │
                    └─ rejected ─▶ ended                └─▶ audio_only (clerk only) ─▶ ended
 
+A supervisor handing the call over to another clerk (`take_over`) puts it back to waiting
+from any state but ended: the new clerk joins, and verifies the ID again.
 Asking for audio-only before the ID is verified is refused. A call ends only by the clerk
 (an outcome, or a rejected ID). A call nobody is in for `idle_seconds` has its media closed
 (the room, its peer connections, the process's claim), not the call: the appointment stays
@@ -68,6 +70,7 @@ class EndReason(StrEnum):
 
 
 ALLOWED_FROM = {
+    CallState.WAITING: (CallState.WAITING, CallState.CONNECTED, CallState.ID_VERIFIED, CallState.AUDIO_ONLY),  # a takeover
     CallState.CONNECTED: (CallState.WAITING,),
     CallState.ID_VERIFIED: (CallState.CONNECTED,),
     CallState.AUDIO_ONLY: (CallState.ID_VERIFIED,),
@@ -443,6 +446,21 @@ class Calls:
         finished = await self._console.finish(await self._console.viewer(account), booking.reference, outcome, notes)
         await self.end(booking.reference, account.username, EndReason.FINISHED, finished["outcome"])
         return finished
+
+    async def take_over(self, supervisor: Account, reference: str, clerk_id: Any) -> dict[str, Any]:
+        """A supervisor gives a live call to another clerk (the first one's computer died, or
+        they left): the appointment is theirs at once (`Console.hand_over`), the first clerk's
+        connection is closed and their page refused from then on, and the call waits for the new
+        clerk, who sees the ID card again before going audio-only. The appointment as the
+        supervisor now sees it is returned."""
+        viewer = await self._console.viewer(supervisor)
+        booking = await self._console.hand_over(viewer, reference, clerk_id)
+        # (A call already ended stays so: the new clerk records the outcome from the console.)
+        await self._move(booking.reference, CallState.WAITING, supervisor.username)
+        await self._where_media_is(booking.reference, "leave", {"role": Side.CLERK})
+        await self._where_media_is(booking.reference, "sync", {})  # video again, if it was audio-only
+        await events.announce(self._redis, events.ChangeKind.TAKEN_OVER, booking)
+        return await self._console.item(viewer, booking.reference)
 
     async def end(self, reference: str, actor: str, reason: EndReason, outcome: str = "") -> bool:
         ended = await self._move(reference, CallState.ENDED, actor, reason=reason, outcome=outcome) == "ok"

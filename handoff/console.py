@@ -1,6 +1,6 @@
 """The clerk's console: the pre-triaged queue, pick-up, the outcome after the call, the day's
 handled appointments and the clerk's history, the branch's day for a supervisor, a
-supervisor's reassignment, and no-shows.
+supervisor's reassignment (and handing a live call over, with `Calls.take_over`), and no-shows.
 
 A clerk sees the appointments of their branch for the topics they are trained in (any of
 them may take one, first come first served), except those a supervisor gave to another
@@ -27,7 +27,7 @@ from .citizens import IdentityDocument
 from .clerk_schedule import ClerkSchedule, parse_absence, parse_period, parse_schedule
 from .clerks import Clerk
 from .config import ATHENS
-from .errors import Conflict, Forbidden, InvalidFields, NotFound
+from .errors import Conflict, DomainError, Forbidden, InvalidFields, NotFound, Unprocessable
 from .notifications import Notification, NotificationKind
 from .outbox import Outbox
 from .store import Redis
@@ -114,7 +114,10 @@ class Viewer:
         return self.clerk is not None and self.clerk.branch == branch and self.clerk.serves(topic)
 
     def can_see(self, booking: Booking) -> bool:
-        """A supervisor's reassignment gives the appointment to that clerk alone."""
+        """A supervisor's reassignment gives the appointment to that clerk alone; the clerk who
+        has it picked up sees it (also one a supervisor handed over to them mid-call)."""
+        if booking.picked_by and booking.picked_by == self.account.username:
+            return True
         if booking.assigned_by and not self.account.is_supervisor:
             return self.clerk is not None and self.clerk.id == booking.clerk
         return self.sees(booking.branch, booking.topic)
@@ -317,7 +320,7 @@ class Console:
         if result != "ok":
             raise Conflict("reference", "not_active", "Το ραντεβού δεν είναι πλέον ενεργό.")
         await events.announce(self._redis, events.ChangeKind.PICKED_UP, booking)
-        return await self._item_of(viewer, booking.reference)
+        return await self.item(viewer, booking.reference)
 
     async def finish(self, viewer: Viewer, reference: str, outcome: Any, notes: Any) -> dict[str, Any]:
         if not isinstance(outcome, str) or outcome not in set(Outcome) or not isinstance(notes, str) or len(notes) > MAX_NOTES:
@@ -333,13 +336,23 @@ class Console:
         if result != "ok":
             raise Conflict("reference", "not_in_call", "Πρώτα αναλάβετε το ραντεβού.")
         await events.announce(self._redis, events.ChangeKind.FINISHED, booking)
-        return await self._item_of(viewer, booking.reference)
+        return await self.item(viewer, booking.reference)
 
     async def reassignable_clerks(self, viewer: Viewer, reference: str) -> list[dict[str, str]]:
         """Whom the supervisor may give the appointment to: clerks of its branch, trained in
-        its topic, working and free at that time."""
+        its topic, working and free at that time; for one in its call, those who may take the
+        call over now (`hand_over`)."""
         booking = await self._supervised(viewer, reference, "Μόνο ο προϊστάμενος αναθέτει ραντεβού.")
-        return [{"id": c.id, "name": c.name} for c in await self._appointments.reassignable_clerks(booking)]
+        if booking.status is not BookingStatus.IN_CALL:
+            return [{"id": c.id, "name": c.name} for c in await self._appointments.reassignable_clerks(booking)]
+        takers = []
+        for clerk in await self._appointments.clerks.all():
+            try:
+                await self._taker(booking, clerk)
+            except DomainError:
+                continue
+            takers.append({"id": clerk.id, "name": clerk.name})
+        return takers
 
     async def reassign(self, viewer: Viewer, reference: str, clerk_id: Any) -> dict[str, Any]:
         if not viewer.account.is_supervisor:
@@ -350,13 +363,56 @@ class Console:
         if booking.status is not BookingStatus.BOOKED:
             raise Conflict("reference", "not_reassignable", "Ανατίθεται μόνο ραντεβού που δεν έχει αναληφθεί ακόμη.")
         await self._appointments.reassign(booking, clerk_id, viewer.account.username)
-        return await self._item_of(viewer, booking.reference)
+        return await self.item(viewer, booking.reference)
+
+    async def hand_over(self, viewer: Viewer, reference: str, clerk_id: Any) -> Booking:
+        """The booking's part of a supervisor's takeover of a live call (`Calls.take_over`):
+        an appointment in its call passes, at once, from the clerk who has it to another clerk
+        of its branch trained in its topic who has a console account and is in no other call
+        (their timetable does not matter: they take it now). Returns the booking as it was."""
+        if not viewer.account.is_supervisor:
+            raise Forbidden("role", "supervisors_only", "Μόνο ο προϊστάμενος δίνει μια κλήση σε άλλον υπάλληλο.")
+        if not isinstance(clerk_id, str) or not clerk_id:
+            raise InvalidFields({"clerk": ("required", "Διαλέξτε υπάλληλο από τη λίστα.")})
+        booking = await self._visible(viewer, reference)
+        if booking.status is not BookingStatus.IN_CALL:
+            raise Conflict("reference", "not_in_call", "Δίνεται σε άλλον υπάλληλο μόνο ραντεβού που εξυπηρετείται αυτή τη "
+                           "στιγμή· ένα ραντεβού που δεν έχει αναληφθεί ακόμη ανατίθεται.")
+        account = await self._taker(booking, await self._appointments.clerks.get(clerk_id))
+        result = await self._bookings.transition(
+            booking.reference, "booking.taken_over", viewer.account.username, self._clock(),
+            from_status=BookingStatus.IN_CALL, to_status=BookingStatus.IN_CALL, only_picked_by=booking.picked_by,
+            handled_by=account.username, picked_by=account.username, picked_at=self._clock().isoformat(),
+            audit_detail={"from_picked_by": booking.picked_by},
+        )
+        if result != "ok":
+            raise Conflict("reference", "booking_changed", "Το ραντεβού μόλις άλλαξε (ολοκληρώθηκε ή δόθηκε σε άλλον). "
+                           "Δείτε τη λίστα ξανά.")
+        return booking
+
+    async def _taker(self, booking: Booking, clerk: Clerk | None) -> Account:
+        """The console account of the clerk who may take over this live call now (else why not)."""
+        if (refusal := self._appointments.serving_refusal(booking, clerk)) is not None:
+            raise refusal
+        assert clerk is not None
+        accounts = await AccountStore(self._redis).all()
+        account = next((a for a in accounts if a.clerk_id == clerk.id and not a.is_supervisor and not a.disabled), None)
+        if account is None:
+            raise Unprocessable("clerk", "no_account", f"Ο/Η {clerk.name} δεν έχει ενεργό λογαριασμό στην κονσόλα· "
+                                "δεν μπορεί να αναλάβει την κλήση.")
+        if account.username == booking.picked_by:
+            raise Conflict("clerk", "same_clerk", f"Ο/Η {clerk.name} έχει ήδη αυτό το ραντεβού.")
+        now = self._clock()
+        their_calls = await self._bookings.handled_by(account.username, now - timedelta(days=1), now + timedelta(days=1))
+        if any(b.status is BookingStatus.IN_CALL and b.reference != booking.reference for b in their_calls):  # (they had this one)
+            raise Conflict("clerk", "clerk_busy", f"Ο/Η {clerk.name} εξυπηρετεί αυτή τη στιγμή άλλο ραντεβού.")
+        return account
 
     async def cancel(self, viewer: Viewer, reference: str, reason: Any) -> dict[str, Any]:
         """The service cancels an appointment (a supervisor's decision); the citizen is told why."""
         booking = await self._supervised(viewer, reference)
         cancelled = await self._appointments.cancel_by_service(booking, viewer.account.username, _reason(reason))
-        return await self._item_of(viewer, cancelled.reference)
+        return await self.item(viewer, cancelled.reference)
 
     async def move(self, viewer: Viewer, reference: str, slot_id: Any, reason: Any) -> dict[str, Any]:
         """The service gives the appointment another time (a supervisor's decision); the citizen
@@ -366,7 +422,7 @@ class Console:
         why = _reason(reason)
         booking = await self._supervised(viewer, reference)
         moved = await self._appointments.move_by_service(booking, slot_id, viewer.account.username, why)
-        return await self._item_of(viewer, moved.reference)
+        return await self.item(viewer, moved.reference)
 
     async def staff(self, viewer: Viewer) -> list[dict[str, Any]]:
         """The clerks a supervisor manages: topics, weekly hours, absences not yet over."""
@@ -462,7 +518,8 @@ class Console:
                 await events.announce(self._redis, events.ChangeKind.NO_SHOW, booking)
         return marked
 
-    async def _item_of(self, viewer: Viewer, reference: str) -> dict[str, Any]:
+    async def item(self, viewer: Viewer, reference: str) -> dict[str, Any]:
+        """One appointment as this viewer's console shows it."""
         booking = await self._bookings.get(reference)
         assert booking is not None
         return (await self._items(viewer, [booking]))[0]

@@ -1,5 +1,5 @@
 """What clerks' consoles hear about, live: bookings made, moved, cancelled, picked up,
-finished, and citizens arriving in the waiting room.
+handed over mid-call, finished, and citizens arriving in the waiting room.
 
 Published on one Redis pub/sub channel, so every handoff process (and every console
 connected to any of them) sees every change; each console filters for its branch and topics.
@@ -26,6 +26,7 @@ class ChangeKind(StrEnum):
     REASSIGNED = "reassigned"
     WAITING = "waiting"  # the citizen came into the waiting room
     PICKED_UP = "picked_up"
+    TAKEN_OVER = "taken_over"  # a supervisor gave a live call to another clerk
     FINISHED = "finished"
     NO_SHOW = "no_show"
 

@@ -1,5 +1,5 @@
 """The clerk console's API: log-in, the queue, today's handled appointments and the clerk's
-history, the branch's day, the audit trail, pick-up, outcome, reassignment, search and the live feed (server-sent events). Everything but log-in needs a session."""
+history, the branch's day, the audit trail, pick-up, outcome, reassignment, a live call handed over, search and the live feed (server-sent events). Everything but log-in needs a session."""
 from __future__ import annotations
 
 import asyncio
@@ -12,7 +12,7 @@ from ..console import Console, Viewer
 from ..errors import InvalidFields, Unauthorized
 from ..sessions import COOKIE, SESSION_SECONDS, SessionStore
 from .console_auth import signed_in, still_signed_in
-from .keys import CONSOLE, LIVE_FEEDS, LOGIN, REDIS, SETTINGS
+from .keys import CALLS, CONSOLE, LIVE_FEEDS, LOGIN, REDIS, SETTINGS
 from .requests import client_address, json_body, json_object
 from .responses import json_response
 
@@ -152,6 +152,15 @@ async def reassign(request: web.Request) -> web.Response:
     body = await json_body(request)
     return json_response(await console.reassign(
         viewer, request.match_info["reference"], body.get("clerk") if isinstance(body, dict) else None
+    ))
+
+
+@routes.post("/api/clerk/bookings/{reference}/take-over")
+async def take_over(request: web.Request) -> web.Response:
+    _, account = await signed_in(request)
+    body = await json_body(request)
+    return json_response(await request.app[CALLS].take_over(
+        account, request.match_info["reference"], body.get("clerk") if isinstance(body, dict) else None
     ))
 
 

@@ -171,6 +171,17 @@ function card(item, withDay = false) {
     const select = reassign.elements.clerk;
     reassignTo(item.reference, select.value, select.selectedOptions[0]?.textContent || select.value);
   });
+  const takeoverBox = node.querySelector(".takeover-box");
+  takeoverBox.hidden = !(supervisor && item.status === "in_call");
+  takeoverBox.addEventListener("toggle", () => {
+    if (takeoverBox.open) loadReassignable(item.reference, takeoverBox, "Κανένας άλλος υπάλληλος του ΚΕΠ με αυτό το θέμα δεν είναι διαθέσιμος τώρα.");
+  });
+  const takeover = node.querySelector(".takeover");
+  takeover.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const select = takeover.elements.clerk;
+    takeOver(item.reference, select.value, select.selectedOptions[0]?.textContent || select.value);
+  });
   node.querySelector(".cancel-box").hidden = reassignBox.hidden;
   const cancel = node.querySelector(".service-cancel");
   cancel.addEventListener("submit", (e) => { e.preventDefault(); cancelByService(item.reference, new FormData(cancel).get("reason")); });
@@ -543,8 +554,9 @@ async function finishCall(reference, form) {
   refresh();
 }
 
-// The clerks the appointment may go to (its branch, its topic, free at its time), as options.
-async function loadReassignable(reference, box) {
+// The clerks the appointment may go to (its branch, its topic, free at its time; for one in its
+// call, free now), as options.
+async function loadReassignable(reference, box, nobody = "Κανένας άλλος υπάλληλος του ΚΕΠ με αυτό το θέμα δεν είναι ελεύθερος εκείνη την ώρα.") {
   const select = box.querySelector("select");
   const hint = box.querySelector(".hint");
   const button = box.querySelector("button");
@@ -554,7 +566,7 @@ async function loadReassignable(reference, box) {
   select.replaceChildren(...options);
   if (select.dataset.wanted && result.body.some((c) => c.id === select.dataset.wanted)) select.value = select.dataset.wanted;
   select.disabled = button.disabled = options.length === 0;
-  hint.textContent = options.length ? "" : "Κανένας άλλος υπάλληλος του ΚΕΠ με αυτό το θέμα δεν είναι ελεύθερος εκείνη την ώρα.";
+  hint.textContent = options.length ? "" : nobody;
 }
 
 // Free times for the appointment's topic at its branch (the citizen keeps their KEP), as options.
@@ -585,6 +597,13 @@ async function moveTo(reference, slotId, reason, label) {
 async function reassignTo(reference, clerk, name) {
   const result = await api(`/api/clerk/bookings/${encodeURIComponent(reference)}/reassign`, { method: "POST", body: { clerk } });
   state.messages.set(reference, result.ok ? `Το ραντεβού ${reference} ανατέθηκε στον/στην ${name}.` : errorText(result));
+  refresh();
+}
+
+async function takeOver(reference, clerk, name) {
+  const result = await api(`/api/clerk/bookings/${encodeURIComponent(reference)}/take-over`, { method: "POST", body: { clerk } });
+  state.messages.set(reference, result.ok
+    ? `Την κλήση ${reference} την αναλαμβάνει ο/η ${name}· θα ελέγξει ξανά την ταυτότητα του πολίτη.` : errorText(result));
   refresh();
 }
 
@@ -631,7 +650,7 @@ async function loadFailed() {
 }
 
 const CHANGES = { booked: "Νέο ραντεβού", cancelled: "Ακύρωση", rescheduled: "Αλλαγή ώρας", waiting: "Ο πολίτης μπήκε στην αναμονή",
-                  picked_up: "Ανάληψη", finished: "Ολοκλήρωση", no_show: "Ο πολίτης δεν ήρθε", reassigned: "Ανάθεση" };
+                  picked_up: "Ανάληψη", taken_over: "Η κλήση σε άλλον υπάλληλο", finished: "Ολοκλήρωση", no_show: "Ο πολίτης δεν ήρθε", reassigned: "Ανάθεση" };
 
 function listen() {
   if (state.feed) state.feed.close();
