@@ -187,10 +187,17 @@ class Calls:
         # One answer for a reference that does not exist and one that is not this clerk's call:
         # another branch's clerk learns nothing about which references exist.
         if booking is None or booking.picked_by != username or booking.status not in allowed:
+            if booking is not None and booking.status is BookingStatus.IN_CALL and await self._had_it(booking, username):
+                raise Forbidden("reference", "not_your_call", "Ο προϊστάμενος έδωσε αυτή την κλήση σε άλλον υπάλληλο.")
             raise Forbidden("reference", "not_your_call", "Αναλάβετε πρώτα το ραντεβού από τη λίστα σας.")
         if not finished_too and await self.state(booking.reference) is CallState.ENDED:
             raise Conflict("state", "call_over", "Η κλήση έχει τελειώσει.")
         return booking
+
+    async def _had_it(self, booking: Booking, username: str) -> bool:
+        """Did this clerk pick the appointment up before a supervisor handed it over?"""
+        handled = await self._appointments.bookings.handled_by(username, booking.start, booking.end)
+        return any(b.reference == booking.reference for b in handled)
 
     async def citizen_waiting(self, booking: Booking) -> None:
         """A heartbeat from the waiting room; the consoles hear when the citizen arrives."""

@@ -379,10 +379,11 @@ class Console:
             raise Conflict("reference", "not_in_call", "Δίνεται σε άλλον υπάλληλο μόνο ραντεβού που εξυπηρετείται αυτή τη "
                            "στιγμή· ένα ραντεβού που δεν έχει αναληφθεί ακόμη ανατίθεται.")
         account = await self._taker(booking, await self._appointments.clerks.get(clerk_id))
+        now = self._clock()
         result = await self._bookings.transition(
-            booking.reference, "booking.taken_over", viewer.account.username, self._clock(),
+            booking.reference, "booking.taken_over", viewer.account.username, now,
             from_status=BookingStatus.IN_CALL, to_status=BookingStatus.IN_CALL, only_picked_by=booking.picked_by,
-            handled_by=account.username, picked_by=account.username, picked_at=self._clock().isoformat(),
+            handled_by=account.username, picked_by=account.username, picked_at=now.isoformat(),
             audit_detail={"from_picked_by": booking.picked_by},
         )
         if result != "ok":
@@ -404,7 +405,7 @@ class Console:
             raise Conflict("clerk", "same_clerk", f"Ο/Η {clerk.name} έχει ήδη αυτό το ραντεβού.")
         now = self._clock()
         their_calls = await self._bookings.handled_by(account.username, now - timedelta(days=1), now + timedelta(days=1))
-        if any(b.status is BookingStatus.IN_CALL and b.reference != booking.reference for b in their_calls):  # (they had this one)
+        if any(b.status is BookingStatus.IN_CALL and b.reference != booking.reference for b in their_calls):  # (once theirs: not another)
             raise Conflict("clerk", "clerk_busy", f"Ο/Η {clerk.name} εξυπηρετεί αυτή τη στιγμή άλλο ραντεβού.")
         return account
 

@@ -439,3 +439,38 @@ async def test_a_disabled_account_is_sent_back_to_the_log_in_form_saying_why(bro
     await expect(page.locator("#workspace")).to_be_hidden()
     await expect(page.locator("#login-error")).to_contain_text("Ο λογαριασμός σας απενεργοποιήθηκε")
     await page.screenshot(path=screenshot_path("clerk-session-ended"))
+
+
+async def test_supervisor_hands_a_live_call_over_to_another_clerk(browser, service):
+    """The first clerk's computer died mid-call: the supervisor gives the call to the other
+    clerk of the branch with the topic, whose console offers to open the call at once."""
+    booking = await book(service, "identity_documents", "Το διαβατήριό μου λήγει σε μια εβδομάδα", branch="kep-athina")
+    ref = booking["reference"]
+    first_page = await signed_in_page(browser, service, "ath-alexiou")
+    new_page = await signed_in_page(browser, service, "ath-papadopoulou")
+    supervisor = await signed_in_page(browser, service, "sup-athina")
+    await card(first_page, ref).get_by_role("button", name="Ανάληψη").click()
+    await expect(card(first_page, ref).get_by_role("link", name="Έναρξη βιντεοκλήσης")).to_be_visible()
+    item = card(supervisor, ref)
+    await expect(item.locator(".state")).to_contain_text(f"Σε εξέλιξη ({NAMES['ath-alexiou']})")
+    await expect(item.locator("summary", has_text="Ανάθεση σε άλλον υπάλληλο")).to_be_hidden()  # that is for booked ones
+    await expect(new_page.locator("#live")).to_contain_text("ζωντανή ενημέρωση")
+
+    await item.locator("summary", has_text="Η κλήση σε άλλον υπάλληλο").click()
+    choice = item.get_by_label("Ποιος αναλαμβάνει")
+    await expect(choice.locator("option")).to_have_text([NAMES["ath-papadopoulou"]])
+    await supervisor.screenshot(path=screenshot_path("supervisor-take-over"), full_page=True)
+    await item.get_by_role("button", name="Να αναλάβει την κλήση").click()
+    await expect(item.locator(".card-message")).to_have_text(
+        f"Την κλήση {ref} την αναλαμβάνει ο/η {NAMES['ath-papadopoulou']}· θα ελέγξει ξανά την ταυτότητα του πολίτη.")
+    await expect(item.locator(".state")).to_contain_text(f"Σε εξέλιξη ({NAMES['ath-papadopoulou']})")
+
+    # Live, without a reload: the new clerk has the call, the first one no longer.
+    await expect(card(new_page, ref).get_by_role("link", name="Έναρξη βιντεοκλήσης")).to_be_visible(timeout=3000)
+    await expect(card(new_page, ref)).to_contain_text("094259216")  # theirs: unmasked
+    await expect(card(first_page, ref).get_by_role("link", name="Έναρξη βιντεοκλήσης")).to_be_hidden(timeout=3000)
+    await expect(new_page.locator("#notice")).to_contain_text(f"Η κλήση σε άλλον υπάλληλο: {ref}")
+    call = f"api('/api/clerk/calls/{ref}/state')"
+    new_call, first_call = await new_page.evaluate(call), await first_page.evaluate(call)
+    assert new_call["status"] == 200 and new_call["body"]["state"] == "waiting"  # for the new clerk to see the ID
+    assert first_call["status"] == 403 and first_call["body"]["error"]["code"] == "not_your_call"

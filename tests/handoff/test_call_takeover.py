@@ -97,7 +97,9 @@ async def test_the_new_clerk_joins_the_live_call_and_verifies_the_id_again(aioht
         finally:
             await again.close()
         refused = await first_http.post(f"/api/clerk/calls/{ref}/verify", json={"matches": True}, headers=headers)
-        assert (refused.status, (await refused.json())["error"]["code"]) == (403, "not_your_call")
+        error = (await refused.json())["error"]
+        assert (refused.status, error["code"], error["message"]) == (
+            403, "not_your_call", "Ο προϊστάμενος έδωσε αυτή την κλήση σε άλλον υπάλληλο.")  # what their page shows
         waiting = await state()
         assert (waiting["state"], waiting["video"], waiting["clerk_connected"]) == ("waiting", True, False)
 
