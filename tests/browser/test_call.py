@@ -325,3 +325,21 @@ async def test_either_side_comes_back_and_the_pictures_move_again(browser, servi
         await video_advancing(clerk, "#remote")
     await expect(clerk.get_by_role("button", name="Η ταυτότητα ταιριάζει με το ραντεβού")).to_be_enabled()
     await expect(citizen.locator("#status")).to_contain_text("Δείξτε στην κάμερα το έγγραφο ταυτότητας")
+
+
+async def test_the_first_clerks_page_lets_go_when_the_supervisor_gives_the_call_to_another(browser, service):
+    """The supervisor handed the live call over (the first clerk had to leave): the first
+    clerk's call page says so, releases camera and microphone and offers no action it would
+    be refused."""
+    booking, clerk = await picked_up_call(browser, service, "Θέλω να βγάλω διαβατήριο για το παιδί μου")
+    await citizen_in_call(browser, booking, clerk)
+    supervisor = await signed_in_page(browser, service, "sup-athina")
+    handed = await supervisor.evaluate(
+        f"api('/api/clerk/bookings/{booking['reference']}/take-over', {{method: 'POST', body: {{clerk: 'ath-papadopoulou'}}}})")
+    assert handed["status"] == 200, handed
+    await expect(clerk.locator("#gone")).to_be_visible()
+    await expect(clerk.locator("#status")).to_have_text("Ο προϊστάμενος έδωσε αυτή την κλήση σε άλλον υπάλληλο.")
+    await expect(clerk.get_by_role("button", name="Τερματισμός κλήσης")).to_be_hidden()
+    await expect(clerk.get_by_role("button", name="Η ταυτότητα ταιριάζει με το ραντεβού")).to_be_hidden()
+    await until(lambda: no_live(clerk, "audio", "video"))
+    await screenshots(clerk, "call-clerk-handed-over")

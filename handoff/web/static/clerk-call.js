@@ -70,6 +70,16 @@ function hangUp() {
   if (call.media) call.media.stop();
 }
 
+// The call is no longer this clerk's (a supervisor gave it to another clerk): the page says
+// why, lets the camera and microphone go and hides the controls, which would all be refused.
+function gone(message) {
+  hangUp();
+  document.body.dataset.state = "gone";
+  $("status").textContent = message;
+  $("gone-text").textContent = message;
+  $("gone").hidden = false;
+}
+
 // The call was opened on another device or tab of the clerk's, which joined after this page:
 // the call is there now; this page lets it go until the clerk takes it back.
 function takenElsewhere() {
@@ -105,8 +115,10 @@ async function poll() {
     show(s, askedAt);
     if (s.state === "ended") return;
   } else if (response) {
-    $("error").textContent = (await response.json()).error.message;
-    if ([403, 409].includes(response.status)) { hangUp(); return; }
+    const message = (await response.json()).error.message;
+    if (response.status === 403) { gone(message); return; }
+    $("error").textContent = message;
+    if (response.status === 409) { hangUp(); return; }
   }
   setTimeout(poll, 1000);
 }
