@@ -355,11 +355,7 @@ class Console:
         return takers
 
     async def reassign(self, viewer: Viewer, reference: str, clerk_id: Any) -> dict[str, Any]:
-        if not viewer.account.is_supervisor:
-            raise Forbidden("role", "supervisors_only", "Μόνο ο προϊστάμενος αναθέτει ραντεβού.")
-        if not isinstance(clerk_id, str) or not clerk_id:
-            raise InvalidFields({"clerk": ("required", "Διαλέξτε υπάλληλο από τη λίστα.")})
-        booking = await self._visible(viewer, reference)
+        booking = await self._given_to_another(viewer, reference, clerk_id, "Μόνο ο προϊστάμενος αναθέτει ραντεβού.")
         if booking.status is not BookingStatus.BOOKED:
             raise Conflict("reference", "not_reassignable", "Ανατίθεται μόνο ραντεβού που δεν έχει αναληφθεί ακόμη.")
         await self._appointments.reassign(booking, clerk_id, viewer.account.username)
@@ -370,11 +366,8 @@ class Console:
         an appointment in its call passes, at once, from the clerk who has it to another clerk
         of its branch trained in its topic who has a console account and is in no other call
         (their timetable does not matter: they take it now). Returns the booking as it was."""
-        if not viewer.account.is_supervisor:
-            raise Forbidden("role", "supervisors_only", "Μόνο ο προϊστάμενος δίνει μια κλήση σε άλλον υπάλληλο.")
-        if not isinstance(clerk_id, str) or not clerk_id:
-            raise InvalidFields({"clerk": ("required", "Διαλέξτε υπάλληλο από τη λίστα.")})
-        booking = await self._visible(viewer, reference)
+        booking = await self._given_to_another(viewer, reference, clerk_id,
+                                               "Μόνο ο προϊστάμενος δίνει μια κλήση σε άλλον υπάλληλο.")
         if booking.status is not BookingStatus.IN_CALL:
             raise Conflict("reference", "not_in_call", "Δίνεται σε άλλον υπάλληλο μόνο ραντεβού που εξυπηρετείται αυτή τη "
                            "στιγμή· ένα ραντεβού που δεν έχει αναληφθεί ακόμη ανατίθεται.")
@@ -466,6 +459,15 @@ class Console:
         if clerk is None or not viewer.sees(clerk.branch, ""):
             raise NotFound("clerk", "clerk_not_found", "Δεν βρέθηκε αυτός ο υπάλληλος στο ΚΕΠ σας.")
         return clerk
+
+    async def _given_to_another(self, viewer: Viewer, reference: str, clerk_id: Any, refusal: str) -> Booking:
+        """The appointment a supervisor gives to another clerk (reassignment, or a live call
+        handed over), once the asker is a supervisor and a clerk is named."""
+        if not viewer.account.is_supervisor:
+            raise Forbidden("role", "supervisors_only", refusal)
+        if not isinstance(clerk_id, str) or not clerk_id:
+            raise InvalidFields({"clerk": ("required", "Διαλέξτε υπάλληλο από τη λίστα.")})
+        return await self._visible(viewer, reference)
 
     async def _supervised(
         self, viewer: Viewer, reference: str, refusal: str = "Μόνο ο προϊστάμενος ακυρώνει ή μετακινεί ραντεβού.",
