@@ -82,6 +82,10 @@ class AccountStore:
         return sorted((Account.from_json(raw) for raw in stored.values()),
                       key=lambda a: a.username)
 
+    async def of_clerk(self, clerk_id: str) -> Account | None:
+        """The enabled console account a clerk of the roster works under (not a supervisor's)."""
+        return next((a for a in await self.all() if a.clerk_id == clerk_id and not a.is_supervisor and not a.disabled), None)
+
     async def add_if_missing(self, account: Account) -> bool:
         return bool(await self._redis.hsetnx(self._key, account.username, account.to_json()))
 

@@ -131,6 +131,7 @@ class Console:
         self._clock = clock
         self._no_show_after = timedelta(minutes=no_show_minutes)
         self._outbox = Outbox(redis)
+        self._accounts = AccountStore(redis)
         self._audit = AuditTrail(redis)
 
     async def viewer(self, account: Account) -> Viewer:
@@ -259,7 +260,7 @@ class Console:
             topics={t.id: t for t in await self._appointments.topics.all()},
             clerks={c.id: c.name for c in await self._appointments.clerks.all()},
             branches={b.id: b.name for b in await self._appointments.branches.all()},
-            accounts={a.username: a for a in await AccountStore(self._redis).all()},
+            accounts={a.username: a for a in await self._accounts.all()},
         )
 
     def _item(self, booking: Booking, viewer: Viewer, names: _Names, waiting: bool) -> dict[str, Any]:
@@ -389,8 +390,7 @@ class Console:
         if (refusal := self._appointments.serving_refusal(booking, clerk)) is not None:
             raise refusal
         assert clerk is not None
-        accounts = await AccountStore(self._redis).all()
-        account = next((a for a in accounts if a.clerk_id == clerk.id and not a.is_supervisor and not a.disabled), None)
+        account = await self._accounts.of_clerk(clerk.id)
         if account is None:
             raise Unprocessable("clerk", "no_account", f"Ο/Η {clerk.name} δεν έχει ενεργό λογαριασμό στην κονσόλα· "
                                 "δεν μπορεί να αναλάβει την κλήση.")

@@ -155,7 +155,12 @@ function card(item, withDay = false) {
     : "Σας το ανέθεσε ο προϊστάμενος.";
   const reassignBox = node.querySelector(".reassign-box");
   reassignBox.hidden = !(supervisor && item.status === "booked");
-  reassignBox.addEventListener("toggle", () => { if (reassignBox.open) loadReassignable(item.reference, reassignBox); });
+  giveToAnother(item, reassignBox, "reassign", "δεν είναι ελεύθερος εκείνη την ώρα",
+                (name) => `Το ραντεβού ${item.reference} ανατέθηκε στον/στην ${name}.`);
+  const takeoverBox = node.querySelector(".takeover-box");
+  takeoverBox.hidden = !(supervisor && item.status === "in_call");
+  giveToAnother(item, takeoverBox, "take-over", "δεν είναι διαθέσιμος τώρα",
+                (name) => `Την κλήση ${item.reference} την αναλαμβάνει ο/η ${name}· θα ελέγξει ξανά την ταυτότητα του πολίτη.`);
   const moveBox = node.querySelector(".move-box");
   moveBox.hidden = reassignBox.hidden;
   moveBox.addEventListener("toggle", () => { if (moveBox.open) loadFreeTimes(item, moveBox); });
@@ -164,23 +169,6 @@ function card(item, withDay = false) {
     e.preventDefault();
     const data = new FormData(move);
     moveTo(item.reference, data.get("slot_id"), data.get("reason"), move.elements.slot_id.selectedOptions[0]?.textContent || "");
-  });
-  const reassign = node.querySelector(".reassign");
-  reassign.addEventListener("submit", (e) => {
-    e.preventDefault();
-    const select = reassign.elements.clerk;
-    reassignTo(item.reference, select.value, select.selectedOptions[0]?.textContent || select.value);
-  });
-  const takeoverBox = node.querySelector(".takeover-box");
-  takeoverBox.hidden = !(supervisor && item.status === "in_call");
-  takeoverBox.addEventListener("toggle", () => {
-    if (takeoverBox.open) loadReassignable(item.reference, takeoverBox, "Κανένας άλλος υπάλληλος του ΚΕΠ με αυτό το θέμα δεν είναι διαθέσιμος τώρα.");
-  });
-  const takeover = node.querySelector(".takeover");
-  takeover.addEventListener("submit", (e) => {
-    e.preventDefault();
-    const select = takeover.elements.clerk;
-    takeOver(item.reference, select.value, select.selectedOptions[0]?.textContent || select.value);
   });
   node.querySelector(".cancel-box").hidden = reassignBox.hidden;
   const cancel = node.querySelector(".service-cancel");
@@ -554,9 +542,27 @@ async function finishCall(reference, form) {
   refresh();
 }
 
+// A supervisor's box giving the appointment to another clerk: reassignment (`action`
+// "reassign", for one not picked up) or a live call handed over ("take-over"). Opened, it lists
+// the clerks it may go to; sent, it says what happened on the card.
+function giveToAnother(item, box, action, notFree, done) {
+  box.addEventListener("toggle", () => {
+    if (box.open) loadReassignable(item.reference, box, `Κανένας άλλος υπάλληλος του ΚΕΠ με αυτό το θέμα ${notFree}.`);
+  });
+  const form = box.querySelector("form");
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const select = form.elements.clerk;
+    const result = await api(`/api/clerk/bookings/${encodeURIComponent(item.reference)}/${action}`,
+                             { method: "POST", body: { clerk: select.value } });
+    state.messages.set(item.reference, result.ok ? done(select.selectedOptions[0]?.textContent || select.value) : errorText(result));
+    refresh();
+  });
+}
+
 // The clerks the appointment may go to (its branch, its topic, free at its time; for one in its
 // call, free now), as options.
-async function loadReassignable(reference, box, nobody = "Κανένας άλλος υπάλληλος του ΚΕΠ με αυτό το θέμα δεν είναι ελεύθερος εκείνη την ώρα.") {
+async function loadReassignable(reference, box, nobody) {
   const select = box.querySelector("select");
   const hint = box.querySelector(".hint");
   const button = box.querySelector("button");
@@ -591,19 +597,6 @@ async function moveTo(reference, slotId, reason, label) {
   const result = await api(`/api/clerk/bookings/${encodeURIComponent(reference)}/move`,
                            { method: "POST", body: { slot_id: slotId, reason } });
   state.messages.set(reference, result.ok ? `Το ραντεβού ${reference} μεταφέρθηκε: ${label}. Ο πολίτης θα ενημερωθεί.` : errorText(result));
-  refresh();
-}
-
-async function reassignTo(reference, clerk, name) {
-  const result = await api(`/api/clerk/bookings/${encodeURIComponent(reference)}/reassign`, { method: "POST", body: { clerk } });
-  state.messages.set(reference, result.ok ? `Το ραντεβού ${reference} ανατέθηκε στον/στην ${name}.` : errorText(result));
-  refresh();
-}
-
-async function takeOver(reference, clerk, name) {
-  const result = await api(`/api/clerk/bookings/${encodeURIComponent(reference)}/take-over`, { method: "POST", body: { clerk } });
-  state.messages.set(reference, result.ok
-    ? `Την κλήση ${reference} την αναλαμβάνει ο/η ${name}· θα ελέγξει ξανά την ταυτότητα του πολίτη.` : errorText(result));
   refresh();
 }
 
