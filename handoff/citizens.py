@@ -220,6 +220,11 @@ def check_amka(raw: str) -> str:
 def check_afm_or_amka(raw: str) -> tuple[str, str]:
     """(field, value): the chat asks for "ΑΦΜ ή ΑΜΚΑ" once and the length tells which it is."""
     digits = re.sub(r"[\s.\-]", "", raw)
+    if not any(c.isdigit() for c in digits):  # «δεν τον ξέρω», «γιατί;»: not a mistyped number
+        raise _invalid("afm_or_amka", "afm_or_amka_missing",
+                       "Για το ραντεβού χρειάζεται ο ΑΦΜ ή ο ΑΜΚΑ σας (ένας από τους δύο): με αυτόν ο υπάλληλος "
+                       "βρίσκει τα στοιχεία της υπόθεσής σας. Ο ΑΦΜ έχει 9 ψηφία (θα τον βρείτε π.χ. στο "
+                       "εκκαθαριστικό της εφορίας) και ο ΑΜΚΑ 11.")
     if len(digits) == 9:
         return "afm", check_afm(digits)
     if len(digits) == 11:

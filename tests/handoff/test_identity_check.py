@@ -46,6 +46,13 @@ async def test_wrong_length_says_how_many_digits_were_given(client):
     assert "9 ψηφία" in message and "11" in message and "έχει 8 ψηφία" in message
 
 
+async def test_words_instead_of_a_number_are_told_why_it_is_asked_not_counted_as_digits(client):
+    status, body = await check(client, "afm_or_amka", "προτιμώ να μην τον πω")
+    assert status == 422
+    error = body["error"]["fields"]["afm_or_amka"]
+    assert error["code"] == "afm_or_amka_missing" and "χρειάζεται" in error["message"] and "0 ψηφία" not in error["message"]
+
+
 async def test_check_digit_error_is_specific(client):
     status, body = await check(client, "afm_or_amka", "090000046")
     assert status == 422 and body["error"]["fields"]["afm"]["code"] == "afm_checksum"
